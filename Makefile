@@ -1,0 +1,64 @@
+# Thước đo — the two commands: `make run` and `make test`. Both start from a clean clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate seed serve test-sqlite test-postgres lint messages translations worker beat clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(PY) scripts/compile_translations.py
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Seeds the demo city only when the database holds no units yet.
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+serve:
+	@echo "Thước đo is at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+run: seed
+	@$(PY) manage.py seed_demo --print-accounts
+	@$(MAKE) --no-print-directory serve
+
+# The whole suite: SQLite first, then the tests that matter on a real PostgreSQL the session
+# starts itself. Redis, the Celery worker and Chromium are started by the tests that need them.
+test: install
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
+	$(PY) -m pytest -p no:cacheprovider --postgres
+
+test-sqlite: install
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-postgres: install
+	$(PY) -m pytest --postgres
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Extract new strings into the Vietnamese catalogue (needs GNU gettext's xgettext).
+messages: install
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l vi -d djangojs --no-obsolete --ignore=.venv --ignore=var --ignore=static/vendor
+
+worker: install
+	$(VENV)/bin/celery -A satisfaction worker --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A satisfaction beat --loglevel=info --schedule var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,204 @@
+"""Who: administrative units, their counters, procedures and the people who work for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    """Vietnamese name always; English where given, else the Vietnamese one is shown."""
+
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_vi
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree_of(self, unit: Unit) -> UnitQuerySet:
+        """The unit and every unit below it, at any depth."""
+        return self.filter(path__startswith=unit.path)
+
+    def visible_to(self, user) -> UnitQuerySet:
+        """The one permission rule for reading: see agencies.permissions."""
+        from .permissions import visible_units
+
+        return visible_units(user, self)
+
+
+class Unit(BilingualName):
+    """An administrative unit in a tree of any depth.
+
+    `path` is a materialised path of ids ("/1/7/42/"), so a subtree is one indexed prefix
+    query. It is kept by `save()`; the database refuses a parent that would make a unit its
+    own ancestor (a trigger, see migration 0002), whatever code writes the row.
+    """
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("centrally-run city")
+        PROVINCE = "province", _("province")
+        DEPARTMENT = "department", _("department")
+        DISTRICT = "district", _("district (before 1 July 2025)")
+        COMMUNE = "commune", _("commune")
+        WARD = "ward", _("ward")
+        SPECIAL_ZONE = "special_zone", _("special zone")
+        SERVICE_CENTRE = "service_centre", _("public administrative service centre")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    dissolved_on = models.DateField(
+        _("dissolved on"), null=True, blank=True, help_text=_("Date of the reorganisation that ended it.")
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            old_path = self.path
+            if self.pk is None:
+                super().save(*args, **kwargs)
+                kwargs = {}
+            self._set_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Moving a unit moves its whole subtree.
+                for child in Unit.objects.filter(parent=self):
+                    child.save()
+
+    def _set_path(self) -> None:
+        prefix = self.parent.path if self.parent_id else "/"
+        self.path = f"{prefix}{self.pk}/"
+        self.depth = self.path.count("/") - 2
+
+    def ancestors(self) -> models.QuerySet[Unit]:
+        """From the root down to this unit's parent."""
+        ids = [int(x) for x in self.path.strip("/").split("/")[:-1] if x]
+        return Unit.objects.filter(id__in=ids).order_by("depth")
+
+    def ancestor_ids(self) -> list[int]:
+        """This unit's id first, then its parent's, up to the root."""
+        return [int(x) for x in reversed(self.path.strip("/").split("/")) if x]
+
+    def subtree(self) -> UnitQuerySet:
+        return Unit.objects.subtree_of(self)
+
+    def is_in_subtree_of(self, other: Unit) -> bool:
+        return self.path.startswith(other.path)
+
+
+class UnitSuccession(models.Model):
+    """An old unit's history after a reorganisation.
+
+    `full`: the whole old unit went into this successor; its history keeps counting in the
+    successor's subtree from `effective_on`. `partial`: the old unit was split between several
+    successors; its history stays its own. An old unit has at most one `full` successor.
+    """
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("full")
+        PARTIAL = "partial", _("partial")
+
+    predecessor = models.ForeignKey(Unit, models.CASCADE, related_name="successions")
+    successor = models.ForeignKey(Unit, models.CASCADE, related_name="predecessions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    effective_on = models.DateField(_("effective on"))
+
+    class Meta:
+        verbose_name = _("succession")
+        verbose_name_plural = _("successions")
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="succession_unique_pair"),
+            models.UniqueConstraint(
+                fields=["predecessor"], condition=Q(kind="full"), name="succession_one_full_successor"
+            ),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")), name="succession_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor.code} → {self.successor.code} ({self.kind})"
+
+
+class ServicePoint(BilingualName):
+    """A one-stop counter (Bộ phận Một cửa) or a kiosk location of a unit."""
+
+    class Kind(models.TextChoices):
+        COUNTER = "counter", _("one-stop counter")
+        KIOSK = "kiosk", _("electronic rating device")
+        ONLINE = "online", _("online public service")
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="service_points", verbose_name=_("unit"))
+    code = models.CharField(_("code"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNTER)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["unit__path", "code"]
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="service_point_code_per_unit")]
+
+
+class Procedure(BilingualName):
+    """An administrative procedure (thủ tục hành chính) with its national code."""
+
+    code = models.CharField(_("national code"), max_length=32, unique=True)
+    field = models.CharField(_("field"), max_length=120, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative procedure")
+        verbose_name_plural = _("administrative procedures")
+
+
+class Membership(models.Model):
+    """A user's role over a unit and everything below it."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("staff")
+        MANAGER = "manager", _("manager")
+        ADMINISTRATOR = "administrator", _("administrator")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="memberships", verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_one_role_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit.code}"

@@ -1,0 +1,116 @@
+"""What the answers become: scores per unit, dimension, procedure and period, and rollup runs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Procedure, Unit
+from surveys.models import Dimension
+
+
+class PeriodType(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class Scope(models.TextChoices):
+    OWN = "own", _("own answers")
+    SUBTREE = "subtree", _("unit and sub-units")
+
+
+class Score(models.Model):
+    """One figure set for (unit, scope, dimension or overall, procedure or all, period).
+
+    The additive sums (n, Σx, Σy, Σx², Σy², Σxy per method) are kept next to the finished
+    figures so that periods and subtrees can be summed and intervals recomputed exactly.
+    x = rated answers of a response, y = its satisfied answers (SIPAS: 4–5) or its
+    not-dissatisfied answers (Decision 766: 3–5).
+    """
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    dimension = models.ForeignKey(Dimension, models.CASCADE, null=True, blank=True, related_name="+")
+    procedure = models.ForeignKey(Procedure, models.CASCADE, null=True, blank=True, related_name="+")
+    period_type = models.CharField(max_length=8, choices=PeriodType.choices)
+    period_start = models.DateField()
+
+    responses = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0, help_text="Rated answers (Σx).")
+    satisfied = models.PositiveIntegerField(default=0, help_text="Rated 4–5 (Σy, SIPAS).")
+    not_dissatisfied = models.PositiveIntegerField(default=0, help_text="Rated 3–5 (Σy, Decision 766).")
+    dissatisfied = models.PositiveIntegerField(default=0, help_text="Rated 1–2.")
+    sum_values = models.BigIntegerField(default=0)
+    sum_x2 = models.BigIntegerField(default=0)
+    sum_y2_sipas = models.BigIntegerField(default=0)
+    sum_xy_sipas = models.BigIntegerField(default=0)
+    sum_y2_766 = models.BigIntegerField(default=0)
+    sum_xy_766 = models.BigIntegerField(default=0)
+
+    mean = models.FloatField(null=True)
+    index_sipas = models.FloatField(null=True)
+    ci_low_sipas = models.FloatField(null=True)
+    ci_high_sipas = models.FloatField(null=True)
+    index_766 = models.FloatField(null=True)
+    ci_low_766 = models.FloatField(null=True)
+    ci_high_766 = models.FloatField(null=True)
+    enough_responses = models.BooleanField(default=False)
+    change_sipas = models.FloatField(null=True)
+    change_sipas_significant = models.BooleanField(default=False)
+    change_766 = models.FloatField(null=True)
+    change_766_significant = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "scope", "dimension", "procedure", "period_type", "period_start"],
+                name="score_one_row_per_key",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period_type", "period_start", "scope"], name="score_period_scope"),
+            models.Index(fields=["unit", "period_type", "period_start"], name="score_unit_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.scope} {self.period_type} {self.period_start}"
+
+
+class RollupRun(models.Model):
+    """One run of the rollup: its window, watermark, counts, timing and outcome."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    class Mode(models.TextChoices):
+        INCREMENTAL = "incremental", _("incremental")
+        FULL = "full", _("full")
+        WINDOW = "window", _("window")
+
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True, help_text="Responses changed up to here are counted.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    responses_seen = models.PositiveIntegerField(default=0)
+    keys_recomputed = models.PositiveIntegerField(default=0)
+    scores_written = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.status} {self.started_at:%Y-%m-%d %H:%M}"

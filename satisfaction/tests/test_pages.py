@@ -1,0 +1,33 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_in_vietnamese_with_a_code_box(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="vi">' in html
+    assert "Bắt đầu khảo sát" in html
+    assert 'name="code"' in html
+
+
+def test_home_switches_to_english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "Start the survey" in html
+
+
+def test_login_page_is_styled_and_vietnamese(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert "Đăng nhập" in html
+    assert "bootstrap.min.css" in html
+
+
+def test_staff_can_sign_in_and_out(client, city):
+    response = client.post("/accounts/login/", {"username": "alice", "password": city.password})
+    assert response.status_code == 302
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

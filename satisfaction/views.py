@@ -1,0 +1,82 @@
+"""Project-level pages: the landing page and the operators' health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    from surveys.forms import CodeEntryForm
+
+    return render(request, "home.html", {"form": CodeEntryForm()})
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # any driver error means the database is not usable
+        logger.warning("healthz: database check failed: %s", exc)
+        return {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
+
+
+def _check_broker_and_worker() -> tuple[dict, dict]:
+    if not settings.CELERY_BROKER_URL:
+        embedded = {"ok": True, "mode": "embedded (tasks run in-process)"}
+        return embedded, embedded
+    from satisfaction.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        broker = {"ok": True, "mode": "redis"}
+    except Exception as exc:  # kombu raises many kinds; all mean unreachable
+        logger.warning("healthz: broker check failed: %s", exc)
+        return {"ok": False, "mode": "redis", "error": exc.__class__.__name__}, {"ok": False}
+    try:
+        replies = app.control.ping(timeout=1.0)
+    except Exception as exc:
+        logger.warning("healthz: worker ping failed: %s", exc)
+        replies = []
+    return broker, {"ok": bool(replies), "workers": len(replies)}
+
+
+def _check_rollup() -> dict:
+    from reports.models import RollupRun
+
+    try:
+        last = RollupRun.objects.exclude(status=RollupRun.Status.RUNNING).order_by("-started_at").first()
+    except Exception:
+        return {"ok": False, "error": "unavailable"}
+    if last is None:
+        return {"ok": True, "last": None}
+    return {
+        "ok": last.status == RollupRun.Status.SUCCEEDED,
+        "last": {
+            "status": last.status,
+            "mode": last.mode,
+            "started_at": last.started_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+        },
+    }
+
+
+@never_cache
+def healthz(request):
+    database = _check_database()
+    broker, worker = _check_broker_and_worker()
+    rollup = _check_rollup() if database["ok"] else {"ok": False, "error": "database down"}
+    healthy = all(part["ok"] for part in (database, broker, worker, rollup))
+    body = {"status": "ok" if healthy else "unhealthy", "database": database, "broker": broker,
+            "worker": worker, "rollup": rollup}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,113 @@
+from django.contrib import admin
+
+from .models import Answer, ApiToken, Choice, Dimension, Kiosk, Question, Receipt, Response, Survey, SurveyVersion
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "order"]
+    search_fields = ["code", "name_vi", "name_en"]
+
+
+class SurveyVersionInline(admin.TabularInline):
+    model = SurveyVersion
+    fields = ["number", "status", "title_vi", "opens_at", "closes_at", "published_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["slug", "owner", "is_standard", "allow_open_link", "created_at"]
+    list_filter = ["is_standard", "allow_open_link"]
+    search_fields = ["slug", "owner__code", "owner__name_vi"]
+    autocomplete_fields = ["owner"]
+    list_select_related = ["owner"]
+    inlines = [SurveyVersionInline]
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = [("order", "kind", "required", "on_kiosk"), "text_vi", "text_en", "dimension"]
+
+
+@admin.register(SurveyVersion)
+class SurveyVersionAdmin(admin.ModelAdmin):
+    list_display = ["survey", "number", "status", "title_vi", "opens_at", "closes_at", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["title_vi", "title_en", "survey__slug"]
+    list_select_related = ["survey__owner"]
+    readonly_fields = ["created_at", "created_by", "published_at", "published_by", "closed_at", "closed_by"]
+    inlines = [QuestionInline]
+
+    def has_change_permission(self, request, obj=None):
+        # A published or closed version is frozen; changes go through a new version.
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text_vi", "kind", "dimension", "required", "version"]
+    list_filter = ["kind", "dimension", "required"]
+    search_fields = ["text_vi", "text_en"]
+    list_select_related = ["dimension", "version__survey"]
+    inlines = [ChoiceInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "unit", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "unit__code"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    list_display = ["label", "service_point", "created_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["label", "service_point__unit__code"]
+    list_select_related = ["service_point__unit"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    list_display = ["display_code", "unit", "procedure", "issued_at", "expires_at", "used_at"]
+    list_filter = ["issued_at", "used_at"]
+    search_fields = ["code", "unit__code"]
+    list_select_related = ["unit", "procedure"]
+    readonly_fields = ["code", "dossier_hash", "issued_at", "used_at"]
+    date_hierarchy = "issued_at"
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "kind", "value", "choice", "text"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "unit", "channel", "language", "submitted_at", "excluded"]
+    list_filter = ["channel", "excluded", "language", "submitted_at"]
+    search_fields = ["unit__code", "comment"]
+    list_select_related = ["unit"]
+    readonly_fields = ["version", "unit", "receipt", "kiosk", "channel", "submitted_at", "idempotency_key",
+                       "client_hash", "changed_at"]
+    raw_id_fields = ["service_point", "procedure"]
+    date_hierarchy = "submitted_at"
+    inlines = [AnswerInline]
+    show_full_result_count = False
