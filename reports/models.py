@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -114,3 +115,67 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --------------------------------------------------------------------------- dashboards: open data, moderation
+# (owned by the dashboards area; kept at the end so the rollup's models above stay untouched)
+
+
+class OpenDataPublication(models.Model):
+    """A period's ranking of a unit's sub-units, which an administrator of that unit chose to publish.
+
+    A draft is seen only by those who may see the unit; once published, the page and its CSV are
+    public. The ranking is frozen into `rows` when it is published, so that a later recomputation
+    never silently changes figures the public has already downloaded; publishing again refreshes it.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="open_data_publications", verbose_name=_("unit"))
+    period_type = models.CharField(_("period type"), max_length=8, choices=PeriodType.choices)
+    period_start = models.DateField(_("period start"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    note = models.TextField(_("note"), blank=True)
+    rows = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-period_start", "unit__path"]
+        verbose_name = _("open-data publication")
+        verbose_name_plural = _("open-data publications")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period_type", "period_start"], name="open_data_one_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.period_type} {self.period_start} ({self.status})"
+
+
+class ModerationEvent(models.Model):
+    """The audit trail of moderation: who excluded or re-included a response, when and why."""
+
+    class Action(models.TextChoices):
+        EXCLUDE = "exclude", _("excluded")
+        INCLUDE = "include", _("re-included")
+
+    response = models.ForeignKey("surveys.Response", models.CASCADE, related_name="moderation_events")
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation events")
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.response_id} {self.at:%Y-%m-%d %H:%M}"
