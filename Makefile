@@ -49,10 +49,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Extract new strings into the Vietnamese catalogue (needs GNU gettext's xgettext).
+# Extract new strings, fill them from locale/vi/sources/*.json, compile (needs GNU gettext's xgettext).
 messages: install
-	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=var
-	$(PY) manage.py makemessages -l vi -d djangojs --no-obsolete --ignore=.venv --ignore=var --ignore=static/vendor
+	$(PY) scripts/merge_translations.py
 
 worker: install
 	$(VENV)/bin/celery -A satisfaction worker --loglevel=info
