@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Procedure, Unit
@@ -68,10 +70,16 @@ class Score(models.Model):
         verbose_name = _("score")
         verbose_name_plural = _("scores")
         constraints = [
+            # "Overall" and "all procedures" are NULL; an expression index over COALESCE(…, 0)
+            # makes them one key on every database (SQLite ignores nulls_distinct=False).
             models.UniqueConstraint(
-                fields=["unit", "scope", "dimension", "procedure", "period_type", "period_start"],
+                "unit",
+                "scope",
+                Coalesce("dimension", Value(0)),
+                Coalesce("procedure", Value(0)),
+                "period_type",
+                "period_start",
                 name="score_one_row_per_key",
-                nulls_distinct=False,
             ),
         ]
         indexes = [
@@ -115,6 +123,73 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --------------------------------------------------------------------------- rollup internals
+
+
+class DaySum(models.Model):
+    """Additive sums of one local day for (unit, procedure, dimension): the rollup's base level.
+
+    Months, quarters, years and subtrees are sums of these rows (DESIGN.md, Uncertainty), so a
+    late answer or an exclusion only recomputes its own day. Keys are never NULL:
+    `procedure_key` 0 = no procedure given; `dimension_key` 0 = overall (all rated answers of
+    the response), −1 = rated answers of questions without a dimension (counted in overall only).
+    Excluded responses and, by default, open-link answers are never in these rows.
+    """
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    procedure_key = models.BigIntegerField(default=0)
+    dimension_key = models.BigIntegerField(default=0)
+    responses = models.BigIntegerField(default=0)
+    answers = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    not_dissatisfied = models.BigIntegerField(default=0)
+    dissatisfied = models.BigIntegerField(default=0)
+    sum_values = models.BigIntegerField(default=0)
+    sum_x2 = models.BigIntegerField(default=0)
+    sum_y2_sipas = models.BigIntegerField(default=0)
+    sum_xy_sipas = models.BigIntegerField(default=0)
+    sum_y2_766 = models.BigIntegerField(default=0)
+    sum_xy_766 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "procedure_key", "dimension_key"], name="daysum_one_row_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="daysum_day")]
+
+
+class UnitClosure(models.Model):
+    """Ancestor → descendant pairs (each unit is its own ancestor): whose answers a subtree holds.
+
+    Built from the unit tree plus full successions already in force: a unit merged in full into
+    a successor counts, with its whole history, in the successor's subtree and above.
+    """
+
+    ancestor = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    descendant = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["descendant", "ancestor"], name="unitclosure_unique_pair"),
+        ]
+
+
+class CalendarDay(models.Model):
+    """Which period of each type a local day belongs to, so SQL can group days on any database."""
+
+    day = models.DateField()
+    period_type = models.CharField(max_length=8, choices=PeriodType.choices)
+    period_start = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "period_type"], name="calendarday_one_per_type"),
+        ]
 
 
 # --------------------------------------------------------------------------- dashboards: open data, moderation
