@@ -1,0 +1,48 @@
+"""Load a province, or the whole country, from a units file in the merges.json format."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from agencies.importer import REFORM_DATE, UnitsFileError, import_units, read_units_file
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"Not a date (YYYY-MM-DD): {value}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update administrative units from FILE (the vn-admin-units-2025 merges.json format, e.g. "
+        "agencies/data/hanoi.json). New units are active with their official codes; the pre-reform units they "
+        "were formed from are kept as inactive historical units (code old-<code>) with full/partial "
+        "successions. Running it again with the same file changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path of the units file (JSON).")
+        parser.add_argument(
+            "--province", action="append", metavar="CODE",
+            help="Import only this province (2-digit code); repeat for several. Default: every province in FILE.",
+        )
+        parser.add_argument(
+            "--effective-on", default=REFORM_DATE.isoformat(), metavar="DATE",
+            help=f"Date of the reorganisation (default {REFORM_DATE.isoformat()}).",
+        )
+
+    def handle(self, *args, file, province, effective_on, **options):
+        effective = _date(effective_on)
+        try:
+            data = read_units_file(file)
+            result = import_units(data=data, provinces=province, effective_on=effective)
+        except UnitsFileError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"Provinces {', '.join(result.provinces)}: units {result.units_created} created, "
+            f"{result.units_updated} updated, {result.units_unchanged} unchanged; successions "
+            f"{result.successions_created} created, {result.successions_updated} updated, "
+            f"{result.successions_deleted} removed."
+        )
