@@ -19,6 +19,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("manage/", include("surveys.authoring_urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
     path("api/v1/", include("satisfaction.api_urls")),

@@ -1,0 +1,252 @@
+"""Forms of the authoring pages. They only validate; `authoring_services` writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Unit
+
+from .authoring_services import CHOICE_KINDS, RATED_KINDS, ChoiceData
+from .models import Dimension, Question, QuestionKind
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+def _window_field(label):
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d"],
+        help_text=_("Optional. Vietnam time."),
+        error_messages={"invalid": _("Enter a date and time, like 2026-01-31 17:00.")},
+    )
+
+
+class RevisionField(forms.IntegerField):
+    """The draft revision the page was rendered with: the optimistic lock."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=forms.HiddenInput, min_value=0, **kwargs)
+
+
+class WindowMixin:
+    def clean(self):
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The survey must close after it opens."))
+        return cleaned
+
+
+class SurveyCreateForm(forms.Form):
+    START_STANDARD = "standard"
+    START_BLANK = "blank"
+
+    owner = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        help_text=_("The survey applies to this unit and every unit below it that has no survey of its own."),
+        error_messages={"invalid_choice": _("Choose one of the units you manage.")},
+    )
+    start = forms.ChoiceField(
+        label=_("Start from"),
+        choices=[
+            (START_STANDARD, _("the city's standard survey (five elements, 16 questions), then edit it")),
+            (START_BLANK, _("a blank survey")),
+        ],
+        initial=START_STANDARD,
+        widget=forms.RadioSelect,
+    )
+    title_vi = forms.CharField(
+        label=_("Title (Vietnamese)"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a blank survey; the standard title is used when left empty."),
+    )
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+    allow_open_link = forms.BooleanField(
+        label=_("Also allow answers through an open link (reported separately)"), required=False
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["owner"].queryset = units.order_by("path")
+            if units.count() == 1:
+                self.fields["owner"].initial = units.first()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") == self.START_BLANK and not (cleaned.get("title_vi") or "").strip():
+            self.add_error("title_vi", _("A blank survey needs a Vietnamese title."))
+        return cleaned
+
+
+class VersionForm(WindowMixin, forms.Form):
+    revision = RevisionField()
+    title_vi = forms.CharField(
+        label=_("Title (Vietnamese)"),
+        max_length=200,
+        error_messages={"required": _("The Vietnamese title is required.")},
+    )
+    title_en = forms.CharField(
+        label=_("Title (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("When empty, English readers see the Vietnamese title."),
+    )
+    intro_vi = forms.CharField(label=_("Introduction (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    intro_en = forms.CharField(label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    opens_at = _window_field(_("Opens at"))
+    closes_at = _window_field(_("Closes at"))
+
+
+class ScheduleForm(WindowMixin, forms.Form):
+    opens_at = _window_field(_("Opens at"))
+    closes_at = _window_field(_("Closes at"))
+
+
+class QuestionForm(forms.Form):
+    revision = RevisionField()
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices, initial=QuestionKind.RATING)
+    text_vi = forms.CharField(
+        label=_("Question (Vietnamese)"),
+        max_length=500,
+        error_messages={"required": _("Write the question in Vietnamese.")},
+    )
+    text_en = forms.CharField(
+        label=_("Question (English)"),
+        max_length=500,
+        required=False,
+        help_text=_("When empty, English readers see the Vietnamese text."),
+    )
+    help_vi = forms.CharField(label=_("Help (Vietnamese)"), max_length=500, required=False)
+    help_en = forms.CharField(label=_("Help (English)"), max_length=500, required=False)
+    dimension = forms.ModelChoiceField(
+        label=_("Dimension"),
+        queryset=Dimension.objects.all(),
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_("Rating questions (1–5) count towards this dimension's satisfaction index."),
+    )
+    required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
+    on_kiosk = forms.BooleanField(label=_("Show on kiosks"), required=False)
+    choices_vi = forms.CharField(
+        label=_("Choices (Vietnamese), one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For single and multiple choice questions."),
+    )
+    choices_en = forms.CharField(
+        label=_("Choices (English), one per line, in the same order"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    @classmethod
+    def initial_for(cls, question: Question, revision: int) -> dict:
+        choices = list(question.choices.all())
+        return {
+            "revision": revision,
+            "kind": question.kind,
+            "text_vi": question.text_vi,
+            "text_en": question.text_en,
+            "help_vi": question.help_vi,
+            "help_en": question.help_en,
+            "dimension": question.dimension_id,
+            "required": question.required,
+            "on_kiosk": question.on_kiosk,
+            "choices_vi": "\n".join(c.text_vi for c in choices),
+            "choices_en": "\n".join(c.text_en for c in choices),
+        }
+
+    @staticmethod
+    def _lines(value: str) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines()]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        vi = [line for line in self._lines(cleaned.get("choices_vi")) if line]
+        en_raw = self._lines(cleaned.get("choices_en"))
+        en = [line for line in en_raw if line]
+        if kind in CHOICE_KINDS:
+            if len(vi) < 2:
+                self.add_error("choices_vi", _("A choice question needs at least two choices, one per line."))
+            elif len(vi) != len(set(vi)):
+                self.add_error("choices_vi", _("Two choices have the same text."))
+            if en and len(en) != len(vi):
+                self.add_error(
+                    "choices_en",
+                    _("Give as many English choices as Vietnamese ones (%(vi)s), or none.") % {"vi": len(vi)},
+                )
+        elif kind and (vi or en):
+            self.add_error("choices_vi", _("Only single and multiple choice questions have choices."))
+        if kind and kind not in RATED_KINDS and cleaned.get("dimension") is not None:
+            self.add_error("dimension", _("Only rating questions (1–5) count towards a dimension."))
+        cleaned["choice_list"] = [ChoiceData(text_vi=t, text_en=en[i] if i < len(en) else "") for i, t in enumerate(vi)]
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "kind": c["kind"],
+            "text_vi": c["text_vi"],
+            "text_en": c["text_en"],
+            "help_vi": c["help_vi"],
+            "help_en": c["help_en"],
+            "required": c["required"],
+            "dimension": c["dimension"],
+            "on_kiosk": c["on_kiosk"],
+            "choices": c["choice_list"],
+        }
+
+
+class PreviewForm(forms.Form):
+    """The citizen's answer form built from a version's questions; used by the preview, which stores nothing."""
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        rating_choices = [
+            ("5", _("very satisfied")),
+            ("4", _("satisfied")),
+            ("3", _("neutral")),
+            ("2", _("dissatisfied")),
+            ("1", _("very dissatisfied")),
+            ("na", _("not applicable")),
+        ]
+        for n, q in enumerate(version.questions.prefetch_related("choices").order_by("order", "id"), start=1):
+            name = f"q{q.pk}"
+            label = f"{n}. {q.text}"
+            common = {"label": label, "required": q.required, "help_text": q.help}
+            if q.kind == QuestionKind.RATING:
+                field = forms.ChoiceField(choices=rating_choices, widget=forms.RadioSelect, **common)
+            elif q.kind == QuestionKind.SCALE10:
+                field = forms.ChoiceField(
+                    choices=[(str(i), str(i)) for i in range(11)], widget=forms.RadioSelect, **common
+                )
+            elif q.kind == QuestionKind.YESNO:
+                field = forms.ChoiceField(choices=[("1", _("Yes")), ("0", _("No"))], widget=forms.RadioSelect, **common)
+            elif q.kind == QuestionKind.SINGLE:
+                field = forms.ChoiceField(
+                    choices=[(str(c.pk), c.text) for c in q.choices.all()], widget=forms.RadioSelect, **common
+                )
+            elif q.kind == QuestionKind.MULTIPLE:
+                field = forms.MultipleChoiceField(
+                    choices=[(str(c.pk), c.text) for c in q.choices.all()],
+                    widget=forms.CheckboxSelectMultiple,
+                    **common,
+                )
+            else:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, **common)
+            field.error_messages["required"] = _("Please answer this question.")
+            self.fields[name] = field
