@@ -1,0 +1,169 @@
+"""CSV and XLSX exports of exactly what a dashboard shows.
+
+Rules protected: every figure column names its method and every row its period, so a figure
+never travels without its meaning; an empty selection still gives a valid file with its headers;
+CSV is streamed row by row (UTF-8 with a byte-order mark, so that Excel reads Vietnamese), XLSX
+is built with pandas + openpyxl with a second sheet describing the selection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .selectors import CompareRow, Figures, Period, UnitDashboard
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _n(value: float | None, enough: bool = True) -> float | None:
+    return None if value is None or not enough else round(value, 2)
+
+
+def figure_columns() -> list[str]:
+    return [
+        _("Responses"), _("Rated answers"), _("Enough answers"), _("Mean score (1–5)"),
+        _("SIPAS index (%)"), _("SIPAS 95% interval, low"), _("SIPAS 95% interval, high"),
+        _("Decision 766 index (%)"), _("Decision 766 95% interval, low"), _("Decision 766 95% interval, high"),
+    ]
+
+
+def figure_values(f: Figures) -> list[Any]:
+    """Indexes only when there are enough answers: an export must not carry a misleading number."""
+    return [
+        f.responses, f.answers, _("yes") if f.enough else _("no"), _n(f.mean, f.enough),
+        _n(f.index_sipas, f.enough), _n(f.ci_low_sipas, f.enough), _n(f.ci_high_sipas, f.enough),
+        _n(f.index_766, f.enough), _n(f.ci_low_766, f.enough), _n(f.ci_high_766, f.enough),
+    ]
+
+
+def change_label(f: Figures, method: str) -> str:
+    change = f.change_766 if method == "766" else f.change_sipas
+    significant = f.change_766_significant if method == "766" else f.change_sipas_significant
+    if change is None or not f.enough:
+        return ""
+    return f"{change:+.1f}" + (" *" if significant else "")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def unit_tables(dash: UnitDashboard) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """The unit page as tables: overall, elements, procedures, sub-units, monthly trend."""
+    period_col, item_col = _("Reporting period"), _("Item")
+    head = [_("Unit code"), _("Unit"), period_col, _("Answers counted"), item_col] + figure_columns()
+    base = [dash.unit.code, dash.unit.name, dash.period.key, dash.scope]
+    overall = [base + [_("Overall index")] + figure_values(dash.overall)]
+    elements = [base + [d.name] + figure_values(f) for d, f in dash.dimension_rows]
+    procedures = [base + [f"{p.code} {p.name}"] + figure_values(f) for p, f in dash.procedure_rows]
+    children = [[c.code, c.name, dash.period.key, "subtree", _("Overall index")] + figure_values(f)
+                for c, f in dash.children]
+    trend = [base[:2] + [point["period"].key, dash.scope, _("Overall index")] + figure_values(point["unit"])
+             for point in dash.trend]
+    if dash.city is not None:
+        trend += [[dash.city.code, dash.city.name, point["period"].key, "subtree", _("Overall index")]
+                  + figure_values(point["city"]) for point in dash.trend]
+    return {
+        _("Overall"): (head, overall),
+        _("Elements"): (head, elements),
+        _("Procedures"): (head, procedures),
+        _("Sub-units"): (head, children),
+        _("Monthly trend"): (head, trend),
+    }
+
+
+def unit_flat(dash: UnitDashboard) -> tuple[list[str], list[list[Any]]]:
+    """All the unit tables in one, with a section column, for CSV."""
+    tables = unit_tables(dash)
+    head: list[str] = []
+    rows: list[list[Any]] = []
+    for section, (section_head, section_rows) in tables.items():
+        head = [_("Section")] + section_head
+        rows.extend([section] + r for r in section_rows)
+    return head, rows
+
+
+def compare_table(rows: list[CompareRow], *, period: Period, method: str, dims, focus=None
+                  ) -> tuple[list[str], list[list[Any]]]:
+    """The comparison as shown: the figures are the focus's (the chosen element, else overall)."""
+    method_label = "SIPAS" if method == "sipas" else _("Decision 766")
+    focus_label = focus.name if focus is not None else _("overall index")
+    head = [
+        _("Rank (%(method)s, %(focus)s)") % {"method": method_label, "focus": focus_label},
+        _("Unit code"), _("Unit"), _("Kind"), _("Reporting period"),
+    ] + figure_columns() + [
+        _("Change since previous period, %(method)s (points; * significant)") % {"method": method_label},
+    ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": method_label} for d in dims]
+    body = []
+    for row in rows:
+        f = row.focus
+        body.append(
+            [row.rank or "", row.unit.code, row.unit.name, row.unit.get_kind_display(), period.key]
+            + figure_values(f) + [change_label(f, method)]
+            + [_n(d.index, d.enough) for d in row.dims]
+        )
+    return head, body
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(head: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(head)
+    for row in rows:
+        yield writer.writerow(["" if v is None else v for v in row])
+
+
+def csv_response(filename: str, head: list[str], rows: Iterable[list[Any]]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(head, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(filename: str, sheets: dict[str, tuple[list[str], list[list[Any]]]],
+                  about: list[tuple[str, str]]) -> HttpResponse:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, (head, rows) in sheets.items():
+            frame = pd.DataFrame(rows, columns=head)
+            frame.to_excel(writer, sheet_name=_sheet_name(name), index=False)
+            sheet = writer.sheets[_sheet_name(name)]
+            sheet.freeze_panes = "A2"
+            for column in sheet.columns:
+                width = max(len(str(c.value or "")) for c in column[:200])
+                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+        info = about + [(_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M"))]
+        pd.DataFrame(info, columns=[_("Field"), _("Value")]).to_excel(writer, sheet_name=_sheet_name(_("About")),
+                                                                       index=False)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def _sheet_name(name: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(ch for ch in str(name) if ch not in "[]:*?/\\")
+    return cleaned[:31] or "Sheet"
+
+
+def method_notes() -> list[tuple[str, str]]:
+    return [
+        ("SIPAS", _("Share of rated answers scored 4 or 5 (satisfied), in %.")),
+        (_("Decision 766"), _("Share of rated answers not scored 1 or 2 (not dissatisfied), in %.")),
+        (_("95% interval"), _("Treats each response as a cluster of answers (linearised ratio estimator).")),
+        (_("Enough answers"), _("Indexes are given only for at least the minimum number of responses.")),
+    ]

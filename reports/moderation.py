@@ -1,0 +1,86 @@
+"""Moderation: managers exclude a response (spam, test, duplicate) with a reason, or count it again.
+
+Rules protected:
+- only a manager of the response's unit (or above) may do it — the caller checks
+  `agencies.permissions.manageable_units`, these services refuse anything else too;
+- every change is audited (ModerationEvent) and bumps `Response.changed_at`, the rollup's
+  watermark, so the incremental rollup recomputes exactly the touched scores;
+- the rollup is queued only after the transaction commits, and a broker that is down never
+  undoes a moderation (the scheduled rollup catches up).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.permissions import manageable_units
+from surveys.models import Response
+
+from .models import ModerationEvent
+
+logger = logging.getLogger(__name__)
+
+
+def queue_rollup() -> None:
+    """Ask for an incremental rollup now; failures are logged, the periodic rollup catches up."""
+    try:
+        from . import tasks
+
+        tasks.rollup_incremental.delay()
+    except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds of errors; none may undo the change
+        logger.warning("moderation: could not queue the rollup (%s); the scheduled rollup will pick it up", exc)
+
+
+def _locked_response(response_id: int, user) -> Response:
+    response = Response.objects.select_for_update().select_related("unit").get(pk=response_id)
+    if not manageable_units(user).filter(pk=response.unit_id).exists():
+        raise PermissionDenied(_("You may not moderate responses of this unit."))
+    return response
+
+
+@transaction.atomic
+def response_exclude(*, response_id: int, user, reason: str) -> Response:
+    """Exclude a response from every score, with a reason; audited; the rollup follows on commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why this response is excluded."))
+    response = _locked_response(response_id, user)
+    if response.excluded:
+        raise ValidationError(_("This response is already excluded."))
+    now = timezone.now()
+    response.excluded = True
+    response.excluded_reason = reason[:200]
+    response.excluded_at = now
+    response.excluded_by = user
+    response.changed_at = now
+    response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
+    ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200],
+                                   actor=user)
+    transaction.on_commit(queue_rollup)
+    return response
+
+
+@transaction.atomic
+def response_include(*, response_id: int, user, reason: str) -> Response:
+    """Count an excluded response again; the exclusion stays in the audit trail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why this response is counted again."))
+    response = _locked_response(response_id, user)
+    if not response.excluded:
+        raise ValidationError(_("This response is already counted."))
+    response.excluded = False
+    response.excluded_reason = ""
+    response.excluded_at = None
+    response.excluded_by = None
+    response.changed_at = timezone.now()
+    response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
+    ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.INCLUDE, reason=reason[:200],
+                                   actor=user)
+    transaction.on_commit(queue_rollup)
+    return response

@@ -1,0 +1,438 @@
+"""Reads for dashboards, the comparison, exports, the score API and open data.
+
+Rule protected: dashboards read Score rows only, never raw answers (DESIGN.md, Performance) —
+the one exception is the comments list, which reads the already-masked `Response.comment`, a
+page at a time. Every function takes units that the caller already obtained through
+`agencies.permissions`; none of them decides access. Query counts do not depend on the number
+of units: each read is one query over all the units it concerns.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Procedure, Unit
+from surveys.models import Answer, Dimension, Response
+
+from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score
+
+METHODS = ("sipas", "766")
+SCORE_FIELDS = (
+    "unit_id", "dimension_id", "procedure_id", "period_start", "responses", "answers", "mean",
+    "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766",
+    "enough_responses", "change_sipas", "change_sipas_significant", "change_766", "change_766_significant",
+)
+DASHBOARD_PERIOD_TYPES = (PeriodType.MONTH, PeriodType.QUARTER, PeriodType.YEAR)
+
+# --------------------------------------------------------------------------- periods
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER_RE = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period (kỳ báo cáo): a calendar month, quarter or year, keyed `2025-10`, `2025-Q3`, `2025`."""
+
+    type: str
+    start: date
+
+    @classmethod
+    def parse(cls, key: str | None) -> Period | None:
+        """The period a key names, or None for anything that is not a well-formed key of a plausible year."""
+        key = (key or "").strip()
+        if m := _MONTH_RE.match(key):
+            year, month = int(m[1]), int(m[2])
+            if 1 <= month <= 12 and 2000 <= year <= 2100:
+                return cls(PeriodType.MONTH, date(year, month, 1))
+        elif m := _QUARTER_RE.match(key):
+            year, quarter = int(m[1]), int(m[2])
+            if 2000 <= year <= 2100:
+                return cls(PeriodType.QUARTER, date(year, 3 * quarter - 2, 1))
+        elif m := _YEAR_RE.match(key):
+            year = int(m[1])
+            if 2000 <= year <= 2100:
+                return cls(PeriodType.YEAR, date(year, 1, 1))
+        return None
+
+    @classmethod
+    def containing(cls, period_type: str, day: date) -> Period:
+        if period_type == PeriodType.YEAR:
+            return cls(PeriodType.YEAR, date(day.year, 1, 1))
+        if period_type == PeriodType.QUARTER:
+            return cls(PeriodType.QUARTER, date(day.year, 3 * ((day.month - 1) // 3) + 1, 1))
+        return cls(PeriodType.MONTH, date(day.year, day.month, 1))
+
+    @property
+    def key(self) -> str:
+        if self.type == PeriodType.YEAR:
+            return f"{self.start.year}"
+        if self.type == PeriodType.QUARTER:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def label(self) -> str:
+        if self.type == PeriodType.YEAR:
+            return _("year %(year)s") % {"year": self.start.year}
+        if self.type == PeriodType.QUARTER:
+            return _("quarter %(quarter)s/%(year)s") % {
+                "quarter": (self.start.month - 1) // 3 + 1, "year": self.start.year}
+        return _("month %(month)s/%(year)s") % {"month": self.start.month, "year": self.start.year}
+
+    @property
+    def months(self) -> int:
+        return {PeriodType.YEAR: 12, PeriodType.QUARTER: 3}.get(self.type, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day of the period."""
+        last_month = _add_months(self.start, self.months - 1)
+        return date(last_month.year, last_month.month, calendar.monthrange(last_month.year, last_month.month)[1])
+
+    def previous(self) -> Period:
+        return Period(self.type, _add_months(self.start, -self.months))
+
+    def next(self) -> Period:
+        return Period(self.type, _add_months(self.start, self.months))
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def current_period(period_type: str = PeriodType.MONTH) -> Period:
+    return Period.containing(period_type, timezone.localdate())
+
+
+def period_choices(around: Period | None = None) -> list[tuple[str, str]]:
+    """Periods offered in the pickers: the last 24 months, 8 quarters and 5 years, newest first."""
+    now = current_period()
+    months = [Period(PeriodType.MONTH, _add_months(now.start, -i)) for i in range(24)]
+    quarter = current_period(PeriodType.QUARTER)
+    quarters = [Period(PeriodType.QUARTER, _add_months(quarter.start, -3 * i)) for i in range(8)]
+    years = [Period(PeriodType.YEAR, date(now.start.year - i, 1, 1)) for i in range(5)]
+    periods = months + quarters + years
+    if around is not None and around not in periods:
+        periods.append(around)
+    return [(p.key, p.label) for p in periods]
+
+
+def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = None) -> Period:
+    """The newest period of this type that has scores (for the unit, if given), else the current one."""
+    rows = Score.objects.filter(period_type=period_type, dimension__isnull=True, procedure__isnull=True,
+                                scope=Scope.SUBTREE, period_start__lte=timezone.localdate())
+    if unit is not None:
+        rows = rows.filter(unit=unit)
+    newest = rows.aggregate(newest=Max("period_start"))["newest"]
+    return Period(period_type, newest) if newest else current_period(period_type)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class Figures:
+    """One Score row's figures, with the chosen method's index, interval and change picked out.
+
+    Built from `.values()` rather than model instances: the comparison reads thousands of rows.
+    A missing row (no answers at all) gives empty figures with `responses == 0`.
+    """
+
+    row: dict[str, Any] | None
+    method: str = "sipas"
+
+    def __post_init__(self) -> None:
+        row = self.row or {}
+        m = "766" if self.method == "766" else "sipas"
+        self.responses: int = row.get("responses", 0) or 0
+        self.answers: int = row.get("answers", 0) or 0
+        self.mean: float | None = row.get("mean")
+        self.index_sipas: float | None = row.get("index_sipas")
+        self.ci_low_sipas: float | None = row.get("ci_low_sipas")
+        self.ci_high_sipas: float | None = row.get("ci_high_sipas")
+        self.index_766: float | None = row.get("index_766")
+        self.ci_low_766: float | None = row.get("ci_low_766")
+        self.ci_high_766: float | None = row.get("ci_high_766")
+        self.enough: bool = bool(row.get("enough_responses"))
+        self.index: float | None = row.get(f"index_{m}")
+        self.low: float | None = row.get(f"ci_low_{m}")
+        self.high: float | None = row.get(f"ci_high_{m}")
+        self.change: float | None = row.get(f"change_{m}")
+        self.significant: bool = bool(row.get(f"change_{m}_significant"))
+        self.change_sipas: float | None = row.get("change_sipas")
+        self.change_sipas_significant: bool = bool(row.get("change_sipas_significant"))
+        self.change_766: float | None = row.get("change_766")
+        self.change_766_significant: bool = bool(row.get("change_766_significant"))
+
+    @property
+    def has_data(self) -> bool:
+        return self.responses > 0
+
+    @property
+    def shown_index(self) -> float | None:
+        """The index only when there are enough answers to say something; else None ("not enough answers")."""
+        return self.index if self.enough else None
+
+    @property
+    def direction(self) -> str:
+        """'up' or 'down' only for a significant change, so a ranking never moves on noise."""
+        if not self.enough or not self.significant or self.change is None:
+            return ""
+        return "up" if self.change > 0 else "down" if self.change < 0 else ""
+
+
+def _score_rows(**filters) -> QuerySet:
+    return Score.objects.filter(**filters).values(*SCORE_FIELDS)
+
+
+def min_responses() -> int:
+    return settings.MIN_RESPONSES_FOR_RANKING
+
+
+def dimensions() -> list[Dimension]:
+    return list(Dimension.objects.all())
+
+
+# --------------------------------------------------------------------------- the unit dashboard
+
+
+@dataclass
+class UnitDashboard:
+    unit: Unit
+    period: Period
+    scope: str
+    method: str
+    overall: Figures
+    dimension_rows: list[tuple[Dimension, Figures]]
+    dimension_mean: float | None
+    procedure_rows: list[tuple[Procedure, Figures]]
+    trend: list[dict[str, Any]]
+    city: Unit | None
+    children: list[tuple[Unit, Figures]] = field(default_factory=list)
+
+
+def unit_dashboard(*, unit: Unit, period: Period, scope: str = Scope.SUBTREE, method: str = "sipas",
+                   ancestors: list[Unit] | None = None, trend_months: int = 24) -> UnitDashboard:
+    """Everything the unit page shows, in a fixed number of queries whatever the size of the tree."""
+    dims = dimensions()
+    rows = list(_score_rows(unit=unit, scope=scope, period_type=period.type, period_start=period.start,
+                            procedure__isnull=True))
+    by_dim = {r["dimension_id"]: r for r in rows}
+    overall = Figures(by_dim.get(None), method)
+    dimension_rows = [(d, Figures(by_dim.get(d.id), method)) for d in dims]
+    shown = [f.index for _d, f in dimension_rows if f.enough and f.index is not None]
+    dimension_mean = sum(shown) / len(shown) if shown and len(shown) == len(dims) else None
+
+    procedure_scores = list(
+        Score.objects.filter(unit=unit, scope=scope, period_type=period.type, period_start=period.start,
+                             dimension__isnull=True, procedure__isnull=False)
+        .select_related("procedure").order_by("-responses", "procedure__code")
+    )
+    procedure_rows = [(s.procedure, Figures(_as_row(s), method)) for s in procedure_scores]
+
+    city = ancestors[0] if ancestors else None
+    trend = monthly_trend(unit=unit, city=city, scope=scope, method=method, until=period.end,
+                          months=trend_months)
+    children = child_rows(unit=unit, period=period, method=method)
+    return UnitDashboard(unit=unit, period=period, scope=scope, method=method, overall=overall,
+                         dimension_rows=dimension_rows, dimension_mean=dimension_mean,
+                         procedure_rows=procedure_rows, trend=trend, city=city, children=children)
+
+
+def _as_row(score: Score) -> dict[str, Any]:
+    return {name: getattr(score, name) for name in SCORE_FIELDS}
+
+
+def monthly_trend(*, unit: Unit, city: Unit | None, scope: str, method: str, until: date,
+                  months: int = 24) -> list[dict[str, Any]]:
+    """The unit's overall index month by month, beside the city's (the root unit's whole subtree)."""
+    last = Period.containing(PeriodType.MONTH, until)
+    first = Period(PeriodType.MONTH, _add_months(last.start, -(months - 1)))
+    unit_ids = [unit.id] + ([city.id] if city is not None and city.id != unit.id else [])
+    rows = Score.objects.filter(
+        Q(unit_id=unit.id, scope=scope) | Q(unit_id__in=unit_ids[1:], scope=Scope.SUBTREE),
+        period_type=PeriodType.MONTH, period_start__gte=first.start, period_start__lte=last.start,
+        dimension__isnull=True, procedure__isnull=True,
+    ).values(*SCORE_FIELDS, "scope")
+    own: dict[date, dict] = {}
+    town: dict[date, dict] = {}
+    for r in rows:
+        if r["unit_id"] == unit.id and r["scope"] == scope:
+            own[r["period_start"]] = r
+        if city is not None and r["unit_id"] == city.id and r["scope"] == Scope.SUBTREE:
+            town[r["period_start"]] = r
+    points = []
+    for i in range(months):
+        p = Period(PeriodType.MONTH, _add_months(first.start, i))
+        mine, theirs = Figures(own.get(p.start), method), Figures(town.get(p.start), method)
+        points.append({"period": p, "unit": mine, "city": theirs})
+    return points
+
+
+def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, Figures]]:
+    """The direct sub-units with their overall figures (subtree scope), for the drill-down."""
+    children = list(Unit.objects.filter(parent=unit).order_by("code"))
+    if not children:
+        return []
+    rows = _score_rows(unit__parent=unit, scope=Scope.SUBTREE, period_type=period.type,
+                       period_start=period.start, dimension__isnull=True, procedure__isnull=True)
+    by_unit = {r["unit_id"]: r for r in rows}
+    return [(c, Figures(by_unit.get(c.id), method)) for c in children]
+
+
+def last_rollup() -> RollupRun | None:
+    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at").first()
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def comments(*, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | None = None,
+             rating: int | None = None) -> QuerySet[Response]:
+    """The latest non-excluded comments (already masked when stored), newest first.
+
+    With a dimension and/or a rating, only responses that rated that dimension (with that value)
+    are kept; the mean rating of each response is annotated for display.
+    """
+    qs = Response.objects.filter(excluded=False).exclude(comment="")
+    qs = qs.filter(unit__path__startswith=unit.path) if scope == Scope.SUBTREE else qs.filter(unit=unit)
+    if dimension is not None or rating is not None:
+        answers = Answer.objects.filter(response=OuterRef("pk"), kind="rating", value__isnull=False)
+        if dimension is not None:
+            answers = answers.filter(question__dimension=dimension)
+        if rating is not None:
+            answers = answers.filter(value=rating)
+        qs = qs.filter(Exists(answers))
+    mean = Avg("answers__value", filter=Q(answers__kind="rating"))
+    return (qs.select_related("unit", "procedure").annotate(mean_rating=mean)
+            .order_by("-submitted_at", "-id"))
+
+
+# --------------------------------------------------------------------------- comparison
+
+COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean", "766", "sipas")
+
+
+@dataclass
+class CompareRow:
+    unit: Unit
+    overall: Figures
+    focus: Figures
+    dims: list[Figures]
+    rank: int | None = None
+
+
+def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", dimension: Dimension | None = None,
+               procedure: Procedure | None = None, dims: list[Dimension] | None = None) -> list[CompareRow]:
+    """Every given unit with its figures (scope: unit and sub-units) and its rank.
+
+    Rank is by the focus index (the chosen dimension's, else the overall one) of the chosen
+    method, among units with enough answers only; equal indexes share a rank. Two queries in all.
+    """
+    dims = dimensions() if dims is None else dims
+    unit_list = list(units.only("id", "code", "name_vi", "name_en", "kind", "parent_id", "path", "depth"))
+    rows = Score.objects.filter(
+        unit_id__in=units.values("id"), scope=Scope.SUBTREE, period_type=period.type, period_start=period.start,
+    ).values(*SCORE_FIELDS)
+    rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
+    by_key = {(r["unit_id"], r["dimension_id"]): r for r in rows}
+    result = []
+    for u in unit_list:
+        overall = Figures(by_key.get((u.id, None)), method)
+        dim_figs = [Figures(by_key.get((u.id, d.id)), method) for d in dims]
+        focus = Figures(by_key.get((u.id, dimension.id)), method) if dimension is not None else overall
+        result.append(CompareRow(unit=u, overall=overall, focus=focus, dims=dim_figs))
+    ranked = sorted((r for r in result if r.focus.enough and r.focus.index is not None),
+                    key=lambda r: -r.focus.index)
+    previous_index, previous_rank = None, 0
+    for position, row in enumerate(ranked, start=1):
+        if row.focus.index != previous_index:
+            previous_rank, previous_index = position, row.focus.index
+        row.rank = previous_rank
+    return result
+
+
+def sort_comparison(rows: list[CompareRow], key: str, descending: bool = False,
+                    dims: list[Dimension] | None = None) -> list[CompareRow]:
+    """Sort by a column; rows without a figure for that column always go last, whatever the direction."""
+    dims = dims or []
+    dim_positions = {f"dim_{d.code}": i for i, d in enumerate(dims)}
+
+    def value(row: CompareRow):
+        if key == "name":
+            return row.unit.name.casefold()
+        if key == "code":
+            return row.unit.code
+        if key == "rank":
+            return row.rank
+        if key == "index":
+            return row.focus.shown_index
+        if key == "responses":
+            return row.focus.responses
+        if key == "change":
+            return row.focus.change if row.focus.enough else None
+        if key == "mean":
+            return row.focus.mean if row.focus.enough else None
+        if key == "sipas":
+            return row.focus.index_sipas if row.focus.enough else None
+        if key == "766":
+            return row.focus.index_766 if row.focus.enough else None
+        if key in dim_positions:
+            return row.dims[dim_positions[key]].shown_index
+        raise ValueError(key)
+
+    present = [r for r in rows if value(r) is not None]
+    missing = [r for r in rows if value(r) is None]
+    present.sort(key=value, reverse=descending)
+    missing.sort(key=lambda r: r.unit.code)
+    return present + missing
+
+
+# --------------------------------------------------------------------------- open data
+
+
+def published_publications() -> QuerySet[OpenDataPublication]:
+    return (OpenDataPublication.objects.filter(status=OpenDataPublication.Status.PUBLISHED)
+            .select_related("unit").order_by("-period_start", "unit__path", "period_type"))
+
+
+def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
+    """The ranking of a unit's direct sub-units for a period, as plain values to freeze into a publication."""
+    children = Unit.objects.filter(parent=unit, active=True).order_by("code")
+    rows = comparison(units=children, period=period, method="sipas")
+    dims = dimensions()
+    frozen = []
+    for row in sort_comparison(rows, "rank"):
+        f = row.overall
+        frozen.append({
+            "rank": row.rank, "code": row.unit.code, "name_vi": row.unit.name_vi,
+            "name_en": row.unit.name_en or row.unit.name_vi, "kind": row.unit.kind,
+            "responses": f.responses, "enough": f.enough, "mean": _r(f.mean),
+            "index_sipas": _r(f.index_sipas) if f.enough else None,
+            "ci_low_sipas": _r(f.ci_low_sipas) if f.enough else None,
+            "ci_high_sipas": _r(f.ci_high_sipas) if f.enough else None,
+            "index_766": _r(f.index_766) if f.enough else None,
+            "ci_low_766": _r(f.ci_low_766) if f.enough else None,
+            "ci_high_766": _r(f.ci_high_766) if f.enough else None,
+            "dimensions": {d.code: (_r(df.index_sipas) if df.enough else None) for d, df in zip(dims, row.dims)},
+        })
+    return frozen
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
