@@ -1,11 +1,19 @@
-"""Forms of the citizen pages. They only validate; services write."""
+"""Forms of the citizen and manager pages. They only validate; services write."""
 
 from __future__ import annotations
 
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Procedure, ServicePoint, Unit
+
 from .codes import normalise_code
+from .models import QuestionKind
+from .services import COMMENT_MAX_LENGTH, MAX_RECEIPTS_PER_BATCH
 
 
 class CodeEntryForm(forms.Form):
@@ -31,3 +39,244 @@ class CodeEntryForm(forms.Form):
                 _("This does not look like a receipt code. A code has 10 letters and digits, like 7K2F-9QXM-A3.")
             )
         return code
+
+
+# --------------------------------------------------------------------------- the survey
+
+NOT_APPLICABLE = "na"
+RATING_WORDS = [
+    ("1", _("Very dissatisfied")),
+    ("2", _("Dissatisfied")),
+    ("3", _("Neutral")),
+    ("4", _("Satisfied")),
+    ("5", _("Very satisfied")),
+]
+_QUESTION_FIELD = re.compile(r"^q(\d+)$")
+
+
+class ChoiceButtons(forms.RadioSelect):
+    """Radio buttons drawn as large tappable buttons (one fieldset and legend per question)."""
+
+    use_fieldset = True
+
+
+class CheckButtons(forms.CheckboxSelectMultiple):
+    use_fieldset = True
+
+
+def _required_error():
+    return {"required": _("Please choose an answer to this question."),
+            "invalid_choice": _("Please choose one of the answers shown.")}
+
+
+class SurveyForm(forms.Form):
+    """The answers of one citizen to one survey version.
+
+    Fields are built from the version's questions (`q<id>`). Answers outside the scale, unknown
+    question ids and a form of another version are refused with a message, keeping every valid
+    answer on the page.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("The form is incomplete. Please reload the page and answer again."),
+                        "invalid": _("The form is incomplete. Please reload the page and answer again.")},
+    )
+
+    def __init__(self, *args, questions, version, with_comment: bool = True, honeypot: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {f"q{q.pk}": q for q in questions}
+        self.version_obj = version
+        for name, question in self.questions.items():
+            self.fields[name] = self._field_for(question)
+        if with_comment:
+            self.fields["comment"] = forms.CharField(
+                label=_("Anything else you would like to tell us? (optional)"),
+                help_text=_("Please do not write your name, phone number or ID number. "
+                            "Phone numbers, e-mails and ID numbers are masked."),
+                required=False,
+                max_length=COMMENT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+                error_messages={"max_length": _("Please shorten your comment to %(limit_value)d characters "
+                                                "(it has %(show_value)d).")},
+            )
+        if honeypot:
+            # Hidden from people by CSS and from screen readers; robots fill it in.
+            self.fields["website"] = forms.CharField(
+                label=_("Leave this field empty"), required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        layout = []
+        for name, question in self.questions.items():
+            if question.kind == QuestionKind.TEXT:
+                layout.append(Field(name))
+            else:
+                layout.append(Field(name, template="surveys/_choice_field.html"))
+        if with_comment:
+            layout.append(Field("comment"))
+        if honeypot:
+            layout.append(Field("website", wrapper_class="hp-field", aria_hidden="true"))
+        layout += [Field("version"), Field("idempotency_key")]
+        self.helper.layout = Layout(*layout)
+
+    @staticmethod
+    def _field_for(question) -> forms.Field:
+        common = {"label": question.text, "help_text": question.help, "required": question.required}
+        kind = question.kind
+        if kind == QuestionKind.RATING:
+            field = forms.ChoiceField(choices=[*RATING_WORDS, (NOT_APPLICABLE, _("Not applicable"))],
+                                      widget=ChoiceButtons, error_messages=_required_error(), **common)
+            field.button_style = "rating"
+        elif kind == QuestionKind.SCALE10:
+            field = forms.ChoiceField(choices=[(str(i), str(i)) for i in range(11)] + [
+                (NOT_APPLICABLE, _("Not applicable"))], widget=ChoiceButtons, error_messages=_required_error(),
+                **common)
+            field.button_style = "scale"
+        elif kind == QuestionKind.YESNO:
+            field = forms.ChoiceField(choices=[("1", _("Yes")), ("0", _("No"))], widget=ChoiceButtons,
+                                      error_messages=_required_error(), **common)
+            field.button_style = "yesno"
+        elif kind == QuestionKind.SINGLE:
+            field = forms.ChoiceField(choices=[(str(c.pk), c.text) for c in question.choice_list],
+                                      widget=ChoiceButtons, error_messages=_required_error(), **common)
+            field.button_style = "list"
+        elif kind == QuestionKind.MULTIPLE:
+            field = forms.MultipleChoiceField(choices=[(str(c.pk), c.text) for c in question.choice_list],
+                                              widget=CheckButtons, error_messages=_required_error(), **common)
+            field.button_style = "list"
+        else:
+            field = forms.CharField(
+                max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"required": _("Please write an answer to this question."),
+                                "max_length": _("Please shorten your answer to %(limit_value)d characters "
+                                                "(it has %(show_value)d).")},
+                **common,
+            )
+        return field
+
+    def clean_version(self) -> int:
+        value = self.cleaned_data["version"]
+        if value != self.version_obj.pk:
+            raise forms.ValidationError(
+                _("This survey was updated after you opened it. Please check your answers and send them again.")
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = [key for key in self.data if _QUESTION_FIELD.match(key) and key not in self.questions]
+        if unknown:
+            raise forms.ValidationError(
+                _("The form contained answers to questions that are not in this survey. "
+                  "Please reload the page and answer again."),
+                code="unknown_question",
+            )
+        return cleaned
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def answers(self) -> dict:
+        """{question: typed value} for the questions answered; not applicable is None."""
+        result = {}
+        for name, question in self.questions.items():
+            raw = self.cleaned_data.get(name)
+            if raw in (None, "", []):
+                continue
+            kind = question.kind
+            if kind in (QuestionKind.RATING, QuestionKind.SCALE10, QuestionKind.YESNO):
+                result[question] = None if raw == NOT_APPLICABLE else int(raw)
+            elif kind == QuestionKind.SINGLE:
+                result[question] = int(raw)
+            elif kind == QuestionKind.MULTIPLE:
+                result[question] = [int(v) for v in raw]
+            else:
+                result[question] = raw
+        return result
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor id, message) of every error, for the summary at the top of the page."""
+        items = []
+        for error in self.non_field_errors():
+            items.append(("", error))
+        for name in ("version", "idempotency_key"):
+            for error in self.errors.get(name, []):
+                items.append(("", error))
+        for name, field in self.fields.items():
+            if name in ("version", "idempotency_key") or name not in self.errors:
+                continue
+            for error in self.errors[name]:
+                items.append((f"id_{name}", f"{field.label}: {error}"))
+        return items
+
+
+# --------------------------------------------------------------------------- manager pages
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
+
+
+class _ManagerForm(forms.Form):
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class ReceiptBatchForm(_ManagerForm):
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    procedure = forms.ModelChoiceField(label=_("Administrative procedure"), queryset=Procedure.objects.none(),
+                                       required=False, empty_label=_("(any procedure)"))
+    service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
+                                           required=False, empty_label=_("(none)"))
+    count = forms.IntegerField(label=_("Number of receipts"), min_value=1, max_value=MAX_RECEIPTS_PER_BATCH,
+                               initial=12)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, units=units, **kwargs)
+        self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
+        self.fields["service_point"].queryset = ServicePoint.objects.filter(unit__in=units, active=True).select_related(
+            "unit")
+        self.fields["service_point"].label_from_instance = lambda sp: f"{sp.name} — {sp.unit.code}"
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, point = cleaned.get("unit"), cleaned.get("service_point")
+        if unit and point and point.unit_id != unit.pk:
+            self.add_error("service_point", _("This service point belongs to another unit."))
+        return cleaned
+
+
+class KioskForm(forms.Form):
+    service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none())
+    label = forms.CharField(label=_("Label"), max_length=120,
+                            help_text=_("How staff recognise the tablet, e.g. “Counter 2 tablet”."))
+    procedure = forms.ModelChoiceField(label=_("Default administrative procedure"),
+                                       queryset=Procedure.objects.none(), required=False,
+                                       empty_label=_("(any procedure)"))
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_point"].queryset = ServicePoint.objects.filter(unit__in=units, active=True).select_related(
+            "unit")
+        self.fields["service_point"].label_from_instance = lambda sp: f"{sp.name} — {sp.unit.name} ({sp.unit.code})"
+        self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class ApiTokenForm(_ManagerForm):
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(),
+                           help_text=_("The token may issue receipts for this unit and the units below it."))
+    name = forms.CharField(label=_("Name"), max_length=120,
+                           help_text=_("Which software uses it, e.g. “One-stop software, Ba Dinh ward”."))

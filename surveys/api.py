@@ -1,0 +1,192 @@
+"""REST API for the one-stop software: issue a receipt when a dossier is returned to the citizen.
+
+Authenticated by an API token of one unit (`Authorization: Token <key>`); the token may issue for
+its unit's subtree only. The dossier reference is kept only as a keyed hash, and a dossier gets
+one receipt: asking again returns the same receipt with 200.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import authentication, exceptions, permissions, serializers, status
+from rest_framework.response import Response as ApiResponse
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from agencies.models import Procedure, ServicePoint, Unit
+
+from . import selectors, services
+from .models import ApiToken, Receipt
+from .views import survey_url
+
+
+class ApiTokenUser:
+    """The caller of a token request: a unit's software, not a person."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    is_anonymous = False
+
+    def __init__(self, token: ApiToken):
+        self.token = token
+        self.pk = None
+
+    def __str__(self) -> str:
+        return f"token {self.token.prefix}…"
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` (or `Bearer <key>`) with a live token; revoked tokens fail."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header: give the keyword and the token."))
+        token = selectors.api_token_by_key(header[1].decode(errors="replace"))
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            # Written at most once a minute per token, to keep the hot path free of extra writes.
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return ApiTokenUser(token), token
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "surveys.api.ApiTokenAuthentication"
+    name = "ApiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <key>` — a token of one unit, created in /manage/tokens/ or the admin."}
+
+
+class HasApiToken(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, ApiToken)
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Per token: a one-stop system issues at most a few receipts a second."""
+
+    scope = "receipts"
+    rate = "600/min"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            return f"throttle:receipts:{request.auth.pk}"
+        return None
+
+
+class ReceiptRequestSerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=32, help_text="Code of the unit that served the citizen.")
+    procedure = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True,
+                                      help_text="National code of the administrative procedure (TTHC).")
+    service_point = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True,
+                                          help_text="Code of the counter within the unit.")
+    dossier = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True,
+                                    help_text="Dossier reference (mã số hồ sơ). Stored only as a keyed hash; "
+                                              "the same dossier always gets the same receipt.")
+
+    def validate_unit(self, value: str) -> Unit:
+        unit = Unit.objects.filter(code=value.strip()).first()
+        if unit is None:
+            raise serializers.ValidationError(_("No unit has this code."))
+        if not unit.active:
+            raise serializers.ValidationError(_("This unit is no longer active."))
+        return unit
+
+    def validate_procedure(self, value):
+        if not value:
+            return None
+        procedure = Procedure.objects.filter(code=value.strip()).first()
+        if procedure is None:
+            raise serializers.ValidationError(_("No administrative procedure has this code."))
+        return procedure
+
+    def validate(self, attrs):
+        point_code = (attrs.get("service_point") or "").strip()
+        attrs["service_point"] = None
+        if point_code:
+            point = ServicePoint.objects.filter(unit=attrs["unit"], code=point_code).first()
+            if point is None:
+                raise serializers.ValidationError({"service_point": _("This unit has no service point with this code.")})
+            attrs["service_point"] = point
+        attrs["dossier"] = (attrs.get("dossier") or "").strip() or None
+        return attrs
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="display_code")
+    url = serializers.SerializerMethodField(help_text="The survey link (the QR code points here).")
+    qr_svg = serializers.SerializerMethodField()
+    qr_png = serializers.SerializerMethodField()
+    unit = serializers.CharField(source="unit.code")
+    procedure = serializers.CharField(source="procedure.code", allow_null=True, default=None)
+    service_point = serializers.CharField(source="service_point.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Receipt
+        fields = ("code", "url", "qr_svg", "qr_png", "issued_at", "expires_at", "used_at", "unit", "procedure",
+                  "service_point")
+
+    def get_url(self, obj) -> str:
+        return survey_url(obj.code)
+
+    def _qr(self, obj, fmt):
+        return settings.SITE_URL + reverse("surveys:receipt_qr", kwargs={"code": obj.display_code, "fmt": fmt})
+
+    def get_qr_svg(self, obj) -> str:
+        return self._qr(obj, "svg")
+
+    def get_qr_png(self, obj) -> str:
+        return self._qr(obj, "png")
+
+
+class ReceiptCreateView(APIView):
+    authentication_classes = (ApiTokenAuthentication,)
+    permission_classes = (HasApiToken,)
+    throttle_classes = (TokenRateThrottle,)
+
+    @extend_schema(
+        request=ReceiptRequestSerializer,
+        responses={201: ReceiptSerializer, 200: ReceiptSerializer},
+        summary="Issue a receipt (survey code and QR) for a completed transaction",
+        description="201 with a new receipt; 200 with the existing one when this dossier already has a "
+                    "receipt. 403 when the unit is outside the token's subtree. JSON bodies only (415).",
+        examples=[OpenApiExample("Birth registration at Ba Dinh", request_only=True,
+                                 value={"unit": "00004", "procedure": "1.001193", "service_point": "Q1",
+                                        "dossier": "000.00.23.H26-251125-0001"})],
+    )
+    def post(self, request):
+        token: ApiToken = request.auth
+        serializer = ReceiptRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit: Unit = data["unit"]
+        if not unit.is_in_subtree_of(token.unit):
+            raise exceptions.PermissionDenied(
+                _("This token belongs to %(unit)s and may only issue receipts for it and the units below it.")
+                % {"unit": token.unit.code}
+            )
+        receipt, created = services.receipt_issue(
+            unit=unit, procedure=data["procedure"], service_point=data["service_point"],
+            dossier=data["dossier"], token=token,
+        )
+        if not created and not receipt.unit.is_in_subtree_of(token.unit):
+            raise exceptions.PermissionDenied(_("This dossier already has a receipt of another unit."))
+        return ApiResponse(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

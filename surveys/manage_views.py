@@ -1,0 +1,176 @@
+"""Manager pages of the citizen journey: printed receipts, kiosks and API tokens (under /manage/).
+
+Access goes through agencies.permissions only: a manager (or administrator) sees and changes the
+objects of units in their subtree; another unit's object is a 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies.permissions import manageable_units
+
+from . import selectors, services
+from .forms import ApiTokenForm, KioskForm, ReceiptBatchForm
+from .models import ApiToken, Kiosk, Receipt
+from .views import qr_response, qr_svg_inline, survey_url
+
+
+def _managed_units(request):
+    """The units the user manages; 403 for signed-in users who manage nothing."""
+    units = manageable_units(request.user)
+    if not units.exists():
+        raise PermissionDenied
+    return units
+
+
+def _get_kiosk_for_user(request, pk: int) -> Kiosk:
+    units = _managed_units(request)
+    return get_object_or_404(Kiosk.objects.select_related("service_point__unit", "procedure"),
+                             pk=pk, service_point__unit__in=units)
+
+
+def _get_token_for_user(request, pk: int) -> ApiToken:
+    units = _managed_units(request)
+    return get_object_or_404(ApiToken.objects.select_related("unit"), pk=pk, unit__in=units)
+
+
+# --------------------------------------------------------------------------- receipts
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def receipts(request):
+    """Issue a batch of receipts to print (pre-printed slips for counters without the API)."""
+    units = _managed_units(request)
+    form = ReceiptBatchForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        batch = services.receipts_issue_batch(
+            unit=data["unit"], count=data["count"], procedure=data["procedure"],
+            service_point=data["service_point"], user=request.user,
+        )
+        ids = sorted(r.pk for r in batch)
+        return redirect(f"{reverse('surveys:manage_receipt_sheet')}?from={ids[0]}&to={ids[-1]}")
+    batches = selectors.recent_batches(user=request.user, units=units)
+    return render(request, "surveys/manage/receipts.html", {"form": form, "batches": batches},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+@require_GET
+def receipt_sheet(request):
+    """A print-ready sheet of receipts with QR codes: the user's receipts issued in one batch."""
+    units = _managed_units(request)
+    try:
+        first, last = int(request.GET["from"]), int(request.GET["to"])
+    except (KeyError, ValueError):
+        raise Http404 from None
+    if last < first or last - first > 5000:
+        raise Http404
+    sheet = list(
+        Receipt.objects.filter(pk__gte=first, pk__lte=last, issued_by=request.user, unit__in=units)
+        .select_related("unit", "procedure", "service_point").order_by("pk")
+    )
+    if not sheet:
+        raise Http404
+    cards = [{"receipt": r, "url": survey_url(r.code), "qr": qr_svg_inline(survey_url(r.code), scale=3)}
+             for r in sheet]
+    return render(request, "surveys/manage/receipt_sheet.html", {
+        "cards": cards, "unit": sheet[0].unit, "site": settings.SITE_URL,
+    })
+
+
+# --------------------------------------------------------------------------- kiosks
+
+
+def kiosk_url(kiosk: Kiosk) -> str:
+    return settings.SITE_URL + reverse("surveys:kiosk", kwargs={"token": kiosk.token})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kiosks(request):
+    units = _managed_units(request)
+    form = KioskForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        kiosk = services.kiosk_register(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Kiosk registered. Open the address below on the tablet, or scan its QR code."))
+        return redirect("surveys:manage_kiosk", pk=kiosk.pk)
+    return render(request, "surveys/manage/kiosks.html", {
+        "form": form, "kiosks": selectors.kiosks_for_units(units),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+@require_GET
+def kiosk_detail(request, pk: int):
+    kiosk = _get_kiosk_for_user(request, pk)
+    url = kiosk_url(kiosk)
+    return render(request, "surveys/manage/kiosk_detail.html", {
+        "kiosk": kiosk, "url": url, "qr": qr_svg_inline(url, scale=6) if kiosk.revoked_at is None else "",
+    })
+
+
+@login_required
+@never_cache
+@require_GET
+def kiosk_qr(request, pk: int, fmt: str):
+    kiosk = _get_kiosk_for_user(request, pk)
+    if kiosk.revoked_at is not None:
+        raise Http404
+    return qr_response(kiosk_url(kiosk), fmt)
+
+
+@login_required
+@require_POST
+def kiosk_revoke(request, pk: int):
+    kiosk = _get_kiosk_for_user(request, pk)
+    services.kiosk_revoke(kiosk=kiosk)
+    messages.success(request, _("Kiosk “%(label)s” revoked. The tablet stops accepting answers.") % {
+        "label": kiosk.label})
+    return redirect("surveys:manage_kiosks")
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    """API tokens of the one-stop software. A new token is shown once, on the page that creates it."""
+    units = _managed_units(request)
+    form = ApiTokenForm(request.POST or None, units=units)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = services.api_token_create(unit=form.cleaned_data["unit"], name=form.cleaned_data["name"],
+                                                   user=request.user)
+        form = ApiTokenForm(units=units)
+    response = render(request, "surveys/manage/tokens.html", {
+        "form": form, "tokens": selectors.api_tokens_for_units(units), "new_key": new_key,
+        "api_docs": reverse("api-docs"),
+    }, status=400 if form.errors else 200)
+    if new_key:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = _get_token_for_user(request, pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("surveys:manage_tokens")

@@ -1,0 +1,128 @@
+"""Reads of the citizen journey: which survey applies, receipts by code, kiosks and tokens."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import Unit
+
+from .models import ApiToken, Choice, Kiosk, Question, Receipt, Response, SurveyVersion
+
+
+def applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:
+    """The survey version a citizen of `unit` answers at `moment` (default now).
+
+    The published version of the survey owned by the nearest unit in the ancestry (the unit
+    itself, then its parent, … up to the root), else the city's standard survey, among versions
+    whose optional opening window contains the moment. A unit's survey whose window is not open
+    falls back to the next one up, so citizens are never left without a survey while another
+    applies. One query whatever the depth of the tree.
+    """
+    moment = moment or timezone.now()
+    chain = unit.ancestor_ids() if unit.path else [unit.pk]
+    candidates = list(
+        SurveyVersion.objects.filter(status=SurveyVersion.Status.PUBLISHED)
+        .filter(Q(survey__owner_id__in=chain) | Q(survey__is_standard=True))
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=moment))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=moment))
+        .select_related("survey")
+    )
+    if not candidates:
+        return None
+    distance = {unit_id: i for i, unit_id in enumerate(chain)}
+    far = len(chain)
+
+    def rank(version: SurveyVersion):
+        owner = version.survey.owner_id
+        # Nearest owner first; a standard survey outside the chain comes last; among surveys of
+        # the same owner, a unit's own survey beats the standard one, then the latest published.
+        published = version.published_at.timestamp() if version.published_at else 0.0
+        return (distance.get(owner, far), version.survey.is_standard, -published, -version.pk)
+
+    return min(candidates, key=rank)
+
+
+def version_questions(version: SurveyVersion, *, kiosk_only: bool = False) -> list[Question]:
+    """The questions of a version in order, with their choices (two queries at most)."""
+    questions = Question.objects.filter(version=version).select_related("dimension").order_by("order", "id")
+    if kiosk_only:
+        questions = questions.filter(on_kiosk=True)
+    questions = list(questions)
+    if any(q.kind in ("single", "multiple") for q in questions):
+        by_question: dict[int, list[Choice]] = {}
+        for choice in Choice.objects.filter(question__in=[q.pk for q in questions]).order_by("order", "id"):
+            by_question.setdefault(choice.question_id, []).append(choice)
+        for q in questions:
+            q.choice_list = by_question.get(q.pk, [])
+    else:
+        for q in questions:
+            q.choice_list = []
+    return questions
+
+
+def receipt_by_code(code: str) -> Receipt | None:
+    """The receipt with this normalised code, with what its page shows, or None."""
+    return Receipt.objects.select_related("unit", "procedure", "service_point").filter(code=code).first()
+
+
+def kiosk_by_token(token: str) -> Kiosk | None:
+    """An active kiosk by its token (revoked kiosks are not found)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Kiosk.objects.select_related("service_point__unit", "procedure")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def api_token_by_key(key: str) -> ApiToken | None:
+    from .services import api_token_hash
+
+    if not key or len(key) > 128:
+        return None
+    return ApiToken.objects.select_related("unit").filter(key_hash=api_token_hash(key), revoked_at__isnull=True).first()
+
+
+def response_for_receipt(receipt: Receipt) -> Response | None:
+    return Response.objects.filter(receipt=receipt).only("pk", "idempotency_key", "submitted_at").first()
+
+
+def kiosks_for_units(units: QuerySet[Unit]) -> QuerySet[Kiosk]:
+    return (
+        Kiosk.objects.filter(service_point__unit__in=units)
+        .select_related("service_point__unit", "procedure")
+        .order_by("revoked_at", "service_point__unit__path", "label")
+    )
+
+
+def api_tokens_for_units(units: QuerySet[Unit]) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(unit__in=units).select_related("unit").order_by("revoked_at", "unit__path", "name")
+
+
+def recent_batches(*, user, units: QuerySet[Unit], limit: int = 10) -> list[dict]:
+    """The user's latest printed batches: receipts issued together share one issue time."""
+    from django.db.models import Count, Max, Min
+
+    rows = (
+        Receipt.objects.filter(issued_by=user, unit__in=units, issued_by_token__isnull=True)
+        .values("issued_at", "unit__code", "unit__name_vi")
+        .annotate(count=Count("id"), first=Min("id"), last=Max("id"), used=Count("used_at"))
+        .order_by("-issued_at")[:limit]
+    )
+    return list(rows)
+
+
+__all__ = [
+    "Prefetch",
+    "api_token_by_key",
+    "api_tokens_for_units",
+    "applicable_version",
+    "kiosk_by_token",
+    "kiosks_for_units",
+    "receipt_by_code",
+    "recent_batches",
+    "response_for_receipt",
+    "version_questions",
+]

@@ -1,0 +1,351 @@
+"""Writes of the citizen journey: issuing receipts, tokens and kiosks, and submitting answers.
+
+Every rule that keeps an answer counted exactly once lives here, next to the database rules that
+back it (one response per receipt, one response per idempotency key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import Procedure, ServicePoint, Unit
+
+from .codes import generate_code
+from .models import (
+    Answer,
+    ApiToken,
+    Kiosk,
+    Question,
+    QuestionKind,
+    Receipt,
+    Response,
+    SurveyVersion,
+)
+
+logger = logging.getLogger(__name__)
+
+COMMENT_MAX_LENGTH = 2000
+MAX_RECEIPTS_PER_BATCH = 500
+ROLLUP_TASK = "reports.tasks.rollup_incremental"
+
+
+class SubmissionRefused(Exception):
+    """The answer cannot be stored; `reason` is one of REASONS."""
+
+    REASONS = ("used", "expired", "closed", "revoked", "key_reused")
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- privacy
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Runs of 9 or more digits, with the spaces, dots, dashes or brackets people type inside phone
+# numbers (0912 345 678, +84 (0)912.345.678) and ID numbers (9-digit CMND, 12-digit CCCD).
+_DIGIT_RUN = re.compile(r"(?<![\w])\(?\+?\d(?:[\s.\-()]{0,2}\d){8,}\)?(?![\w])")
+MASK = "[***]"
+
+
+def mask_comment(text: str) -> str:
+    """The comment with e-mail addresses, phone numbers and ID numbers replaced by a mask.
+
+    Protects DESIGN.md's privacy rule: nothing that identifies a person is stored. Masking is
+    deliberately greedy (any run of 9+ digits), since a lost digit string costs less than a leak.
+    """
+    text = _EMAIL.sub(MASK, text)
+    return _DIGIT_RUN.sub(MASK, text)
+
+
+def dossier_hash(reference: str) -> str:
+    """Keyed hash (HMAC-SHA256 with the secret key) of a dossier reference; it cannot be read back."""
+    normalised = " ".join(reference.split()).upper()
+    return hmac.new(settings.SECRET_KEY.encode(), f"dossier:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------- receipts
+
+
+def _expiry(issued_at):
+    return issued_at + timedelta(days=settings.RECEIPT_EXPIRY_DAYS)
+
+
+def _check_receipt_parts(*, unit: Unit, procedure: Procedure | None, service_point: ServicePoint | None) -> None:
+    if service_point is not None and service_point.unit_id != unit.pk:
+        raise ValueError("the service point belongs to another unit")
+
+
+@transaction.atomic
+def receipt_issue(
+    *,
+    unit: Unit,
+    procedure: Procedure | None = None,
+    service_point: ServicePoint | None = None,
+    dossier: str | None = None,
+    token: ApiToken | None = None,
+    user=None,
+) -> tuple[Receipt, bool]:
+    """One receipt; returns (receipt, created).
+
+    A dossier gets one receipt only: issuing again for the same dossier reference returns the
+    receipt already issued (the dossier_hash column is unique, so even two simultaneous calls
+    cannot make two).
+    """
+    _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
+    digest = dossier_hash(dossier) if dossier else None
+    if digest:
+        existing = Receipt.objects.select_related("unit", "procedure", "service_point").filter(
+            dossier_hash=digest
+        ).first()
+        if existing is not None:
+            return existing, False
+    now = timezone.now()
+    for _attempt in range(5):
+        receipt = Receipt(
+            code=generate_code(),
+            unit=unit,
+            procedure=procedure,
+            service_point=service_point,
+            dossier_hash=digest,
+            issued_by_token=token,
+            issued_by=user,
+            issued_at=now,
+            expires_at=_expiry(now),
+        )
+        try:
+            with transaction.atomic():
+                receipt.save(force_insert=True)
+            return receipt, True
+        except IntegrityError:
+            if digest:
+                existing = Receipt.objects.filter(dossier_hash=digest).first()
+                if existing is not None:  # the same dossier, issued by a simultaneous call
+                    return existing, False
+            # Otherwise a code collision (one in 2^50 per pair): draw again.
+    raise RuntimeError("could not draw a free receipt code")
+
+
+@transaction.atomic
+def receipts_issue_batch(
+    *,
+    unit: Unit,
+    count: int,
+    procedure: Procedure | None = None,
+    service_point: ServicePoint | None = None,
+    user=None,
+) -> list[Receipt]:
+    """`count` fresh receipts for printing, with the same issue time (a batch)."""
+    if not 1 <= count <= MAX_RECEIPTS_PER_BATCH:
+        raise ValueError(f"count must be between 1 and {MAX_RECEIPTS_PER_BATCH}")
+    _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
+    now = timezone.now()
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(generate_code())
+    receipts = [
+        Receipt(code=code, unit=unit, procedure=procedure, service_point=service_point, issued_by=user,
+                issued_at=now, expires_at=_expiry(now))
+        for code in sorted(codes)
+    ]
+    created = Receipt.objects.bulk_create(receipts)
+    if any(r.pk is None for r in created):  # backends that do not return ids
+        created = list(Receipt.objects.filter(code__in=codes).order_by("pk"))
+    return created
+
+
+# --------------------------------------------------------------------------- API tokens and kiosks
+
+TOKEN_PREFIX = "td_"
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, unit: Unit, name: str, user=None) -> tuple[ApiToken, str]:
+    """A new token of the unit; returns (token, key). Only the key's hash is stored: show it once."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        unit=unit, name=name, key_hash=api_token_hash(key), prefix=key[: len(TOKEN_PREFIX) + 5], created_by=user
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoking is immediate and final; a revoked token authenticates nothing."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Procedure | None = None,
+                   user=None) -> Kiosk:
+    """A kiosk for a service point, with an unguessable token that opens kiosk mode."""
+    return Kiosk.objects.create(
+        service_point=service_point, label=label, procedure=procedure, created_by=user,
+        token=secrets.token_urlsafe(32),
+    )
+
+
+@transaction.atomic
+def kiosk_revoke(*, kiosk: Kiosk) -> Kiosk:
+    """The tablet stops at its next request: a revoked token opens nothing and stores nothing."""
+    if kiosk.revoked_at is None:
+        kiosk.revoked_at = timezone.now()
+        kiosk.save(update_fields=["revoked_at"])
+    return kiosk
+
+
+# --------------------------------------------------------------------------- submission
+
+
+@dataclass
+class SubmitResult:
+    response: Response
+    created: bool  # False: the same submission seen again (double click, retry)
+
+
+def _answer_rows(response: Response, answers: dict[Question, Any]) -> tuple[list[Answer], list[tuple[int, int]]]:
+    rows: list[Answer] = []
+    multi: list[tuple[int, int]] = []  # (question id, choice id) of multiple-choice answers
+    for question, value in answers.items():
+        answer = Answer(response=response, question=question, kind=question.kind)
+        if question.kind in (QuestionKind.RATING, QuestionKind.SCALE10, QuestionKind.YESNO):
+            answer.value = value
+        elif question.kind == QuestionKind.SINGLE:
+            answer.choice_id = value
+        elif question.kind == QuestionKind.MULTIPLE:
+            multi.extend((question.pk, choice_id) for choice_id in value)
+        elif question.kind == QuestionKind.TEXT:
+            answer.text = mask_comment(value or "")[:COMMENT_MAX_LENGTH]
+        rows.append(answer)
+    return rows, multi
+
+
+def _queue_rollup() -> None:
+    """Ask for an incremental rollup; never let the broker decide whether an answer is kept.
+
+    Queued by name (surveys never imports reports). If the broker is down, or the task is not
+    registered, we log a warning: the periodic rollup picks the answer up later.
+    """
+    from celery import current_app
+
+    try:
+        if current_app.conf.task_always_eager:
+            task = current_app.tasks.get(ROLLUP_TASK)
+            if task is None:
+                logger.info("rollup task %s is not registered; the periodic rollup will count this answer",
+                            ROLLUP_TASK)
+                return
+            task.apply_async()
+        else:
+            current_app.send_task(ROLLUP_TASK, retry=False)
+    except Exception as exc:  # noqa: BLE001 — the broker or the task failing must never undo a stored answer
+        logger.warning("could not queue %s after a submission (%s: %s); the periodic rollup will catch up",
+                       ROLLUP_TASK, exc.__class__.__name__, exc)
+
+
+def _existing(idempotency_key: uuid.UUID) -> Response | None:
+    return Response.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _store(response: Response, answers: dict[Question, Any]) -> None:
+    response.save(force_insert=True)
+    rows, multi = _answer_rows(response, answers)
+    created = Answer.objects.bulk_create(rows)
+    if multi:
+        ids = {a.question_id: a.pk for a in created}
+        if any(pk is None for pk in ids.values()):
+            ids = dict(Answer.objects.filter(response=response).values_list("question_id", "pk"))
+        through = Answer.choices.through
+        through.objects.bulk_create(through(answer_id=ids[q], choice_id=c) for q, c in multi)
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    version: SurveyVersion,
+    unit: Unit,
+    channel: str,
+    answers: dict[Question, Any],
+    idempotency_key: uuid.UUID,
+    comment: str = "",
+    language: str = "vi",
+    receipt: Receipt | None = None,
+    kiosk: Kiosk | None = None,
+    service_point: ServicePoint | None = None,
+    procedure: Procedure | None = None,
+    client_hash: str = "",
+) -> SubmitResult:
+    """Store one citizen's answers exactly once.
+
+    - A receipt gives at most one response: the receipt row is locked (SELECT … FOR UPDATE), so
+      of two simultaneous submissions one stores and the other is refused as "used"; the
+      one-to-one column backs this up in the database.
+    - The same idempotency key seen again (double click, retried POST, a kiosk resending after a
+      network drop) returns the response already stored instead of a second one.
+    - The comment is masked before it is stored. The rollup is queued only after commit.
+    """
+    now = timezone.now()
+    if receipt is not None:
+        locked = Receipt.objects.select_for_update().only("pk", "used_at", "expires_at").get(pk=receipt.pk)
+        if locked.used_at is not None:
+            previous = Response.objects.filter(receipt_id=receipt.pk).first()
+            if previous is not None and previous.idempotency_key == idempotency_key:
+                return SubmitResult(previous, created=False)
+            raise SubmissionRefused("used")
+        if locked.is_expired(now):
+            raise SubmissionRefused("expired")
+    else:
+        previous = _existing(idempotency_key)
+        if previous is not None:
+            if previous.kiosk_id != (kiosk.pk if kiosk else None) or previous.receipt_id is not None:
+                raise SubmissionRefused("key_reused")
+            return SubmitResult(previous, created=False)
+    response = Response(
+        version=version,
+        unit=unit,
+        service_point=service_point,
+        procedure=procedure,
+        receipt=receipt,
+        kiosk=kiosk,
+        channel=channel,
+        language=(language or "vi")[:8],
+        submitted_at=now,
+        changed_at=now,
+        idempotency_key=idempotency_key,
+        comment=mask_comment(comment.strip())[:COMMENT_MAX_LENGTH],
+        client_hash=client_hash,
+    )
+    try:
+        with transaction.atomic():
+            _store(response, answers)
+    except IntegrityError:
+        # A simultaneous submission with the same key won the race, or a key copied from
+        # another receipt's form: either way nothing of ours was stored.
+        previous = _existing(idempotency_key)
+        if previous is not None and receipt is None and previous.kiosk_id == (kiosk.pk if kiosk else None):
+            return SubmitResult(previous, created=False)
+        raise SubmissionRefused("key_reused") from None
+    if receipt is not None:
+        Receipt.objects.filter(pk=receipt.pk).update(used_at=now)
+        receipt.used_at = now
+    transaction.on_commit(_queue_rollup)
+    return SubmitResult(response, created=True)
