@@ -104,8 +104,12 @@ class VersionForm(WindowMixin, forms.Form):
         required=False,
         help_text=_("When empty, English readers see the Vietnamese title."),
     )
-    intro_vi = forms.CharField(label=_("Introduction (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    intro_en = forms.CharField(label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    intro_vi = forms.CharField(
+        label=_("Introduction (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    intro_en = forms.CharField(
+        label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     opens_at = _window_field(_("Opens at"))
     closes_at = _window_field(_("Closes at"))
 
@@ -209,44 +213,3 @@ class QuestionForm(forms.Form):
             "on_kiosk": c["on_kiosk"],
             "choices": c["choice_list"],
         }
-
-
-class PreviewForm(forms.Form):
-    """The citizen's answer form built from a version's questions; used by the preview, which stores nothing."""
-
-    def __init__(self, *args, version, **kwargs):
-        super().__init__(*args, **kwargs)
-        rating_choices = [
-            ("5", _("very satisfied")),
-            ("4", _("satisfied")),
-            ("3", _("neutral")),
-            ("2", _("dissatisfied")),
-            ("1", _("very dissatisfied")),
-            ("na", _("not applicable")),
-        ]
-        for n, q in enumerate(version.questions.prefetch_related("choices").order_by("order", "id"), start=1):
-            name = f"q{q.pk}"
-            label = f"{n}. {q.text}"
-            common = {"label": label, "required": q.required, "help_text": q.help}
-            if q.kind == QuestionKind.RATING:
-                field = forms.ChoiceField(choices=rating_choices, widget=forms.RadioSelect, **common)
-            elif q.kind == QuestionKind.SCALE10:
-                field = forms.ChoiceField(
-                    choices=[(str(i), str(i)) for i in range(11)], widget=forms.RadioSelect, **common
-                )
-            elif q.kind == QuestionKind.YESNO:
-                field = forms.ChoiceField(choices=[("1", _("Yes")), ("0", _("No"))], widget=forms.RadioSelect, **common)
-            elif q.kind == QuestionKind.SINGLE:
-                field = forms.ChoiceField(
-                    choices=[(str(c.pk), c.text) for c in q.choices.all()], widget=forms.RadioSelect, **common
-                )
-            elif q.kind == QuestionKind.MULTIPLE:
-                field = forms.MultipleChoiceField(
-                    choices=[(str(c.pk), c.text) for c in q.choices.all()],
-                    widget=forms.CheckboxSelectMultiple,
-                    **common,
-                )
-            else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, **common)
-            field.error_messages["required"] = _("Please answer this question.")
-            self.fields[name] = field

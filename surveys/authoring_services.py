@@ -98,9 +98,9 @@ def _claim_draft(version: SurveyVersion, revision: int) -> SurveyVersion:
     revision, exactly one matches the WHERE clause (PostgreSQL re-checks it after the row lock
     is released; SQLite serialises writers), the other is refused instead of overwriting.
     """
-    updated = SurveyVersion.objects.filter(
-        pk=version.pk, status=SurveyVersion.Status.DRAFT, revision=revision
-    ).update(revision=F("revision") + 1, updated_at=timezone.now())
+    updated = SurveyVersion.objects.filter(pk=version.pk, status=SurveyVersion.Status.DRAFT, revision=revision).update(
+        revision=F("revision") + 1, updated_at=timezone.now()
+    )
     current = SurveyVersion.objects.select_related("survey__owner").get(pk=version.pk)
     if updated:
         return current
@@ -399,9 +399,7 @@ def publish_check(version: SurveyVersion, *, moment: datetime.datetime | None = 
     elif not version.title_en.strip():
         check.warnings.append(_("The title has no English text; English readers will see the Vietnamese one."))
     if version.intro_vi.strip() and not version.intro_en.strip():
-        check.warnings.append(
-            _("The introduction has no English text; English readers will see the Vietnamese one.")
-        )
+        check.warnings.append(_("The introduction has no English text; English readers will see the Vietnamese one."))
     if version.closes_at is not None and version.closes_at <= moment:
         check.problems.append(_("The closing time has already passed: nobody could answer. Change or clear it."))
     questions = list(version.questions.select_related("dimension").prefetch_related("choices").order_by("order"))

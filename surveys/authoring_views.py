@@ -7,13 +7,16 @@ manage role over its owner unit (else 403: staff read only). Citizens never reac
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,14 +25,15 @@ from agencies import permissions
 
 from . import authoring_services as services
 from .authoring_forms import (
-    PreviewForm,
     QuestionForm,
     ScheduleForm,
     SurveyCreateForm,
     VersionForm,
 )
 from .authoring_selectors import survey_rows, surveys_visible_to, versions_with_audit
+from .forms import SurveyForm
 from .models import Question, Survey, SurveyVersion
+from .selectors import version_questions
 
 # --------------------------------------------------------------------------- access helpers
 
@@ -72,8 +76,9 @@ def _version_url(version: SurveyVersion) -> str:
 def _frozen(request, version: SurveyVersion, *, status: int = 409) -> HttpResponse:
     """Refuse to edit a published or closed version, and offer a new version instead."""
     draft = version.survey.versions.filter(status=SurveyVersion.Status.DRAFT).first()
-    return _render(request, "authoring/frozen.html", {"version": version, "survey": version.survey, "draft": draft},
-                  status=status)
+    return _render(
+        request, "authoring/frozen.html", {"version": version, "survey": version.survey, "draft": draft}, status=status
+    )
 
 
 def _read_revision(request) -> int | None:
@@ -233,8 +238,12 @@ def version_edit(request, survey_id: int, number: int):
                 "closes_at": version.closes_at,
             }
         )
-    return _render(request, "authoring/version_edit.html", {"form": form, "version": version,
-                                                          "survey": version.survey}, status=status)
+    return _render(
+        request,
+        "authoring/version_edit.html",
+        {"form": form, "version": version, "survey": version.survey},
+        status=status,
+    )
 
 
 def _rebind(form_class, request, exc: services.StaleRevision, **kwargs):
@@ -274,14 +283,18 @@ def _question_form(request, version: SurveyVersion, question: Question | None):
             try:
                 if question is None:
                     services.question_add(
-                        version=version, user=request.user, revision=form.cleaned_data["revision"],
-                        **form.service_kwargs()
+                        version=version,
+                        user=request.user,
+                        revision=form.cleaned_data["revision"],
+                        **form.service_kwargs(),
                     )
                     messages.success(request, _("Question added."))
                 else:
                     services.question_update(
-                        question=question, user=request.user, revision=form.cleaned_data["revision"],
-                        **form.service_kwargs()
+                        question=question,
+                        user=request.user,
+                        revision=form.cleaned_data["revision"],
+                        **form.service_kwargs(),
                     )
                     messages.success(request, _("Question saved."))
             except services.VersionFrozen:
@@ -328,8 +341,9 @@ def question_delete(request, survey_id: int, number: int, question_id: int):
         else:
             messages.success(request, _("Question deleted."))
         return redirect(_version_url(version) + "#questions")
-    return _render(request, "authoring/question_delete.html",
-                  {"question": question, "version": version, "survey": version.survey})
+    return _render(
+        request, "authoring/question_delete.html", {"question": question, "version": version, "survey": version.survey}
+    )
 
 
 @login_required
@@ -344,8 +358,9 @@ def question_move(request, survey_id: int, number: int, question_id: int):
     try:
         if revision is None:
             raise services.StaleRevision(_("The form was incomplete; nothing was moved."), version=version)
-        services.question_move(question=question, user=request.user, revision=revision,
-                               direction=request.POST.get("direction", ""))
+        services.question_move(
+            question=question, user=request.user, revision=revision, direction=request.POST.get("direction", "")
+        )
     except services.VersionFrozen:
         return _frozen(request, version)
     except services.AuthoringError as exc:
@@ -386,29 +401,45 @@ def question_reorder(request, survey_id: int, number: int):
 def version_preview(request, survey_id: int, number: int):
     """The survey at phone width, in a frame, exactly as the citizen page lays it out."""
     version, _can = _get_version_for_user(request, survey_id, number)
-    lang = request.GET.get("lang") if request.GET.get("lang") in ("vi", "en") else translation.get_language()[:2]
-    return _render(request, "authoring/preview.html",
-                  {"version": version, "survey": version.survey, "lang": lang})
+    return _render(request, "authoring/preview.html", {"version": version, "survey": version.survey})
 
 
 @login_required
 @xframe_options_sameorigin
 @require_http_methods(["GET", "POST"])
 def version_preview_frame(request, survey_id: int, number: int):
-    """The citizen's view of a version. A submitted preview is validated and thrown away: nothing is stored."""
+    """The citizen's survey page for a version, with the citizen's own form and template.
+
+    A submitted preview is validated like a real answer and thrown away: nothing is stored, no
+    receipt is used. The page is rendered as for an anonymous citizen (no staff menu).
+    """
     version, _can = _get_version_for_user(request, survey_id, number)
-    lang = request.GET.get("lang")
-    if lang not in ("vi", "en"):
-        lang = translation.get_language()[:2]
-    with translation.override(lang):
-        form = PreviewForm(request.POST or None, version=version)
-        submitted = request.method == "POST" and form.is_valid()
-        return _render(
-            request,
-            "authoring/preview_frame.html",
-            {"version": version, "form": form, "submitted": submitted, "lang": lang},
-            status=400 if request.method == "POST" and not submitted else 200,
+    questions = version_questions(version)
+    if request.method == "POST":
+        form = SurveyForm(request.POST, questions=questions, version=version)
+        submitted = form.is_valid()
+        status = 200 if submitted else 400
+    else:
+        form = SurveyForm(
+            initial={"version": version.pk, "idempotency_key": uuid.uuid4()}, questions=questions, version=version
         )
+        submitted, status = False, 200
+    # Access was checked above; from here the page is drawn as a citizen sees it.
+    request.user = AnonymousUser()
+    return _render(
+        request,
+        "authoring/preview_frame.html",
+        {
+            "version": version,
+            "form": form,
+            "submitted": submitted,
+            "unit": version.survey.owner,
+            "procedure": None,
+            "receipt": None,
+            "action": request.path,
+        },
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- publish, new version, close
@@ -444,8 +475,12 @@ def version_publish(request, survey_id: int, number: int):
     if problems:
         check.problems = problems
     current = version.survey.versions.filter(status=SurveyVersion.Status.PUBLISHED).first()
-    return _render(request, "authoring/publish.html",
-                  {"version": version, "survey": version.survey, "check": check, "current": current}, status=status)
+    return _render(
+        request,
+        "authoring/publish.html",
+        {"version": version, "survey": version.survey, "check": check, "current": current},
+        status=status,
+    )
 
 
 @login_required
@@ -467,8 +502,9 @@ def version_new(request, survey_id: int):
     except services.AuthoringError as exc:
         messages.error(request, exc.message)
         return redirect("authoring:survey", survey.pk)
-    messages.success(request, _("Version %(number)s is a new draft, copied from the last version.")
-                     % {"number": draft.number})
+    messages.success(
+        request, _("Version %(number)s is a new draft, copied from the last version.") % {"number": draft.number}
+    )
     return redirect(_version_url(draft))
 
 
@@ -483,14 +519,18 @@ def version_close(request, survey_id: int, number: int):
         except services.AuthoringError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Version %(number)s is closed: it takes no new answers.")
-                             % {"number": version.number})
+            messages.success(
+                request, _("Version %(number)s is closed: it takes no new answers.") % {"number": version.number}
+            )
         return redirect("authoring:survey", version.survey_id)
     if version.status != SurveyVersion.Status.PUBLISHED:
         messages.error(request, _("Only a published version can be closed."))
         return redirect(_version_url(version))
-    return _render(request, "authoring/close.html", {"version": version, "survey": version.survey,
-                                                     "response_count": version.responses.count()})
+    return _render(
+        request,
+        "authoring/close.html",
+        {"version": version, "survey": version.survey, "response_count": version.responses.count()},
+    )
 
 
 @login_required
@@ -501,8 +541,12 @@ def version_schedule(request, survey_id: int, number: int):
     form = ScheduleForm(request.POST)
     if form.is_valid():
         try:
-            services.version_schedule(version=version, user=request.user, opens_at=form.cleaned_data["opens_at"],
-                                      closes_at=form.cleaned_data["closes_at"])
+            services.version_schedule(
+                version=version,
+                user=request.user,
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
         except services.AuthoringError as exc:
             messages.error(request, exc.message)
         else:

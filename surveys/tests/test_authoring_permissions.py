@@ -116,7 +116,7 @@ def post_data(name, world):
 
 def test_every_authoring_url_is_in_the_permission_table():
     resolver = get_resolver()
-    names = {name for name in resolver.namespace_dict["authoring"][1].reverse_dict.keys() if isinstance(name, str)}
+    names = {name for name in resolver.namespace_dict["authoring"][1].reverse_dict if isinstance(name, str)}
     assert names == set(URLS)
 
 
@@ -163,7 +163,8 @@ def test_survey_list_shows_only_surveys_of_visible_units(client, world, persona)
 def test_create_refuses_an_owner_outside_the_managed_subtree(client, world):
     client.force_login(world.users["erin"])
     before = Survey.objects.count()
-    response = client.post(reverse("authoring:survey_create"),
-                           {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Lấn sân"})
+    response = client.post(
+        reverse("authoring:survey_create"), {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Lấn sân"}
+    )
     assert response.status_code == 400
     assert Survey.objects.count() == before

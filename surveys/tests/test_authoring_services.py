@@ -28,8 +28,14 @@ def blank(city):
 def add(version, *, kind="rating", text_vi="Câu hỏi", text_en="Question", dimension=None, choices=None):
     version.refresh_from_db()
     return services.question_add(
-        version=version, user=None, revision=version.revision, kind=kind, text_vi=text_vi, text_en=text_en,
-        dimension=dimension, choices=choices,
+        version=version,
+        user=None,
+        revision=version.revision,
+        kind=kind,
+        text_vi=text_vi,
+        text_en=text_en,
+        dimension=dimension,
+        choices=choices,
     )
 
 
@@ -61,8 +67,9 @@ def test_each_change_bumps_the_revision_and_a_stale_one_is_refused(blank, dims):
     seen = blank.revision
     add(blank, text_vi="Câu hai", dimension=dims["results"])  # someone else changes the draft
     with pytest.raises(services.StaleRevision) as caught:
-        services.question_update(question=q, user=None, revision=seen, kind="rating", text_vi="Đổi",
-                                 dimension=dims["access"])
+        services.question_update(
+            question=q, user=None, revision=seen, kind="rating", text_vi="Đổi", dimension=dims["access"]
+        )
     assert caught.value.version.revision == seen + 1
     q.refresh_from_db()
     assert q.text_vi == "Câu hỏi"  # nothing of the stale edit was written
@@ -78,7 +85,7 @@ def test_two_editors_adding_questions_lose_nothing_silently(blank, dims):
 
 
 def test_move_and_delete_keep_orders_contiguous(blank, dims):
-    a, b, c = (add(blank, text_vi=t, dimension=dims["access"]) for t in "ABC")
+    a, _b, c = (add(blank, text_vi=t, dimension=dims["access"]) for t in "ABC")
     blank.refresh_from_db()
     services.question_move(question=c, user=None, revision=blank.revision, direction="up")
     blank.refresh_from_db()
@@ -129,14 +136,23 @@ def test_publish_freezes_the_version_and_records_who_and_when(city, blank, dims)
     assert published.status == SurveyVersion.Status.PUBLISHED
     assert published.published_by == city.bob and published.published_at is not None
     with pytest.raises(services.VersionFrozen):
-        services.question_update(question=q, user=None, revision=published.revision, kind="rating",
-                                 text_vi="Đổi", dimension=dims["access"])
+        services.question_update(
+            question=q, user=None, revision=published.revision, kind="rating", text_vi="Đổi", dimension=dims["access"]
+        )
     with pytest.raises(services.VersionFrozen):
-        services.question_add(version=published, user=None, revision=published.revision, kind="text",
-                              text_vi="Mới")
+        services.question_add(version=published, user=None, revision=published.revision, kind="text", text_vi="Mới")
     with pytest.raises(services.VersionFrozen):
-        services.version_update(version=published, user=None, revision=published.revision, title_vi="X",
-                                title_en="", intro_vi="", intro_en="", opens_at=None, closes_at=None)
+        services.version_update(
+            version=published,
+            user=None,
+            revision=published.revision,
+            title_vi="X",
+            title_en="",
+            intro_vi="",
+            intro_en="",
+            opens_at=None,
+            closes_at=None,
+        )
 
 
 def test_new_version_copies_questions_and_choices_and_publishing_it_closes_the_old(city, blank, dims):
