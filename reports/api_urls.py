@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Score API under /api/v1/ (DESIGN.md, Public contract)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("scores/", api.ScoreList.as_view(), name="api-scores"),
+]

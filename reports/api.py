@@ -1,0 +1,220 @@
+"""Score API for BI tools: `GET /api/v1/scores/`, filtered by unit, period, dimension, procedure, method.
+
+Rule protected: a caller reads the scores of its own subtree only — an API token of a unit sees
+that unit and everything below it; a signed-in user sees `agencies.permissions.visible_units`.
+A unit outside that scope answers 404, exactly like a unit that does not exist.
+Reads Score rows only, one query per page (plus the count).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import (
+    authentication,
+    exceptions,
+    generics,
+    permissions,
+    serializers,
+)
+from rest_framework.pagination import LimitOffsetPagination
+
+from agencies.models import Procedure, Unit
+from agencies.permissions import visible_units
+from surveys.api import ApiTokenAuthentication
+from surveys.models import ApiToken, Dimension
+
+from .models import PeriodType, Scope, Score
+from .selectors import Period
+
+
+def scope_units(request) -> QuerySet[Unit]:
+    """The units a caller may read: a token's subtree, or what the signed-in user may see."""
+    if isinstance(request.auth, ApiToken):
+        return Unit.objects.subtree_of(request.auth.unit)
+    return visible_units(request.user)
+
+
+class CanReadScores(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            return True
+        return bool(request.user and request.user.is_authenticated and visible_units(request.user).exists())
+
+
+class ScoreFilterSerializer(serializers.Serializer):
+    """The query string, validated: a malformed filter is a 400 that names the field, never a 500."""
+
+    unit = serializers.CharField(required=False, max_length=32, help_text="Unit code.")
+    subtree = serializers.BooleanField(required=False, default=False,
+                                       help_text="With `unit`: also every unit below it.")
+    period = serializers.CharField(required=False, max_length=10,
+                                   help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year).")
+    period_type = serializers.ChoiceField(required=False, choices=[c for c, _l in PeriodType.choices])
+    since = serializers.DateField(required=False, help_text="Periods starting on or after this date.")
+    until = serializers.DateField(required=False, help_text="Periods starting on or before this date.")
+    dimension = serializers.CharField(required=False, max_length=32,
+                                      help_text="A dimension code, `overall` (default) or `all`.")
+    procedure = serializers.CharField(required=False, max_length=32,
+                                      help_text="A procedure's national code, `all` (default: all procedures "
+                                                "together) or `each` (one row per procedure).")
+    scope = serializers.ChoiceField(required=False, default=Scope.SUBTREE, choices=[c for c, _l in Scope.choices])
+    method = serializers.ChoiceField(required=False, default="both", choices=["sipas", "766", "both"])
+
+    def validate_period(self, value):
+        period = Period.parse(value)
+        if period is None:
+            raise serializers.ValidationError(_("Use 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."))
+        return period
+
+    def validate(self, data):
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise serializers.ValidationError({"until": _("Must not be before `since`.")})
+        return data
+
+
+class MethodFiguresSerializer(serializers.Serializer):
+    index = serializers.FloatField(allow_null=True, help_text="% of rated answers counted (null: not enough).")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% interval, low end.")
+    ci_high = serializers.FloatField(allow_null=True, help_text="95% interval, high end.")
+    change = serializers.FloatField(allow_null=True, help_text="Points since the previous period.")
+    change_significant = serializers.BooleanField()
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name_vi")
+    dimension = serializers.SerializerMethodField()
+    procedure = serializers.SerializerMethodField()
+    period = serializers.SerializerMethodField()
+    period_end = serializers.SerializerMethodField()
+    sipas = serializers.SerializerMethodField(help_text="SIPAS: answers rated 4–5 count as satisfied.")
+    decision_766 = serializers.SerializerMethodField(help_text="Decision 766: answers not rated 1–2 count.")
+
+    class Meta:
+        model = Score
+        fields = ["unit", "unit_name", "scope", "dimension", "procedure", "period_type", "period", "period_start",
+                  "period_end", "responses", "answers", "mean", "enough_responses", "sipas", "decision_766",
+                  "computed_at"]
+
+    def get_dimension(self, obj) -> str | None:
+        return obj.dimension.code if obj.dimension_id else None
+
+    def get_procedure(self, obj) -> str | None:
+        return obj.procedure.code if obj.procedure_id else None
+
+    def get_period(self, obj) -> str:
+        return Period(obj.period_type, obj.period_start).key if obj.period_type != PeriodType.DAY else (
+            obj.period_start.isoformat())
+
+    def get_period_end(self, obj) -> str:
+        if obj.period_type == PeriodType.DAY:
+            return obj.period_start.isoformat()
+        return Period(obj.period_type, obj.period_start).end.isoformat()
+
+    def _method(self, obj, m: str) -> dict | None:
+        if self.context.get("method") not in ("both", m):
+            return None
+        enough = obj.enough_responses
+        return {
+            "index": getattr(obj, f"index_{m}") if enough else None,
+            "ci_low": getattr(obj, f"ci_low_{m}") if enough else None,
+            "ci_high": getattr(obj, f"ci_high_{m}") if enough else None,
+            "change": getattr(obj, f"change_{m}") if enough else None,
+            "change_significant": getattr(obj, f"change_{m}_significant") and enough,
+        }
+
+    @extend_schema_field(MethodFiguresSerializer(allow_null=True))
+    def get_sipas(self, obj) -> dict | None:
+        return self._method(obj, "sipas")
+
+    @extend_schema_field(MethodFiguresSerializer(allow_null=True))
+    def get_decision_766(self, obj) -> dict | None:
+        return self._method(obj, "766")
+
+
+class ScorePagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+@extend_schema(
+    summary="Satisfaction scores",
+    description=(
+        "Score rows of the caller's subtree: an API token sees its unit and every unit below it; a signed-in "
+        "user sees the units of their memberships. Indexes are null when the period has fewer responses than "
+        "the ranking minimum (`enough_responses` false). Each figure block names its method."
+    ),
+    parameters=[
+        OpenApiParameter("unit", OpenApiTypes.STR, description="Unit code."),
+        OpenApiParameter("subtree", OpenApiTypes.BOOL, description="With `unit`: also every unit below it."),
+        OpenApiParameter("period", OpenApiTypes.STR, description="2025-10, 2025-Q3 or 2025."),
+        OpenApiParameter("period_type", OpenApiTypes.STR, enum=["day", "month", "quarter", "year"]),
+        OpenApiParameter("since", OpenApiTypes.DATE), OpenApiParameter("until", OpenApiTypes.DATE),
+        OpenApiParameter("dimension", OpenApiTypes.STR, description="Dimension code, `overall` (default) or `all`."),
+        OpenApiParameter("procedure", OpenApiTypes.STR,
+                         description="Procedure code, `all` (default, all procedures together) or `each`."),
+        OpenApiParameter("scope", OpenApiTypes.STR, enum=["subtree", "own"]),
+        OpenApiParameter("method", OpenApiTypes.STR, enum=["both", "sipas", "766"]),
+    ],
+)
+class ScoreList(generics.ListAPIView):
+    serializer_class = ScoreSerializer
+    pagination_class = ScorePagination
+    authentication_classes = [ApiTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [CanReadScores]
+
+    def get_filters(self) -> dict:
+        if not hasattr(self, "_filters"):
+            filters = ScoreFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            self._filters = filters.validated_data
+        return self._filters
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["method"] = self.get_filters().get("method", "both")
+        return context
+
+    def get_queryset(self):
+        f = self.get_filters()
+        units = scope_units(self.request)
+        qs = Score.objects.filter(scope=f.get("scope", Scope.SUBTREE))
+        if f.get("unit"):
+            unit = units.filter(code=f["unit"]).first()
+            if unit is None:
+                raise exceptions.NotFound(_("No unit with this code in your scope."))
+            qs = qs.filter(unit__path__startswith=unit.path) if f.get("subtree") else qs.filter(unit=unit)
+        else:
+            qs = qs.filter(unit__in=units)
+        period = f.get("period")
+        if period is not None:
+            qs = qs.filter(period_type=period.type, period_start=period.start)
+        else:
+            qs = qs.filter(period_type=f.get("period_type", PeriodType.MONTH))
+        if f.get("since"):
+            qs = qs.filter(period_start__gte=f["since"])
+        if f.get("until"):
+            qs = qs.filter(period_start__lte=f["until"])
+        dimension = f.get("dimension", "overall")
+        if dimension == "overall":
+            qs = qs.filter(dimension__isnull=True)
+        elif dimension != "all":
+            dim = Dimension.objects.filter(code=dimension).first()
+            if dim is None:
+                raise exceptions.ValidationError({"dimension": [_("There is no such element.")]})
+            qs = qs.filter(dimension=dim)
+        procedure = f.get("procedure", "all")
+        if procedure == "all":
+            qs = qs.filter(procedure__isnull=True)
+        elif procedure == "each":
+            qs = qs.filter(procedure__isnull=False)
+        else:
+            proc = Procedure.objects.filter(code=procedure).first()
+            if proc is None:
+                raise exceptions.ValidationError({"procedure": [_("There is no such administrative procedure.")]})
+            qs = qs.filter(procedure=proc)
+        return (qs.select_related("unit", "dimension", "procedure")
+                .order_by("unit__path", "period_start", "dimension__order", "procedure__code", "id"))
