@@ -12,7 +12,7 @@ from surveys.models import Choice, Dimension, Question, SurveyVersion
 from surveys.standard import QUESTIONS, ensure_dimensions
 from surveys.tests.factories import make_receipt, make_response
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
 
 
 @pytest.fixture
