@@ -184,7 +184,7 @@ class ReceiptCreateView(APIView):
                 % {"unit": token.unit.code}
             )
         receipt, created = services.receipt_issue(
-            unit=unit, procedure=data["procedure"], service_point=data["service_point"],
+            unit=unit, procedure=data.get("procedure"), service_point=data["service_point"],
             dossier=data["dossier"], token=token,
         )
         if not created and not receipt.unit.is_in_subtree_of(token.unit):

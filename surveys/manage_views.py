@@ -162,8 +162,6 @@ def tokens(request):
         "form": form, "tokens": selectors.api_tokens_for_units(units), "new_key": new_key,
         "api_docs": reverse("api-docs"),
     }, status=400 if form.errors else 200)
-    if new_key:
-        response["Cache-Control"] = "no-store"
     return response
 
 
