@@ -35,7 +35,13 @@ class RevisionField(forms.IntegerField):
     """The draft revision the page was rendered with: the optimistic lock."""
 
     def __init__(self, **kwargs):
-        super().__init__(widget=forms.HiddenInput, min_value=0, **kwargs)
+        message = _("The form is incomplete. Please reload the page and try again.")
+        super().__init__(
+            widget=forms.HiddenInput,
+            min_value=0,
+            error_messages={"required": message, "invalid": message, "min_value": message},
+            **kwargs,
+        )
 
 
 class WindowMixin:

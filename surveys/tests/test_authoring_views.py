@@ -279,3 +279,11 @@ def test_staff_index_shows_only_what_staff_may_use(client, city):
     client.force_login(city.alice)
     html = client.get(reverse("authoring:index")).content.decode()
     assert 'href="/manage/surveys/"' in html and "/manage/kiosks/" not in html
+
+
+@pytest.mark.parametrize("revision", ["", "abc", "-1"])
+def test_a_tampered_revision_is_explained_and_saves_nothing(bob, draft, revision):
+    response = bob.post(vurl("question_add", draft), question_post(draft, revision=revision))
+    assert response.status_code == 400
+    assert "Biểu mẫu không đầy đủ" in response.content.decode()
+    assert not draft.questions.exists()
