@@ -69,10 +69,11 @@ class ChoiceData:
 
 @dataclass
 class PublishCheck:
-    """Blocking problems and non-blocking warnings (English missing → Vietnamese shown)."""
+    """Blocking problems; warnings (English missing → Vietnamese shown) and notices do not block."""
 
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -426,6 +427,10 @@ def publish_check(version: SurveyVersion, *, moment: datetime.datetime | None = 
                 check.problems.append(_("A choice of question %(n)s has no Vietnamese text.") % {"n": n})
             elif any(not c.text_en.strip() for c in choices):
                 check.warnings.append(_("Some choices of question %(n)s have no English text.") % {"n": n})
+    if questions and not any(q.on_kiosk for q in questions):
+        check.notices.append(
+            _("No question is marked “show on kiosks”: the kiosks of these units would show no question.")
+        )
     check.problems.extend(_overlap_problems(version, version.opens_at, version.closes_at))
     return check
 

@@ -54,6 +54,15 @@ def test_a_draft_never_applies_and_citizens_never_see_it(client, city, standard)
     assert "Riêng 00004" not in html and standard.title_vi in html
 
 
+def test_an_open_link_to_a_survey_with_only_a_draft_shows_nothing_of_it(client, city, standard):
+    draft = services.survey_create(
+        owner=city.ward_a, user=None, from_standard=True, title_vi="Bản nháp bí mật", allow_open_link=True
+    )
+    response = client.get(f"/s/{draft.survey.slug}/{city.ward_a.code}/")
+    assert response.status_code in (404, 410)
+    assert "Bản nháp bí mật" not in response.content.decode()
+
+
 def test_publishing_applies_to_the_subtree_and_closing_falls_back_to_the_parent(city, standard):
     ward = publish(own_survey(city.ward_a))
     assert applicable_version(unit=city.ward_a) == ward

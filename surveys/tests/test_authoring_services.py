@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from surveys import authoring_services as services
 from surveys.authoring_services import ChoiceData
@@ -13,6 +13,13 @@ from surveys.standard import QUESTIONS, ensure_dimensions
 from surveys.tests.factories import make_receipt, make_response
 
 pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English here; the pages' tests check the Vietnamese ones."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -229,3 +236,11 @@ def test_dimension_is_dropped_for_kinds_that_are_not_rated(blank, dims):
     q = add(blank, kind="yesno", text_vi="Có?", dimension=dims["access"])
     assert q.dimension is None
     assert Dimension.objects.count() == 5
+
+
+def test_a_survey_without_kiosk_questions_is_noted_but_not_blocked(city, blank, dims):
+    add(blank, dimension=dims["access"])
+    check = services.publish_check(blank)
+    assert check.ok and len(check.notices) == 1
+    Question.objects.filter(version=blank).update(on_kiosk=True)
+    assert services.publish_check(blank).notices == []
