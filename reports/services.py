@@ -477,14 +477,13 @@ def _recompute_scores(units: set[int] | None, days: set[date] | None, stats: dic
         ancestors = sorted(
             set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True)) | units
         )
-    for scope, period_type in LEVELS:
-        starts = _periods_touched(days, period_type) if days is not None else None
-        if scope == "own":
-            chunks = unit_chunks
-        else:
-            chunks = unit_chunks if ancestors is None else [ancestors]
-        for chunk in chunks:
-            with transaction.atomic():
+    # One transaction for every level: dashboards never see a month that disagrees with its
+    # quarter, and a run that fails here leaves the previous scores exactly as they were.
+    with transaction.atomic():
+        for scope, period_type in LEVELS:
+            starts = _periods_touched(days, period_type) if days is not None else None
+            chunks = unit_chunks if scope == "own" or ancestors is None else [ancestors]
+            for chunk in chunks:
                 stats["written"] += _recompute_level(scope, period_type, chunk, starts)
 
 

@@ -152,7 +152,7 @@ def assert_matches_reference(today: date | None = None) -> None:
     for key, want in expected.items():
         got = stored[key]
         for field in FIGURES:
-            if want[field] is None or isinstance(want[field], bool) or isinstance(want[field], int):
+            if want[field] is None or isinstance(want[field], bool | int):
                 assert got[field] == want[field], (key, field, got[field], want[field])
             else:
                 assert got[field] == pytest.approx(want[field], rel=1e-9, abs=1e-9), (key, field)
