@@ -201,6 +201,15 @@ def survey_create(
     return version
 
 
+@transaction.atomic
+def survey_settings(*, survey: Survey, user, allow_open_link: bool) -> Survey:
+    """Survey-wide settings, which do not change what any version asks."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    survey.allow_open_link = allow_open_link
+    survey.save(update_fields=["allow_open_link"])
+    return survey
+
+
 # --------------------------------------------------------------------------- edit a draft
 
 

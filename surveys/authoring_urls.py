@@ -15,6 +15,7 @@ urlpatterns = [
     path("surveys/new/", views.survey_create, name="survey_create"),
     path("surveys/<int:survey_id>/", views.survey_detail, name="survey"),
     path("surveys/<int:survey_id>/new-version/", views.version_new, name="version_new"),
+    path("surveys/<int:survey_id>/settings/", views.survey_settings, name="survey_settings"),
     path(_v, views.version_detail, name="version"),
     path(_v + "edit/", views.version_edit, name="version_edit"),
     path(_v + "questions/add/", views.question_add, name="question_add"),

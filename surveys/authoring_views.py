@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -155,8 +156,27 @@ def survey_detail(request, survey_id: int):
     return _render(
         request,
         "authoring/survey_detail.html",
-        {"survey": survey, "versions": versions, "draft": draft, "published": published, "can_manage": can_manage},
+        {
+            "survey": survey,
+            "versions": versions,
+            "draft": draft,
+            "published": published,
+            "can_manage": can_manage,
+            "open_link": settings.SITE_URL
+            + reverse("surveys:open_link", kwargs={"slug": survey.slug, "unit_code": survey.owner.code}),
+        },
     )
+
+
+@login_required
+@require_POST
+def survey_settings(request, survey_id: int):
+    """Allow or stop answers through the survey's open link (reported separately from receipts)."""
+    survey, _can = _get_survey_for_user(request, survey_id, manage=True)
+    allow = request.POST.get("allow_open_link") in ("on", "1", "true")
+    services.survey_settings(survey=survey, user=request.user, allow_open_link=allow)
+    messages.success(request, _("Open link allowed.") if allow else _("Open link stopped."))
+    return redirect("authoring:survey", survey.pk)
 
 
 # --------------------------------------------------------------------------- a version

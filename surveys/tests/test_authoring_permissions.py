@@ -24,6 +24,7 @@ URLS = {
     "survey_create": (CREATE, ["get", "post"], lambda w: {}),
     "survey": (READ, ["get"], lambda w: {"survey_id": w.survey.pk}),
     "version_new": (WRITE, ["post"], lambda w: {"survey_id": w.survey.pk}),
+    "survey_settings": (WRITE, ["post"], lambda w: {"survey_id": w.survey.pk}),
     "version": (READ, ["get"], lambda w: w.draft_kw),
     "version_edit": (WRITE, ["get", "post"], lambda w: w.draft_kw),
     "question_add": (WRITE, ["get", "post"], lambda w: w.draft_kw),
@@ -72,7 +73,7 @@ class World:
         return (
             list(SurveyVersion.objects.order_by("pk").values_list("pk", "status", "revision", "title_vi", "closes_at")),
             list(Question.objects.order_by("pk").values_list("pk", "order", "text_vi")),
-            Survey.objects.count(),
+            list(Survey.objects.order_by("pk").values_list("pk", "allow_open_link")),
         )
 
 
@@ -109,6 +110,8 @@ def post_data(name, world):
         return {"revision": world.draft.revision, "title_vi": "Tiêu đề mới"}
     if name == "survey_create":
         return {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Mới"}
+    if name == "survey_settings":
+        return {"allow_open_link": "on"}
     if name == "schedule":
         return {"opens_at": "", "closes_at": "2099-01-01T00:00"}
     return {"revision": world.draft.revision}

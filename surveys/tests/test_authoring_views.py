@@ -287,3 +287,15 @@ def test_a_tampered_revision_is_explained_and_saves_nothing(bob, draft, revision
     assert response.status_code == 400
     assert "Biểu mẫu không đầy đủ" in response.content.decode()
     assert not draft.questions.exists()
+
+
+def test_manager_allows_and_stops_the_open_link(bob, city, draft):
+    url = reverse("authoring:survey_settings", args=[draft.survey_id])
+    bob.post(url, {"allow_open_link": "on"})
+    draft.survey.refresh_from_db()
+    assert draft.survey.allow_open_link
+    page = bob.get(reverse("authoring:survey", args=[draft.survey_id])).content.decode()
+    assert f"/s/{draft.survey.slug}/{city.ward_a.code}/" in page
+    bob.post(url, {})
+    draft.survey.refresh_from_db()
+    assert not draft.survey.allow_open_link
