@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from agencies.models import Membership, Unit
 from agencies.permissions import manageable_units, visible_units
 
 from .models import Survey, SurveyVersion
+from .selectors import applicable_version
 
 
 def surveys_visible_to(user) -> QuerySet[Survey]:
@@ -58,3 +60,12 @@ def versions_with_audit(survey: Survey) -> list[SurveyVersion]:
         .annotate(response_count=Count("responses", distinct=True), question_count=Count("questions", distinct=True))
         .order_by("-number")
     )
+
+
+def applying_now(user) -> list[tuple[Unit, SurveyVersion | None]]:
+    """For each unit the user has a role over, the survey version its citizens answer now.
+
+    One query per membership (a handful), whatever the size of the subtrees.
+    """
+    units = [m.unit for m in Membership.objects.filter(user=user).select_related("unit").order_by("unit__path")]
+    return [(unit, applicable_version(unit=unit)) for unit in units]

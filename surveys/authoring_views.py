@@ -31,7 +31,12 @@ from .authoring_forms import (
     SurveyCreateForm,
     VersionForm,
 )
-from .authoring_selectors import survey_rows, surveys_visible_to, versions_with_audit
+from .authoring_selectors import (
+    applying_now,
+    survey_rows,
+    surveys_visible_to,
+    versions_with_audit,
+)
 from .forms import SurveyForm
 from .models import Question, Survey, SurveyVersion
 from .selectors import version_questions
@@ -114,7 +119,11 @@ def survey_list(request):
     return _render(
         request,
         "authoring/survey_list.html",
-        {"rows": survey_rows(request.user), "is_manager": permissions.is_manager(request.user)},
+        {
+            "rows": survey_rows(request.user),
+            "is_manager": permissions.is_manager(request.user),
+            "applying": applying_now(request.user),
+        },
     )
 
 

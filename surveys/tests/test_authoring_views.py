@@ -265,7 +265,8 @@ def test_survey_list_shows_status_version_period_and_responses(bob, city, draft)
         html = bob.get(reverse("authoring:survey_list")).content.decode()
     assert len(many) == len(few)  # the number of queries does not grow with the number of surveys
     assert "Khảo sát riêng" in html and "Đã công bố" in html and "Nháp 4" in html
-    row = html[html.index("Khảo sát riêng") :]
+    table = html[html.index("<table") :]
+    row = table[table.index("Khảo sát riêng") :]
     assert ">2</td>" in row[: row.index("</tr>")]
 
 
@@ -299,3 +300,14 @@ def test_manager_allows_and_stops_the_open_link(bob, city, draft):
     bob.post(url, {})
     draft.survey.refresh_from_db()
     assert not draft.survey.allow_open_link
+
+
+def test_survey_list_says_what_citizens_of_each_unit_answer_now(bob, city, draft):
+    html = bob.get(reverse("authoring:survey_list")).content.decode()
+    assert "không có khảo sát nào đang mở" in html  # no standard survey in this city yet
+    from surveys.tests.factories import make_standard_survey
+
+    standard = make_standard_survey(city.root)
+    html = bob.get(reverse("authoring:survey_list")).content.decode()
+    panel = html[html.index("applying-now") :]
+    assert standard.title_vi in panel[: panel.index("</ul>")] and "Thành phố Hà Nội" in panel
