@@ -197,7 +197,7 @@ def _is_unchanged(new_code: str, new_name: str, merges: list[dict]) -> bool:
             and merges[0]["name"] == new_name)
 
 
-def _plan(data: dict, provinces: list[str], effective_on: date):
+def plan_units(data: dict, provinces: list[str], effective_on: date):
     """Units (parents before children) and links (old code, new code, kind) that the file describes."""
     units: dict[str, _UnitSpec] = {}
     links: dict[tuple[str, str], str] = {}
@@ -267,7 +267,7 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
     if unknown:
         raise UnitsFileError(_("Unknown province code %(codes)s; the file has: %(available)s")
                              % {"codes": ", ".join(unknown), "available": ", ".join(available)})
-    specs, links = _plan(data, wanted, effective_on)
+    specs, links = plan_units(data, wanted, effective_on)
     result = ImportResult(provinces=wanted)
 
     by_code = {u.code: u for u in Unit.objects.filter(code__in=[s.code for s in specs])}

@@ -1,0 +1,120 @@
+"""`manage.py seed_demo`: the demo city — Hanoi after the 2025 reform — with a year of answers."""
+
+from __future__ import annotations
+
+import argparse
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from agencies.models import Unit
+from reports.demo import DemoExists, build_demo, demo_accounts, demo_exists, wipe_demo
+from reports.demo.catalogue import DEMO_WARD
+from surveys.codes import format_code
+from surveys.models import Kiosk, Receipt
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo city: Hanoi after the 1 July 2025 reform (the city, its departments, 126 wards and "
+        "communes with their official codes, the pre-2025 units kept as history), about 40 common procedures, "
+        "counters and kiosks, the standard survey, one demo account per role, a year of responses, then a full "
+        "rollup. The demo accounts and their passwords are printed at the end (demo only)."
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def one_line_error(message):
+            # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
+            if parser.called_from_command_line:
+                parser.exit(2, f"seed_demo: error: {message} (see --help)\n")
+            raise CommandError(f"Error: {message}")
+
+        parser.error = one_line_error
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=_count, default=2025, help="Random seed; the same seed gives the same "
+                            "city and answers (default 2025).")
+        parser.add_argument("--responses", type=_count, default=100_000, metavar="N",
+                            help="Counted responses to generate over the last 12 months (default 100000).")
+        parser.add_argument("--reset", action="store_true", help="Wipe the demo city, its data and accounts, "
+                            "then build it again.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already holds "
+                            "units (used by `make run`).")
+        parser.add_argument("--print-accounts", action="store_true", help="Only print the demo accounts and where "
+                            "to sign in.")
+        parser.add_argument("--no-rollup", action="store_true", help="Skip the rollup at the end.")
+        parser.add_argument("--base-url", default=None, metavar="URL",
+                            help=f"Address printed in links (default SITE_URL, {settings.SITE_URL}).")
+
+    def handle(self, *args, **options):
+        base = (options["base_url"] or settings.SITE_URL).rstrip("/")
+        if options["print_accounts"]:
+            self._print_accounts(base)
+            return
+        if options["if_empty"] and options["reset"]:
+            raise CommandError("--if-empty and --reset contradict each other; use one of them.")
+        if options["if_empty"] and Unit.objects.exists():
+            self.stdout.write("Units already exist: the demo city is not seeded (--if-empty).")
+            return
+        if options["reset"]:
+            self.stdout.write("Wiping the demo city…")
+            wipe_demo()
+        elif demo_exists():
+            raise CommandError("The demo city is already in this database; use --reset to rebuild it.")
+        try:
+            summary = build_demo(seed=options["seed"], responses=options["responses"],
+                                 progress=lambda step: self.stdout.write(f"Building {step}…"))
+        except DemoExists:
+            raise CommandError("The demo city is already in this database; use --reset to rebuild it.") from None
+        self.stdout.write(
+            f"Demo city built in {summary.seconds:.1f}s: {summary.units} active units "
+            f"(+{summary.historical_units} historical, {summary.successions} successions), "
+            f"{summary.procedures} procedures, {summary.service_points} service points, {summary.kiosks} kiosks, "
+            f"{summary.receipts} receipts, {summary.responses} responses (+{summary.excluded} excluded) "
+            f"with {summary.answers} answers from {summary.first_day} to {summary.last_day}."
+        )
+        if not options["no_rollup"]:
+            self._rollup()
+        self._print_accounts(base)
+
+    def _rollup(self) -> None:
+        try:
+            call_command("rollup", "--full", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as exc:
+            if "Unknown command" not in str(exc):
+                raise
+            self.stderr.write("The rollup command is not available yet: scores were not computed.")
+
+    def _print_accounts(self, base: str) -> None:
+        accounts = demo_accounts()
+        if not accounts:
+            self.stdout.write("No demo accounts in this database (build them with `manage.py seed_demo`).")
+            return
+        self.stdout.write("Demo accounts (demo only: delete them or change their passwords before real use):")
+        for account in sorted(accounts, key=lambda a: ["administrator", "manager", "staff"].index(a.role)):
+            password = account.password or "(changed since the seed: not shown)"
+            extra = "  — also /admin/" if account.role == "administrator" else ""
+            self.stdout.write(f"  {account.role:<14} {account.username:<16} {password:<22} "
+                              f"{account.unit_name} ({account.unit_code}){extra}")
+        self.stdout.write(f"Sign in at {base}/accounts/login/")
+        receipt = (Receipt.objects.filter(unit__code=DEMO_WARD, used_at__isnull=True, response__isnull=True)
+                   .order_by("-issued_at").first())
+        if receipt is not None and not receipt.is_expired():
+            self.stdout.write(f"Answer a survey as a citizen: {base}/r/{format_code(receipt.code)}/")
+        kiosk = Kiosk.objects.filter(service_point__unit__code=DEMO_WARD, revoked_at__isnull=True).first()
+        if kiosk is not None:
+            self.stdout.write(f"Kiosk mode of the same ward: {base}/k/{kiosk.token}/")

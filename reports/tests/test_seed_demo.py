@@ -1,0 +1,209 @@
+"""seed_demo: a realistic Hanoi, repeatable with a seed, rebuilt by --reset, loud on bad input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
+from agencies.tests.factories import make_unit
+from reports.demo import demo_accounts
+from surveys.models import Answer, Kiosk, Receipt, Response, SurveyVersion
+from surveys.tests.factories import make_response, make_standard_survey
+
+pytestmark = pytest.mark.django_db
+SMALL = ["--responses", "2000", "--no-rollup"]
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *SMALL, *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def fingerprint() -> list[tuple]:
+    """Everything the seed decides, by natural keys (ids and secrets differ between builds)."""
+    answers: dict[int, list] = {}
+    for response_id, order, value in Answer.objects.values_list("response_id", "question__order", "value"):
+        answers.setdefault(response_id, []).append((order, value))
+    rows = Response.objects.order_by("submitted_at", "id").values_list(
+        "id", "unit__code", "procedure__code", "service_point__code", "channel", "language", "submitted_at",
+        "comment", "excluded", "receipt__issued_at")
+    return [(*row[1:], tuple(sorted(answers.get(row[0], [])))) for row in rows]
+
+
+def test_demo_city_is_hanoi_after_the_reform_with_history():
+    seed()
+    city = Unit.objects.get(code="01")
+    assert city.name_vi == "Thành phố Hà Nội" and city.parent_id is None
+    local = Unit.objects.filter(parent=city, active=True, kind__in=["ward", "commune"])
+    assert local.count() >= 40
+    assert local.get(code="00004").name_vi == "Phường Ba Đình"
+    assert local.get(code="00008").name_vi == "Phường Ngọc Hà"
+    assert Unit.objects.filter(parent=city, kind="department").count() >= 10
+    assert Unit.objects.get(code="01-STP").name_vi == "Sở Tư pháp"
+
+    districts = Unit.objects.filter(kind="district", path__startswith=city.path)
+    assert districts.count() >= 3
+    assert all(not d.active and d.dissolved_on == date(2025, 7, 1) for d in districts)
+    ba_dinh = Unit.objects.get(code="old-001")
+    assert ba_dinh.name_vi == "Quận Ba Đình"
+    assert set(UnitSuccession.objects.filter(predecessor=ba_dinh).values_list("kind", flat=True)) == {"partial"}
+    assert UnitSuccession.objects.filter(predecessor__code="old-00004", successor__code="00004",
+                                         kind="full").exists()
+
+    assert Procedure.objects.count() >= 40
+    birth = Procedure.objects.get(code="1.001193")
+    assert (birth.name_vi, birth.field) == ("Đăng ký khai sinh", "Hộ tịch")
+    assert all(re.fullmatch(r"[12]\.\d{6}", code) for code in Procedure.objects.values_list("code", flat=True))
+
+    assert ServicePoint.objects.filter(unit__code="00004").exists()
+    tokens = list(Kiosk.objects.values_list("token", flat=True))
+    assert len(tokens) >= 10 and len(set(tokens)) == len(tokens) and min(map(len, tokens)) >= 40
+
+    version = SurveyVersion.objects.get(survey__owner__code="01", survey__is_standard=True, status="published")
+    assert version.survey.owner == city and version.survey.is_standard
+    dims = set(version.questions.values_list("dimension__code", flat=True))
+    assert dims == {"access", "procedures", "civil_servants", "results", "feedback"}
+
+
+def test_one_account_per_role_and_the_printed_passwords_sign_in(client):
+    out = seed()
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert sorted(roles.values()) == ["administrator", "manager", "staff"]
+    admin = get_user_model().objects.get(memberships__role="administrator")
+    assert admin.is_superuser and admin.is_staff
+    assert Membership.objects.get(user=admin).unit.code == "01"
+    staff = get_user_model().objects.get(memberships__role="staff")
+    assert not staff.is_superuser and Membership.objects.get(user=staff).unit.kind == "ward"
+
+    for account in demo_accounts():
+        assert account.password and account.password in out and account.username in out
+        assert client.login(username=account.username, password=account.password)
+    printed = StringIO()
+    call_command("seed_demo", "--print-accounts", stdout=printed)
+    assert admin.username in printed.getvalue() and "/accounts/login/" in printed.getvalue()
+
+
+def test_print_accounts_never_shows_a_password_that_does_not_work():
+    out = StringIO()
+    call_command("seed_demo", "--print-accounts", stdout=out)
+    assert "No demo accounts" in out.getvalue()
+
+    seed()
+    staff = get_user_model().objects.get(username="staff.badinh")
+    old = next(a.password for a in demo_accounts() if a.username == "staff.badinh")
+    staff.set_password("changed-by-the-user-42")
+    staff.save()
+    out = StringIO()
+    call_command("seed_demo", "--print-accounts", stdout=out)
+    assert old not in out.getvalue() and "not shown" in out.getvalue()
+
+
+def test_responses_spread_over_twelve_months_with_realistic_shares():
+    seed()
+    counted = Response.objects.filter(excluded=False)
+    assert counted.count() == 2000
+    assert Response.objects.filter(excluded=True).exclude(excluded_reason="").count() > 0
+    today = timezone.localdate()
+    first, last = counted.order_by("submitted_at").values_list("submitted_at", flat=True)[::1999]
+    assert timezone.localtime(first).date() <= today - timedelta(days=350)
+    assert timezone.localtime(last).date() < today
+    months = {(timezone.localtime(t).year, timezone.localtime(t).month)
+              for t in counted.values_list("submitted_at", flat=True)}
+    assert len(months) >= 12
+
+    channels = dict(counted.values_list("channel").annotate(n=Count("id")))
+    assert channels["receipt"] > channels["kiosk"] > channels["link"] > 0
+    used = counted.filter(channel="receipt")
+    assert used.filter(receipt__isnull=True).count() == 0
+    assert Receipt.objects.filter(response__in=used).exclude(used_at__isnull=False).count() == 0
+    assert Receipt.objects.filter(used_at__isnull=True, expires_at__gt=timezone.now()).exists()
+    assert counted.filter(channel="kiosk", kiosk__isnull=True).count() == 0
+
+    rated = Answer.objects.filter(response__excluded=False, value__isnull=False)
+    share = 100 * rated.filter(value__gte=4).count() / rated.count()
+    assert 78 <= share <= 92
+    by_dim = rated.values("question__dimension__code").annotate(
+        n=Count("id"), s=Count("id", filter=Q(value__gte=4)))
+    assert all(70 <= 100 * d["s"] / d["n"] <= 96 for d in by_dim)
+    assert Answer.objects.filter(value__isnull=True).exists()  # "not applicable" is used
+
+    comments = list(counted.exclude(comment="").values_list("comment", flat=True))
+    assert len(comments) > 50
+    assert not any(re.search(r"\d{9,}", c) for c in comments)  # phone numbers only ever masked
+    assert counted.values("unit").distinct().count() >= 40
+
+
+def test_same_seed_gives_the_same_city_and_answers_and_reset_rebuilds_it():
+    seed("--seed", "7")
+    first = fingerprint()
+    counts = (Unit.objects.count(), UnitSuccession.objects.count(), Procedure.objects.count(),
+              ServicePoint.objects.count(), Kiosk.objects.count(), Receipt.objects.count(),
+              Answer.objects.count(), get_user_model().objects.count())
+
+    out = seed("--seed", "7", "--reset")
+    assert "Wiping" in out
+    assert fingerprint() == first
+    assert (Unit.objects.count(), UnitSuccession.objects.count(), Procedure.objects.count(),
+            ServicePoint.objects.count(), Kiosk.objects.count(), Receipt.objects.count(),
+            Answer.objects.count(), get_user_model().objects.count()) == counts
+
+    seed("--seed", "8", "--reset")
+    assert fingerprint() != first
+
+
+def test_reset_keeps_units_and_answers_outside_the_demo_city():
+    other = make_unit(kind=Unit.Kind.CITY, code="79", name_vi="Thành phố Hồ Chí Minh")
+    version = make_standard_survey(other)
+    kept = make_response(version, other, [5] * 16)
+    seed()
+    seed("--reset")
+    assert Response.objects.filter(pk=kept.pk).exists() and Unit.objects.filter(code="79").exists()
+
+
+def test_second_seed_refuses_and_if_empty_skips():
+    seed()
+    with pytest.raises(CommandError, match="--reset"):
+        seed()
+    before = Response.objects.count()
+    assert "not seeded" in seed("--if-empty")
+    assert Response.objects.count() == before
+
+
+def test_seed_runs_the_full_rollup_at_the_end():
+    from reports.models import RollupRun, Score
+
+    out = StringIO()
+    call_command("seed_demo", "--responses", "300", stdout=out, stderr=out)
+    assert RollupRun.objects.filter(mode="full", status="succeeded").exists(), out.getvalue()
+    assert Score.objects.filter(unit__code="01").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--responses", "-1"], "must not be negative"),
+    (["--seed", "x"], "not a whole number"),
+    (["--reset", "--if-empty"], "contradict"),
+])
+def test_bad_arguments_are_refused(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", *args)
+    assert not Unit.objects.exists()
+
+
+def test_bad_arguments_on_the_command_line_give_one_line_and_a_non_zero_exit():
+    done = subprocess.run([sys.executable, "manage.py", "seed_demo", "--responses=-3"],
+                          check=False, cwd=settings.BASE_DIR,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip().count("\n") == 0 and "must not be negative" in done.stderr
