@@ -22,6 +22,18 @@ class Command(BaseCommand):
         "successions. Running it again with the same file changes nothing."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def one_line_error(message):
+            # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
+            if parser.called_from_command_line:
+                parser.exit(2, f"import_units: error: {message} (see --help)\n")
+            raise CommandError(f"Error: {message}")
+
+        parser.error = one_line_error
+        return parser
+
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the units file (JSON).")
         parser.add_argument(
