@@ -107,9 +107,15 @@ class SurveyForm(forms.Form):
                 label=_("Leave this field empty"), required=False,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
             )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+        self._with_comment, self._honeypot = with_comment, honeypot
+
+    @property
+    def helper(self) -> FormHelper:
+        """The crispy layout, built only when the form is drawn (a valid POST never draws it)."""
+        with_comment, honeypot = self._with_comment, self._honeypot
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
         layout = []
         for name, question in self.questions.items():
             if question.kind == QuestionKind.TEXT:
@@ -121,7 +127,8 @@ class SurveyForm(forms.Form):
         if honeypot:
             layout.append(Field("website", wrapper_class="hp-field", aria_hidden="true"))
         layout += [Field("version"), Field("idempotency_key")]
-        self.helper.layout = Layout(*layout)
+        helper.layout = Layout(*layout)
+        return helper
 
     @staticmethod
     def _field_for(question) -> forms.Field:

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Unit
 
 from .models import ApiToken, Choice, Kiosk, Question, Receipt, Response, SurveyVersion
 
+_VERSION_CACHE_SECONDS = 10
+_GENERATION_KEY = "surveys:versions-generation"
+
+
+def versions_changed() -> None:
+    """Called whenever a survey version is saved: cached answers to "which survey applies" expire."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 1, timeout=None)
+
 
 def applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:
+    """Which survey applies to `unit` now (see `find_applicable_version`), cached for a few seconds.
+
+    The cache key carries a generation that every save of a survey version bumps (signal in
+    apps.py), so publishing or closing shows at once in this process and, with a shared cache
+    (Redis), in every worker; with per-process caches a change shows within 10 seconds.
+    """
+    if moment is not None:
+        return find_applicable_version(unit=unit, moment=moment)
+    generation = cache.get(_GENERATION_KEY, 0)
+    key = f"surveys:applicable:{generation}:{unit.pk}:{unit.path}"
+    cached = cache.get(key)
+    now = timezone.now()
+    if cached is not None:
+        version = cached or None
+        # A window that opened or closed since the answer was cached: ask the database again.
+        if version is None or version.is_open_at(now):
+            return version
+    version = find_applicable_version(unit=unit, moment=now)
+    cache.set(key, version or 0, timeout=_VERSION_CACHE_SECONDS)
+    return version
+
+
+def find_applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:
     """The survey version a citizen of `unit` answers at `moment` (default now).
 
     The published version of the survey owned by the nearest unit in the ancestry (the unit
@@ -43,8 +78,27 @@ def applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:
     return min(candidates, key=rank)
 
 
+_QUESTIONS: dict[tuple, list[Question]] = {}
+
+
 def version_questions(version: SurveyVersion, *, kiosk_only: bool = False) -> list[Question]:
-    """The questions of a version in order, with their choices (two queries at most)."""
+    """The questions of a version in order, with their choices (two queries at most).
+
+    A published version is frozen, so its questions are kept in memory once read.
+    """
+    if version.status != SurveyVersion.Status.PUBLISHED or version.published_at is None:
+        return _load_questions(version, kiosk_only=kiosk_only)
+    key = (version.pk, version.published_at, kiosk_only)
+    questions = _QUESTIONS.get(key)
+    if questions is None:
+        questions = _load_questions(version, kiosk_only=kiosk_only)
+        if len(_QUESTIONS) > 200:
+            _QUESTIONS.clear()
+        _QUESTIONS[key] = questions
+    return questions
+
+
+def _load_questions(version: SurveyVersion, *, kiosk_only: bool) -> list[Question]:
     questions = Question.objects.filter(version=version).select_related("dimension").order_by("order", "id")
     if kiosk_only:
         questions = questions.filter(on_kiosk=True)
@@ -112,17 +166,3 @@ def recent_batches(*, user, units: QuerySet[Unit], limit: int = 10) -> list[dict
         .order_by("-issued_at")[:limit]
     )
     return list(rows)
-
-
-__all__ = [
-    "Prefetch",
-    "api_token_by_key",
-    "api_tokens_for_units",
-    "applicable_version",
-    "kiosk_by_token",
-    "kiosks_for_units",
-    "receipt_by_code",
-    "recent_batches",
-    "response_for_receipt",
-    "version_questions",
-]

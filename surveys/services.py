@@ -246,6 +246,7 @@ def _queue_rollup() -> None:
     registered, we log a warning: the periodic rollup picks the answer up later.
     """
     from celery import current_app
+    from django.core.cache import cache
 
     try:
         if current_app.conf.task_always_eager:
@@ -256,6 +257,11 @@ def _queue_rollup() -> None:
                 return
             task.apply_async()
         else:
+            # One queued incremental rollup picks up every answer committed before it runs, so a
+            # burst of submissions needs one message, not one each (per ROLLUP_QUEUE_DEBOUNCE s).
+            debounce = getattr(settings, "ROLLUP_QUEUE_DEBOUNCE", 5)
+            if debounce and not cache.add("surveys:rollup-queued", 1, timeout=debounce):
+                return
             current_app.send_task(ROLLUP_TASK, retry=False)
     except Exception as exc:  # noqa: BLE001 — the broker or the task failing must never undo a stored answer
         logger.warning("could not queue %s after a submission (%s: %s); the periodic rollup will catch up",

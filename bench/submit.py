@@ -1,0 +1,272 @@
+"""Submit benchmark: the real survey submission against a bare insert, on PostgreSQL and gunicorn.
+
+    .venv/bin/python bench/submit.py [--clients 32] [--duration 30] [--workers 2]
+
+It starts a throw-away PostgreSQL (like the test suite's), a redis-server as the Celery broker
+when one is installed, and gunicorn with 2 sync workers on 127.0.0.1 in production settings
+(DEBUG off, persistent connections). It issues fresh receipts, then runs two phases of the same
+length with the same number of closed-loop clients:
+
+- ceiling: /bench/ceiling/<code>/ stores the same rows without forms, survey lookup, templates,
+  rate limits or rollup queueing (bench/ceiling.py);
+- view: POST /r/<code>/, the real page (CSRF, form validation, exactly-once, masking, redirect).
+
+It reports responses/s, p50/p90/p99 latency, the ratio view/ceiling, and checks that every
+acknowledged submission is in the database exactly once. Exit status 1 if that check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from conftest import PostgresServer, free_port, wait_for_port
+
+
+def start_redis():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None, None
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="thuocdo-bench-redis-")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def prepare(receipts_per_phase: int):
+    """Migrate, create a unit with the standard survey, issue receipts for both phases."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from agencies.models import Unit
+    from surveys.codes import generate_code
+    from surveys.models import Receipt
+    from surveys.standard import create_standard_survey
+
+    call_command("migrate", verbosity=0)
+    root = Unit.objects.create(code="01", kind="city", name_vi="Thành phố Hà Nội", name_en="Hanoi")
+    ward = Unit.objects.create(code="00004", kind="ward", name_vi="Phường Ba Đình", parent=root)
+    version = create_standard_survey(city=root)
+    questions = list(version.questions.values_list("pk", flat=True))
+    now = timezone.now()
+    codes: set[str] = set()
+    while len(codes) < 2 * receipts_per_phase:
+        codes.add(generate_code())
+    Receipt.objects.bulk_create(
+        (Receipt(code=c, unit=ward, issued_at=now, expires_at=now + timedelta(days=30)) for c in codes),
+        batch_size=5000,
+    )
+    codes_list = sorted(codes)
+    random.shuffle(codes_list)
+    return version.pk, questions, codes_list[:receipts_per_phase], codes_list[receipts_per_phase:]
+
+
+def csrf_cookie(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    response.read()
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie" and value.startswith("csrftoken="):
+            return value.split(";", 1)[0].split("=", 1)[1]
+    raise RuntimeError("the home page set no CSRF cookie")
+
+
+def run_phase(*, port, target, codes, clients, duration, version, questions, token, warmup=2.0):
+    """Closed-loop clients, each submitting its own fresh receipts; returns latencies and acks."""
+    chunks = [codes[i::clients] for i in range(clients)]
+    lock = threading.Lock()
+    latencies: list[float] = []
+    acked: list[str] = []
+    errors: dict[str, int] = {}
+    start = time.monotonic()
+    measure_from = start + warmup
+    stop = measure_from + duration
+    exhausted = [0]
+
+    def client(mine):
+        local_lat, local_ack, local_err = [], [], {}
+        for code in mine:
+            now = time.monotonic()
+            if now >= stop:
+                break
+            display = f"{code[:4]}-{code[4:8]}-{code[8:]}"
+            path = f"/r/{display}/" if target == "view" else f"/bench/ceiling/{display}/"
+            body = {"version": version, "idempotency_key": str(uuid.uuid4()), "csrfmiddlewaretoken": token,
+                    "comment": ""}
+            body.update({f"q{q}": str(random.randint(1, 5)) for q in questions})
+            payload = urlencode(body)
+            t0 = time.monotonic()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", path, payload, {
+                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={token}",
+                })
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                status = response.status
+            except OSError as exc:
+                status = exc.__class__.__name__
+            t1 = time.monotonic()
+            if t0 < measure_from:
+                if status == 302:
+                    local_ack.append(code)
+                continue
+            if status == 302:
+                local_lat.append(t1 - t0)
+                local_ack.append(code)
+            else:
+                local_err[str(status)] = local_err.get(str(status), 0) + 1
+        else:
+            with lock:
+                exhausted[0] += 1
+        with lock:
+            latencies.extend(local_lat)
+            acked.extend(local_ack)
+            for k, v in local_err.items():
+                errors[k] = errors.get(k, 0) + v
+
+    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = min(time.monotonic(), stop) - measure_from
+    return {"latencies": sorted(latencies), "acked": acked, "errors": errors, "elapsed": elapsed,
+            "exhausted": exhausted[0]}
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per phase (default 30)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--receipts", type=int, default=60000, help="receipts issued per phase")
+    args = parser.parse_args()
+
+    pg = PostgresServer()
+    redis_proc = gunicorn = None
+    try:
+        pg.start()
+        import psycopg2
+
+        admin = psycopg2.connect(pg.url("postgres"))
+        admin.autocommit = True
+        admin.cursor().execute("CREATE DATABASE bench")
+        admin.close()
+        redis_proc, broker = start_redis()
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": pg.url("bench"),
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            "CONN_MAX_AGE": "600",
+            "LOG_LEVEL": "ERROR",
+            # No broker installed: an unreachable one, so the submission's broker-down path is measured.
+            "CELERY_BROKER_URL": broker or "redis://127.0.0.1:9/0",
+        }
+        os.environ.update(env)
+        print(f"preparing: PostgreSQL on :{pg.port}, broker {'redis' if broker else 'unreachable'}, "
+              f"{args.receipts} receipts per phase", flush=True)
+        version, questions, codes_ceiling, codes_view = prepare(args.receipts)
+        port = free_port()
+        gunicorn = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", "satisfaction.wsgi:application"],
+            cwd=ROOT, env={**os.environ, **env},
+        )
+        wait_for_port(port, timeout=30)
+        token = csrf_cookie(port)
+        results = {}
+        for target, codes in (("ceiling", codes_ceiling), ("view", codes_view)):
+            print(f"phase {target}: {args.clients} clients for {args.duration:.0f} s …", flush=True)
+            results[target] = run_phase(port=port, target=target, codes=codes, clients=args.clients,
+                                        duration=args.duration, version=version, questions=questions,
+                                        token=token)
+
+        from django.db.models import Count
+
+        from surveys.models import Response
+
+        ok = True
+        print()
+        print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; {args.clients} clients; "
+              f"{len(questions)} questions per submission")
+        print(f"{'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
+              f"{'max ms':>7}")
+        for target, r in results.items():
+            lat = r["latencies"]
+            rps = len(lat) / r["elapsed"] if r["elapsed"] > 0 else 0.0
+            r["rps"] = rps
+            print(f"{target:8} {len(r['acked']):7d} {sum(r['errors'].values()):7d} {rps:8.1f} {pct(lat, 50):7.1f} "
+                  f"{pct(lat, 90):7.1f} {pct(lat, 99):7.1f} {pct(lat, 100):7.1f}")
+            if r["errors"]:
+                print(f"         errors: {r['errors']}")
+            if r["exhausted"]:
+                print(f"         {r['exhausted']} clients ran out of receipts: raise --receipts")
+            stored = Response.objects.filter(receipt__code__in=r["acked"]).count()
+            missing = len(r["acked"]) - stored
+            print(f"         acknowledged and stored: {stored}/{len(r['acked'])}" + ("" if not missing else
+                                                                                      f"  MISSING {missing}"))
+            ok &= missing == 0
+        duplicates = (Response.objects.exclude(receipt=None).values("receipt").annotate(n=Count("id"))
+                      .filter(n__gt=1).count())
+        ratio = results["view"]["rps"] / results["ceiling"]["rps"] if results["ceiling"]["rps"] else float("nan")
+        p99 = pct(results["view"]["latencies"], 99)
+        print(f"ratio view/ceiling: {ratio:.2f} (target ≥ 0.60); view p99 {p99:.1f} ms (target ≤ 100 ms); "
+              f"receipts with more than one response: {duplicates}")
+        ok &= duplicates == 0
+        print("every acknowledged submission is in the database exactly once" if ok else "CHECK FAILED")
+        return 0 if ok else 1
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            try:
+                gunicorn.wait(10)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(10)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception as exc:  # noqa: BLE001 — Django may not be set up if the start failed
+            print(f"closing database connections: {exc}", file=sys.stderr)
+        pg.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
