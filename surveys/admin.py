@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, ApiToken, Choice, Dimension, Kiosk, Question, Receipt, Response, Survey, SurveyVersion
 
@@ -71,6 +72,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "unit__code"]
     autocomplete_fields = ["unit"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
+    fields = ["unit", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        # A new token gets its key here; only the hash is stored, so the key is shown once.
+        from django.contrib import messages
+
+        from .services import TOKEN_PREFIX, api_token_hash
+
+        if not change:
+            import secrets
+
+            key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            obj.key_hash, obj.prefix, obj.created_by = api_token_hash(key), key[: len(TOKEN_PREFIX) + 5], request.user
+            from django.utils.translation import gettext
+
+            messages.warning(request, gettext("Token created. Copy it now, it is shown only once: %(key)s") % {"key": key})
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @admin.register(Kiosk)
@@ -79,6 +104,16 @@ class KioskAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["label", "service_point__unit__code"]
     list_select_related = ["service_point__unit"]
+    raw_id_fields = ["service_point", "procedure"]
+    fields = ["service_point", "label", "procedure", "revoked_at"]
+
+    def save_model(self, request, obj, form, change):
+        # The token opens kiosk mode; the manager sees it as a QR code on /manage/kiosks/<id>/.
+        if not obj.token:
+            import secrets
+
+            obj.token, obj.created_by = secrets.token_urlsafe(32), request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Receipt)

@@ -116,3 +116,20 @@ def test_recent_sheets_are_listed(client, city):
     login(client, city.bob, city)
     html = client.get("/manage/receipts/").content.decode()
     assert "/manage/receipts/sheet/?from=" in html
+
+
+def test_admin_creates_tokens_and_kiosks_with_fresh_secrets(client, city):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.vn", city.password)
+    client.force_login(admin_user)
+    for name in ("A", "B"):
+        response = client.post("/admin/surveys/apitoken/add/", {"unit": city.ward_a.pk, "name": name}, follow=True)
+        assert response.status_code == 200
+    keys = [t.key_hash for t in ApiToken.objects.all()]
+    assert len(keys) == 2 and all(len(k) == 64 for k in keys) and keys[0] != keys[1]
+    point = make_service_point(city.ward_a)
+    for label in ("K1", "K2"):
+        client.post("/admin/surveys/kiosk/add/", {"service_point": point.pk, "label": label})
+    tokens = list(Kiosk.objects.values_list("token", flat=True))
+    assert len(tokens) == 2 and all(len(t) >= 40 for t in tokens)
