@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import io
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -255,8 +256,10 @@ def base_select_sql(response_filter: str = "") -> str:
         "JOIN surveys_response r ON r.id = a.response_id"
     )
     outer = (
-        "SELECT p.unit_id, p.day, p.proc, p.dim, COUNT(*), SUM(p.x), SUM(p.ys), SUM(p.yn), SUM(p.dis), "
-        "SUM(p.sv), SUM(p.x * p.x), SUM(p.ys * p.ys), SUM(p.x * p.ys), SUM(p.yn * p.yn), SUM(p.x * p.yn) "
+        "SELECT p.unit_id, p.day, p.proc, p.dim, COUNT(*) AS responses, SUM(p.x) AS answers, SUM(p.ys) AS satisfied, "
+        "SUM(p.yn) AS not_dissatisfied, SUM(p.dis) AS dissatisfied, SUM(p.sv) AS sum_values, "
+        "SUM(p.x * p.x) AS sum_x2, SUM(p.ys * p.ys) AS sum_y2_sipas, SUM(p.x * p.ys) AS sum_xy_sipas, "
+        "SUM(p.yn * p.yn) AS sum_y2_766, SUM(p.x * p.yn) AS sum_xy_766 "
         "FROM p GROUP BY p.unit_id, p.day, p.proc, p.dim"
     )
     if connection.vendor == "postgresql":
@@ -522,8 +525,10 @@ def _level_sql(scope: str, period_type: str, units: list[int] | None, starts: se
         )
     if period_type == "day":
         return (
+            # Day figures are overall only: a unit rarely gets more than a few answers a day, so
+            # per-dimension days would be noise and would outnumber the responses themselves.
             f"SELECT src.unit_id, src.day, src.dimension_key, 0, {SUM_SQL} FROM reports_daysum src "
-            f"WHERE src.dimension_key >= 0{unit_filter('src.unit_id')}{start_filter('src.day')} "
+            f"WHERE src.dimension_key = 0{unit_filter('src.unit_id')}{start_filter('src.day')} "
             "GROUP BY src.unit_id, src.day, src.dimension_key"
         )
     if period_type == "month":
@@ -627,10 +632,20 @@ def _write_scores(cursor, frame: pd.DataFrame, scope: str, period_type: str) -> 
         buffer.seek(0)
         cursor.copy_expert(f"COPY reports_score ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
     else:
-        values = out.astype(object).where(out.notna(), None)
-        for column in ("enough_responses", "change_sipas_significant", "change_766_significant"):
-            values[column] = [bool(v) for v in values[column]]
         placeholders = ", ".join(["%s"] * len(SCORE_COLUMNS))
         cursor.executemany(f"INSERT INTO reports_score ({columns}) VALUES ({placeholders})",
-                           list(values.itertuples(index=False, name=None)))
+                           zip(*(_sql_values(out[c]) for c in SCORE_COLUMNS), strict=True))
     return len(out)
+
+
+def _sql_values(column: pd.Series) -> list:
+    """Plain Python values for the driver: NaN and <NA> become None, numpy scalars Python ones."""
+    if column.dtype == object:
+        return column.tolist()
+    if column.dtype.kind == "f":
+        return [None if math.isnan(v) else v for v in column.tolist()]
+    if column.dtype.kind == "b":
+        return [bool(v) for v in column.tolist()]
+    if str(column.dtype) == "Int64":
+        return [None if v is pd.NA else int(v) for v in column.tolist()]
+    return column.tolist()

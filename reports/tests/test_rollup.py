@@ -63,10 +63,10 @@ def test_three_responses_by_hand(city, version):
     assert (round(day.ci_low_sipas, 2), round(day.ci_high_sipas, 2)) == (48.02, 79.26)
     assert (round(day.ci_low_766, 2), round(day.ci_high_766, 2)) == (67.87, 77.59)
     assert day.enough_responses is False and day.change_sipas is None
-    access = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="access", period_type="day")
+    access = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="access", period_type="month")
     assert (access.responses, access.answers, access.satisfied, access.not_dissatisfied) == (3, 8, 5, 6)
     assert access.index_sipas == 62.5 and access.index_766 == 75.0
-    procedures = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="procedures", period_type="day")
+    procedures = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="procedures", period_type="month")
     assert (procedures.responses, procedures.answers, procedures.satisfied) == (3, 3, 2)
     # The same figures in the ward's subtree, the city's subtree, and every longer period.
     for unit, scope in ((city.ward_a, "subtree"), (city.root, "subtree")):
@@ -133,7 +133,7 @@ def test_answer_without_dimension_counts_in_overall_only_and_is_logged(city, ver
     with caplog.at_level(logging.WARNING, logger="reports.services"):
         services.rollup_run(mode="full")
     assert overall(city.ward_a).answers == 17
-    dims = Score.objects.filter(unit=city.ward_a, scope="own", period_type="day", dimension__isnull=False)
+    dims = Score.objects.filter(unit=city.ward_a, scope="own", period_type="month", dimension__isnull=False)
     assert sum(s.answers for s in dims) == 16
     assert "without a dimension" in caplog.text
     assert_matches_reference()

@@ -104,6 +104,8 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
             cluster = [len(values), sum(v >= 4 for v in values), sum(v >= 3 for v in values),
                        sum(v <= 2 for v in values), sum(values)]
             for period_type, start in _starts(day).items():
+                if period_type == "day" and dim is not None:
+                    continue  # day figures are overall only
                 for scope, owners in (("own", {response.unit_id}), ("subtree", ancestors[response.unit_id])):
                     for owner in owners:
                         clusters[(owner, scope, dim, None, period_type, start)].append(cluster)

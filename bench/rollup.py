@@ -1,0 +1,342 @@
+"""Rollup benchmark: full recompute against the SQL floor and a naive pandas rollup; incremental.
+
+    .venv/bin/python bench/rollup.py --small          # CI: < 1 minute
+    .venv/bin/python bench/rollup.py                  # 1M responses x 10 rated answers, 1,000 units
+    .venv/bin/python bench/rollup.py --responses 300000 --units 1000
+    .venv/bin/python bench/rollup.py --sqlite --responses 100000 --questions 16   # the demo's scale
+
+On PostgreSQL (default) it starts a throw-away server like the test suite's. Data are generated
+inside the database (INSERT … SELECT over generate_series: a bulk insert, no Python loop):
+units in a three-level tree, 20 procedures, a survey of N rated questions over the five
+dimensions, responses spread over the 12 months of 2025, ~5% "not applicable", a few open-link
+and excluded responses. Then, in the same run:
+
+  history 1: 10% of the responses (≈ 1M answers at full size)
+    (d1) incremental after adding one day of ~3,000 responses
+  history 2: all the responses (≈ 10M answers)
+    (b)  floor: one SQL statement computing the same base-level sums from the answers
+    (a)  full recompute (the production service: base sums + every Score row)
+    (c)  naive pandas: read all answers into pandas, group by (in a child process)
+    (d2) incremental after adding one day of ~3,000 responses
+    (e)  peak RSS of this process (which ran every rollup)
+
+and prints the figures, ratios and targets (full ≤ 1.5 × floor; ≥ 10 × faster than pandas;
+incremental ≤ 1 s and flat; RSS ≤ 300 MB). Exit status 1 when a check of the results fails
+(the full and incremental Score tables must agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+YEAR_START = "2025-01-01 00:00:00+07"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------- data
+
+
+def make_world(units: int, questions: int) -> dict:
+    """Units (root → districts → communes), procedures and a survey of rated questions."""
+    from agencies.models import Procedure, Unit
+    from surveys.models import Question, Survey, SurveyVersion
+    from surveys.standard import ensure_dimensions
+
+    root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
+    districts = [Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
+                 for i in range(max(1, units // 33))]
+    leaves = units - 1 - len(districts)
+    for i in range(leaves):
+        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)],
+                            name_vi=f"Xã {i}")
+    Procedure.objects.bulk_create(Procedure(code=f"B.{i:04d}", name_vi=f"Thủ tục {i}") for i in range(20))
+    dims = list(ensure_dimensions().values())
+    survey = Survey.objects.create(owner=root, slug="bench", is_standard=True)
+    version = SurveyVersion.objects.create(survey=survey, number=1, status="published", title_vi="Khảo sát")
+    Question.objects.bulk_create(
+        Question(version=version, order=i, kind="rating", text_vi=f"Câu {i}", dimension=dims[i % len(dims)])
+        for i in range(questions)
+    )
+    unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
+    return {"version": version.pk, "units": unit_ids, "procedures": sorted(Procedure.objects.filter(code__startswith="B.").values_list("id", flat=True))}
+
+
+def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: int = 0, changed_now: bool) -> None:
+    """`count` responses over `days` days from 2025-01-01 + first_day, with their answers."""
+    from django.db import connection
+
+    units, procs = world["units"], world["procedures"]
+    # Ids were created in one go: a random id is the first one plus a random offset.
+    assert units == list(range(units[0], units[0] + len(units))) and procs == list(range(procs[0], procs[0] + 20))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM surveys_response")
+        last = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            series = f"generate_series(1, {count}) AS s(i)"
+            rand = "random()"
+            uuid_sql = "gen_random_uuid()"
+            at = f"(TIMESTAMPTZ '{YEAR_START}' + make_interval(secs => ({first_day} + {rand} * {days}) * 86400))"
+            pick = "floor(random() * {n})::int"
+            prefix = ""
+        else:
+            series = "s"
+            rand = "((random() / 18446744073709551616.0) + 0.5)"
+            uuid_sql = "lower(hex(randomblob(16)))"
+            at = (f"strftime('%Y-%m-%d %H:%M:%f', '2024-12-31 17:00:00', '+' || "
+                  f"CAST(({first_day} + {rand} * {days}) * 86400 AS INTEGER) || ' seconds')")
+            pick = "(abs(random()) % {n})"
+            prefix = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count}) "
+        unit_sql = f"{units[0]} + " + pick.format(n=len(units))
+        proc_sql = f"{procs[0]} + " + pick.format(n=len(procs))
+        changed = "CURRENT_TIMESTAMP" if changed_now else "x.at"
+        if connection.vendor == "sqlite" and changed_now:
+            changed = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+        cursor.execute(
+            prefix + "INSERT INTO surveys_response (version_id, unit_id, procedure_id, channel, language, "
+            "submitted_at, idempotency_key, comment, client_hash, excluded, excluded_reason, changed_at) "
+            f"SELECT {world['version']}, x.unit_id, x.proc, CASE WHEN x.r < 0.05 THEN 'link' ELSE 'kiosk' END, 'vi', "
+            f"x.at, {uuid_sql}, '', '', x.r > 0.995, '', {changed} FROM (SELECT {unit_sql} AS unit_id, "
+            f"{proc_sql} AS proc, {at} AS at, {rand} AS r FROM {series}) x"
+        )
+        # Values lean to 4–5 as in SIPAS surveys; each unit has its own level; 5% not applicable.
+        cursor.execute(
+            "INSERT INTO surveys_answer (response_id, question_id, kind, value, text) "
+            "SELECT y.rid, y.qid, 'rating', CASE WHEN y.u < 0.05 THEN NULL WHEN y.u < 0.09 + y.bad THEN 1 "
+            "WHEN y.u < 0.15 + y.bad THEN 2 WHEN y.u < 0.28 + y.bad THEN 3 WHEN y.u < 0.62 THEN 4 ELSE 5 END, '' "
+            f"FROM (SELECT r.id AS rid, q.id AS qid, {rand} AS u, (r.unit_id % 7) * 0.01 AS bad "
+            f"FROM surveys_response r CROSS JOIN surveys_question q WHERE r.id > {last} "
+            f"AND q.version_id = {world['version']}) y"
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE surveys_response")
+            cursor.execute("ANALYZE surveys_answer")
+
+
+def counts() -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM surveys_response")
+        responses = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM surveys_answer")
+        answers = cursor.fetchone()[0]
+    return responses, answers
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def floor() -> int:
+    """The same base-level sums as DaySum, straight from the answers, in one SQL statement."""
+    from django.db import connection
+
+    from reports.services import base_select_sql
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET work_mem = '256MB'")
+        sums = ", ".join(f"SUM(b.{c})" for c in ("responses", "answers", "satisfied", "not_dissatisfied",
+                                                 "dissatisfied", "sum_values", "sum_x2", "sum_y2_sipas",
+                                                 "sum_xy_sipas", "sum_y2_766", "sum_xy_766"))
+        cursor.execute(f"SELECT COUNT(*), {sums} FROM ({base_select_sql()}) b")
+        rows = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            cursor.execute("RESET work_mem")
+    return rows
+
+
+NAIVE = r"""
+import sys, time, resource, os
+import pandas as pd
+sys.path.insert(0, sys.argv[1])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
+import django; django.setup()
+from django.db import connection
+started = time.perf_counter()
+with connection.cursor() as c:
+    c.execute("SELECT r.id, r.unit_id, r.procedure_id, r.submitted_at, q.dimension_id, a.value "
+              "FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
+              "JOIN surveys_question q ON q.id = a.question_id "
+              "WHERE a.kind = 'rating' AND a.value IS NOT NULL AND NOT r.excluded AND r.channel <> 'link'")
+    df = pd.DataFrame(c.fetchall(), columns=["rid", "unit", "proc", "at", "dim", "value"])
+df["day"] = pd.to_datetime(df["at"], utc=True).dt.tz_convert("Asia/Ho_Chi_Minh").dt.date
+df["ys"] = (df["value"] >= 4).astype(int); df["yn"] = (df["value"] >= 3).astype(int)
+keys = ["rid", "unit", "proc", "day"]
+per = pd.concat([df.groupby(keys + ["dim"], dropna=False).agg(x=("value", "size"), ys=("ys", "sum"),
+                                                             yn=("yn", "sum"), sv=("value", "sum")).reset_index(),
+                 df.assign(dim=0).groupby(keys + ["dim"], dropna=False).agg(
+                     x=("value", "size"), ys=("ys", "sum"), yn=("yn", "sum"), sv=("value", "sum")).reset_index()])
+per["xx"] = per.x * per.x; per["yy"] = per.ys * per.ys; per["xy"] = per.x * per.ys
+base = per.groupby(["unit", "proc", "day", "dim"], dropna=False).agg(
+    n=("rid", "size"), x=("x", "sum"), ys=("ys", "sum"), yn=("yn", "sum"), sv=("sv", "sum"),
+    xx=("xx", "sum"), yy=("yy", "sum"), xy=("xy", "sum")).reset_index()
+print(len(base), time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def naive_pandas(env: dict) -> tuple[float, float, int]:
+    """(seconds, peak RSS MB, rows) of the naive rollup in a child process."""
+    out = subprocess.run([sys.executable, "-c", NAIVE, str(ROOT)], env=env, capture_output=True, text=True,
+                         check=True, timeout=3600)
+    rows, seconds, rss = out.stdout.split()
+    return float(seconds), float(rss), int(rows)
+
+
+KEY_AND_FIGURES = ("unit_id, scope, dimension_id, procedure_id, period_type, period_start, responses, answers, "
+                   "satisfied, not_dissatisfied, dissatisfied, mean, index_sipas, ci_low_sipas, ci_high_sipas, "
+                   "index_766, ci_low_766, ci_high_766, enough_responses, change_sipas, change_sipas_significant, "
+                   "change_766, change_766_significant")
+
+
+def keep_scores() -> None:
+    """A copy of the Score table, compared in SQL (millions of rows stay out of this process)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_scores")
+        cursor.execute(f"CREATE TABLE bench_scores AS SELECT {KEY_AND_FIGURES} FROM reports_score")
+
+
+def differing_scores() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM reports_score EXCEPT "
+                       f"SELECT {KEY_AND_FIGURES} FROM bench_scores) a")
+        missing = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM bench_scores EXCEPT "
+                       f"SELECT {KEY_AND_FIGURES} FROM reports_score) a")
+        return missing + cursor.fetchone()[0]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", action="store_true", help="CI size: 40k responses, 200 units")
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--day", type=int, default=3000, help="responses in the added day")
+    parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
+    parser.add_argument("--skip-naive", action="store_true", help="do not run the pandas comparison")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    if args.small:
+        args.responses, args.units = 40_000, 200
+
+    server = None
+    workdir = tempfile.mkdtemp(prefix="thuocdo-bench-rollup-")
+    env = dict(os.environ)
+    if args.sqlite:
+        env["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    else:
+        from conftest import PostgresServer
+
+        server = PostgresServer()
+        server.start()
+        import psycopg2
+
+        admin = psycopg2.connect(server.url("postgres"))
+        admin.autocommit = True
+        admin.cursor().execute("CREATE DATABASE bench")
+        admin.close()
+        env["DATABASE_URL"] = server.url("bench")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
+    env["LOG_LEVEL"] = "ERROR"
+    os.environ.update(env)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from reports import services
+
+        call_command("migrate", verbosity=0)
+        world = make_world(args.units, args.questions)
+        figures: dict = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                                    f"{platform.system()} {platform.release()}",
+                         "database": connection.vendor, "units": args.units, "questions": args.questions}
+        first = max(1, args.responses // 10)
+        t, _ = timed(add_responses, world, first, changed_now=False)
+        print(f"loaded {counts()} (responses, answers) in {t:.1f}s", flush=True)
+        t, _ = timed(services.rollup_run, mode="full")
+        print(f"history 1: full {t:.2f}s", flush=True)
+        add_responses(world, args.day, days=1.0, first_day=366, changed_now=True)
+        t1, run = timed(services.rollup_run, mode="incremental")
+        assert run.mode == "incremental", run.mode
+        figures["history_1"] = {"responses_answers": counts(), "incremental_s": round(t1, 3),
+                                "incremental_scores_written": run.scores_written}
+        print(f"history 1: incremental after one day {t1:.3f}s", flush=True)
+
+        t, _ = timed(add_responses, world, args.responses - first - args.day, changed_now=False)
+        print(f"loaded {counts()} in {t:.1f}s", flush=True)
+        t_floor, base_rows = timed(floor)
+        print(f"floor {t_floor:.2f}s ({base_rows} base rows)", flush=True)
+        t_full, run = timed(services.rollup_run, mode="full")
+        print(f"full {t_full:.2f}s ({run.scores_written} scores)", flush=True)
+        full_rss = rss_mb()
+        add_responses(world, args.day, days=1.0, first_day=367, changed_now=True)
+        t2, run2 = timed(services.rollup_run, mode="incremental")
+        print(f"history 2: incremental after one day {t2:.3f}s", flush=True)
+        keep_scores()
+        services.rollup_run(mode="full")
+        consistent = differing_scores() == 0
+        figures["history_2"] = {"responses_answers": counts(), "floor_s": round(t_floor, 2), "base_rows": base_rows,
+                                "full_s": round(t_full, 2), "scores": run.scores_written,
+                                "incremental_s": round(t2, 3), "incremental_scores_written": run2.scores_written,
+                                "peak_rss_mb_after_full": round(full_rss, 1),
+                                "incremental_equals_full": consistent}
+        if not args.skip_naive:
+            connection.close()
+            t_naive, naive_rss, naive_rows = naive_pandas(env)
+            figures["history_2"].update(naive_pandas_s=round(t_naive, 2), naive_pandas_rss_mb=round(naive_rss, 1),
+                                        naive_rows=naive_rows)
+        figures["peak_rss_mb"] = round(rss_mb(), 1)
+        h2 = figures["history_2"]
+        figures["targets"] = {
+            "full_over_floor": round(t_full / t_floor, 2),
+            "full_le_1.5x_floor": t_full <= 1.5 * t_floor,
+            "pandas_over_full": round(h2["naive_pandas_s"] / t_full, 1) if "naive_pandas_s" in h2 else None,
+            "incremental_le_1s": max(t1, t2) <= 1.0,
+            "incremental_ratio_10x_history": round(t2 / t1, 2),
+            "peak_rss_le_300mb": figures["peak_rss_mb"] <= 300,
+        }
+        print(json.dumps(figures, indent=2, default=str))
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+        return 0 if consistent else 1
+    finally:
+        if server is not None:
+            from django.db import connections
+
+            connections.close_all()
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
