@@ -84,6 +84,8 @@ class SurveyForm(forms.Form):
                         "invalid": _("The form is incomplete. Please reload the page and answer again.")},
     )
 
+    notice = ""  # why a fresh form replaced the one sent (see views._repaired)
+
     def __init__(self, *args, questions, version, with_comment: bool = True, honeypot: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = {f"q{q.pk}": q for q in questions}

@@ -122,10 +122,7 @@ def receipt_survey(request, code: str):
                 return _refused(request, refused.reason, receipt)
             return redirect("surveys:receipt_thanks", code=receipt.display_code)
         status = 400
-        if "version" in form.errors:
-            # Another version applies now: keep the answers that still fit, with the new version.
-            form = SurveyForm(_with_version(request.POST, version), questions=questions, version=version)
-            form.is_valid()
+        form = _repaired(form, request.POST, questions=questions, version=version)
     else:
         form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version)
         status = 200
@@ -135,10 +132,25 @@ def receipt_survey(request, code: str):
     }, status=status)
 
 
-def _with_version(data, version):
-    data = data.copy()
-    data["version"] = str(version.pk)
-    return data
+def _repaired(form: SurveyForm, data, *, questions, version, **options) -> SurveyForm:
+    """A refused form the citizen can send again, with the reason at the top.
+
+    A form of another version (the survey was republished meanwhile) is replaced by a fresh one
+    of the version that applies now; a damaged idempotency key is replaced, so that sending again
+    works; every other answer stays as it was typed.
+    """
+    if "version" in form.errors:
+        fresh = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version, **options)
+        fresh.notice = form.errors["version"][0]
+        return fresh
+    if "idempotency_key" in form.errors:
+        message = form.errors["idempotency_key"][0]
+        data = data.copy()
+        data["idempotency_key"] = str(uuid.uuid4())
+        form = SurveyForm(data, questions=questions, version=version, **options)
+        form.is_valid()
+        form.add_error(None, message)
+    return form
 
 
 def _refused(request, reason: str, receipt):
@@ -247,6 +259,7 @@ def kiosk(request, token: str):
         if outcome["status"] == 429:
             return _too_many(request, outcome["retry_after"])
         status = 400
+        form = _repaired(form, request.POST, questions=questions, version=version, with_comment=False)
     else:
         form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version,
                           with_comment=False)
@@ -353,6 +366,7 @@ def open_link(request, slug: str, unit_code: str):
                 return _unavailable(request, "tampered", status=400)
             return redirect(thanks)
         status = 400
+        form = _repaired(form, request.POST, questions=questions, version=version, honeypot=True)
     else:
         form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version, honeypot=True)
     return render(request, "surveys/survey.html", {

@@ -155,3 +155,31 @@ def test_new_idempotency_key_on_each_page_view(client, receipt, standard):
             for _ in range(2)}
     assert len(keys) == 2
     assert all(uuid.UUID(k) for k in keys)
+
+
+def test_a_damaged_key_is_replaced_so_sending_again_works(client, receipt, standard):
+    import re
+
+    response = client.post(url(receipt), rating_post(standard, idempotency_key="garbage"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Phiếu không đầy đủ" in html
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    assert uuid.UUID(key)
+    assert client.post(url(receipt), rating_post(standard, key=key)).status_code == 302
+
+
+def test_a_form_of_an_older_version_gets_the_current_one_with_a_notice(client, receipt, standard):
+    from surveys.models import Survey, SurveyVersion
+    from surveys.standard import add_standard_questions
+
+    old = rating_post(standard)
+    own = SurveyVersion.objects.create(survey=Survey.objects.create(owner=receipt.unit, slug="own"),
+                                       title_vi="Phiếu riêng", status="published")
+    add_standard_questions(own)
+    response = client.post(url(receipt), old)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "đã được cập nhật" in html and "Phiếu riêng" in html
+    assert f'name="version" value="{own.pk}"' in html
+    assert not Response.objects.exists()
