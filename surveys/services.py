@@ -311,14 +311,18 @@ def response_submit(
     """
     now = timezone.now()
     if receipt is not None:
-        locked = Receipt.objects.select_for_update().only("pk", "used_at", "expires_at").get(pk=receipt.pk)
-        if locked.used_at is not None:
+        # Claim the receipt: the UPDATE locks its row until commit, and a simultaneous claim
+        # waits for it, then finds used_at set and claims nothing.
+        claimed = Receipt.objects.filter(pk=receipt.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+        if not claimed:
+            current = Receipt.objects.only("pk", "used_at", "expires_at").get(pk=receipt.pk)
+            if current.used_at is None:
+                raise SubmissionRefused("expired")
             previous = Response.objects.filter(receipt_id=receipt.pk).first()
             if previous is not None and previous.idempotency_key == idempotency_key:
                 return SubmitResult(previous, created=False)
             raise SubmissionRefused("used")
-        if locked.is_expired(now):
-            raise SubmissionRefused("expired")
+        receipt.used_at = now
     else:
         previous = _existing(idempotency_key)
         if previous is not None:
@@ -340,18 +344,24 @@ def response_submit(
         comment=mask_comment(comment.strip())[:COMMENT_MAX_LENGTH],
         client_hash=client_hash,
     )
-    try:
-        with transaction.atomic():
-            _store(response, answers)
-    except IntegrityError:
-        # A simultaneous submission with the same key won the race, or a key copied from
-        # another receipt's form: either way nothing of ours was stored.
-        previous = _existing(idempotency_key)
-        if previous is not None and receipt is None and previous.kiosk_id == (kiosk.pk if kiosk else None):
-            return SubmitResult(previous, created=False)
-        raise SubmissionRefused("key_reused") from None
     if receipt is not None:
-        Receipt.objects.filter(pk=receipt.pk).update(used_at=now)
-        receipt.used_at = now
+        try:
+            _store(response, answers)
+        except IntegrityError:
+            # The key of another receipt's response, copied into this form: the whole
+            # transaction (the claim included) rolls back.
+            raise SubmissionRefused("key_reused") from None
+    else:
+        try:
+            with transaction.atomic():  # a savepoint, to look the winner up after a lost race
+                _store(response, answers)
+        except IntegrityError:
+            # A simultaneous submission with the same key won the race (kiosk retry).
+            previous = _existing(idempotency_key)
+            if previous is not None and previous.receipt_id is None and previous.kiosk_id == (
+                kiosk.pk if kiosk else None
+            ):
+                return SubmitResult(previous, created=False)
+            raise SubmissionRefused("key_reused") from None
     transaction.on_commit(_queue_rollup)
     return SubmitResult(response, created=True)

@@ -186,3 +186,16 @@ def test_simultaneous_retries_with_one_key_all_see_thank_you(city, standard):
     results = _race(receipt, [body] * 6)
     assert [r.status_code for r in results] == [302] * 6
     assert Response.objects.filter(receipt=receipt).count() == 1
+
+
+@pytest.mark.anydb
+@pytest.mark.django_db
+def test_a_key_copied_from_another_receipt_stores_nothing(client, city, standard):
+    first, second = make_receipt(city.ward_a), make_receipt(city.ward_a)
+    key = str(uuid.uuid4())
+    assert client.post(url(first), rating_post(standard, key=key)).status_code == 302
+    response = client.post(url(second), rating_post(standard, key=key))
+    assert response.status_code == 400
+    second.refresh_from_db()
+    assert second.used_at is None  # the claim was rolled back with the refused answer
+    assert Response.objects.count() == 1
