@@ -170,6 +170,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per phase (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--receipts", type=int, default=60000, help="receipts issued per phase")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per phase (default 3)")
     args = parser.parse_args()
 
     pg = PostgresServer()
@@ -208,12 +209,29 @@ def main() -> int:
         )
         wait_for_port(port, timeout=30)
         token = csrf_cookie(port)
-        results = {}
-        for target, codes in (("ceiling", codes_ceiling), ("view", codes_view)):
-            print(f"phase {target}: {args.clients} clients for {args.duration:.0f} s …", flush=True)
-            results[target] = run_phase(port=port, target=target, codes=codes, clients=args.clients,
-                                        duration=args.duration, version=version, questions=questions,
-                                        token=token)
+        # The phases alternate in short slices, so that a change of load on a shared machine
+        # falls on both alike; each phase is measured for --duration seconds in all.
+        results = {t: {"latencies": [], "acked": [], "errors": {}, "elapsed": 0.0, "exhausted": 0}
+                   for t in ("ceiling", "view")}
+        pools = {"ceiling": iter(codes_ceiling), "view": iter(codes_view)}
+        per_slice = max(1, (len(codes_ceiling)) // args.rounds)
+        slice_seconds = args.duration / args.rounds
+        print(f"{args.rounds} rounds of {slice_seconds:.1f} s per phase, {args.clients} clients …", flush=True)
+        for _round in range(args.rounds):
+            for target in ("ceiling", "view"):
+                codes = [c for _, c in zip(range(per_slice), pools[target])]
+                r = run_phase(port=port, target=target, codes=codes, clients=args.clients,
+                              duration=slice_seconds, version=version, questions=questions, token=token,
+                              warmup=1.0)
+                total = results[target]
+                total["latencies"].extend(r["latencies"])
+                total["acked"].extend(r["acked"])
+                total["elapsed"] += r["elapsed"]
+                total["exhausted"] += r["exhausted"]
+                for k, v in r["errors"].items():
+                    total["errors"][k] = total["errors"].get(k, 0) + v
+        for total in results.values():
+            total["latencies"].sort()
 
         from django.db.models import Count
 
@@ -221,7 +239,8 @@ def main() -> int:
 
         ok = True
         print()
-        print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; {args.clients} clients; "
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+              f"gunicorn {args.workers} sync workers; {args.clients} clients; "
               f"{len(questions)} questions per submission")
         print(f"{'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
               f"{'max ms':>7}")

@@ -170,3 +170,24 @@ def test_kiosk_loop_survives_a_network_drop_without_duplicates(live_server, brow
     page.wait_for_timeout(500)
     assert Response.objects.filter(channel="kiosk").count() == 2
     context.close()
+
+
+def test_manager_prints_a_sheet_of_receipts(live_server, browser, city, screenshot_dir):
+    make_standard_survey(city.root)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/receipts/")
+    page.fill("input[name=username]", "bob")
+    page.fill("input[name=password]", city.password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/manage/receipts/")
+    page.select_option("select[name=unit]", str(city.ward_a.pk))
+    page.fill("input[name=count]", "6")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/manage/receipts/sheet/**")
+    assert page.locator(".slip svg").count() == 6
+    page.screenshot(path=str(screenshot_dir / "manager-receipt-sheet.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("nav.navbar").is_visible()
+    page.screenshot(path=str(screenshot_dir / "manager-receipt-sheet-print.png"), full_page=True)
+    context.close()
