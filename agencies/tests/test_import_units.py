@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from agencies.importer import UnitsFileError, import_units, read_units_file
 from agencies.models import Unit, UnitSuccession
@@ -21,6 +22,13 @@ HANOI = Path(settings.BASE_DIR) / "agencies" / "data" / "hanoi.json"
 COUNTRY = Path(settings.BASE_DIR).parent / "shared" / "data" / "vn-admin-units-2025" / "merges.json"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here; the Vietnamese default has its own test."""
+    with translation.override("en"):
+        yield
 
 
 def _tiny() -> dict:
@@ -191,6 +199,8 @@ def test_command_reports_what_it_did_and_refuses_missing_files(tmp_path, capsys)
         call_command("import_units", str(tmp_path / "missing.json"))
     with pytest.raises(CommandError, match="Not a date"):
         call_command("import_units", str(path), "--effective-on", "1 July")
+    with translation.override("vi"), pytest.raises(CommandError, match="Không tìm thấy tệp"):
+        call_command("import_units", str(tmp_path / "missing.json"))
 
 
 def test_bad_arguments_on_the_command_line_give_one_line_and_a_non_zero_exit():

@@ -33,6 +33,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.importer import REFORM_DATE, import_units, plan_units, read_units_file
 from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
@@ -267,6 +268,8 @@ def _next_id(model: type[models.Model]) -> int:
 
 def _timestamps(seconds: np.ndarray) -> list[str]:
     """Epoch seconds (UTC) → the text form the database stores for a DateTimeField."""
+    if seconds.size == 0:
+        return []
     text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
     text = np.char.replace(text, "T", " ")
     if connection.vendor == "postgresql":
@@ -321,13 +324,14 @@ def build_demo(*, seed: int = 2025, responses: int = 100_000, now: datetime | No
     with transaction.atomic():
         if demo_exists():
             raise DemoExists()
-        say("units")
+        say(_("Building the units…"))
         city, places, procedures = _build_structure(rng, summary)
         version = _standard_version(city)
         summary.accounts = _make_accounts()
         admin = get_user_model().objects.get(username=cat.ACCOUNTS[-1][0])
-        say("responses")
-        _build_responses(rng, places, procedures, version, admin, now, responses, summary)
+        say(_("Building a year of responses…"))
+        if responses:
+            _build_responses(rng, places, procedures, version, admin, now, responses, summary)
         if connection.vendor == "postgresql":
             # Ids were assigned here, not by the sequences: move the sequences past them.
             with connection.cursor() as cursor:
@@ -499,7 +503,8 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
 
     # How many responses each place gets.
     n_places = len(places)
-    fixed = np.array([-p.yearly if p.yearly < -10 else 0 for p in places])
+    # Small units get a fixed count per 100,000 responses (10–27 a month at the default size).
+    fixed = np.array([-p.yearly * total / 100_000 if p.yearly < -10 else 0.0 for p in places])
     relative = np.array([p.yearly if p.yearly > 0 else 0.0 for p in places])
     city_share = 0.11 * total
     proc_weight = np.array([p[3] for p in procedures], dtype=float)
@@ -513,6 +518,7 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
             fixed[i] = max(city_share * 0.45 * share, 0.0 if share < 0.01 else min(420.0, total / 240))
     rest = max(total - fixed.sum(), 0)
     expected = fixed + rest * relative / relative.sum()
+    expected *= total / expected.sum() if expected.sum() else 0.0
     counts = np.floor(expected).astype(int)
     counts[np.argsort(expected - counts)[::-1][: total - counts.sum()]] += 1  # exact total
 
@@ -631,9 +637,10 @@ def _bursts(rng, places, submitted, now_s, n_questions, on_kiosk) -> list[dict]:
     communal = [i for i, p in enumerate(places) if p.unit.kind in (Unit.Kind.WARD, Unit.Kind.COMMUNE)]
     span = max(int(now_s - submitted.min()), 86400)
     for value in (5, 1):
-        at = int(submitted.min() + rng.integers(span // 4, span - 86400))
+        at = int(submitted.min() + rng.integers(span // 4, max(span - 86400, span // 4 + 1)))
         bursts.append({"place": int(rng.choice(communal)), "value": value, "start": at,
-                       "count": int(rng.integers(110, 140)), "client": rng.bytes(32).hex()})
+                       "count": round(len(submitted) * rng.uniform(0.0011, 0.0014)),
+                       "client": rng.bytes(32).hex()})
     return bursts
 
 

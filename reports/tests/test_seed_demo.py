@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
 from agencies.tests.factories import make_unit
@@ -22,6 +22,13 @@ from surveys.models import Answer, Kiosk, Receipt, Response, SurveyVersion
 from surveys.tests.factories import make_response, make_standard_survey
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here; the Vietnamese default has its own test."""
+    with translation.override("en"):
+        yield
 SMALL = ["--responses", "2000", "--no-rollup"]
 
 
@@ -190,6 +197,13 @@ def test_seed_runs_the_full_rollup_at_the_end():
     assert Score.objects.filter(unit__code="01").exists()
 
 
+@pytest.mark.parametrize("count", [0, 1, 37])
+def test_any_small_count_gives_exactly_that_many_responses(count):
+    seed("--responses", str(count))
+    assert Response.objects.filter(excluded=False).count() == count
+    assert Unit.objects.filter(code="00004").exists() and len(demo_accounts()) == 3
+
+
 @pytest.mark.parametrize("args, message", [
     (["--responses", "-1"], "must not be negative"),
     (["--seed", "x"], "not a whole number"),
@@ -206,4 +220,18 @@ def test_bad_arguments_on_the_command_line_give_one_line_and_a_non_zero_exit():
                           check=False, cwd=settings.BASE_DIR,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
-    assert done.stderr.strip().count("\n") == 0 and "must not be negative" in done.stderr
+    # Vietnamese is the default language, also on the command line.
+    assert done.stderr.strip().count("\n") == 0 and "không được là số âm: -3" in done.stderr
+
+
+@pytest.mark.postgres
+def test_seed_on_postgresql_leaves_sequences_past_the_inserted_ids():
+    seed("--responses", "300")
+    assert Response.objects.filter(excluded=False).count() == 300
+    city = Unit.objects.get(code="01")
+    version = SurveyVersion.objects.get(survey__owner=city, survey__is_standard=True)
+    ward = Unit.objects.get(code="00004")
+    # New rows get fresh ids from the sequences, after the ids the seed chose itself.
+    response = make_response(version, ward, [4] * 16)
+    assert response.pk > Response.objects.exclude(pk=response.pk).latest("pk").pk
+    assert Answer.objects.filter(response=response).count() == 16

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from agencies.importer import REFORM_DATE, UnitsFileError, import_units, read_units_file
 
@@ -11,7 +12,7 @@ def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value}") from None
+        raise CommandError(_("Not a date (YYYY-MM-DD): %(value)s") % {"value": value}) from None
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         def one_line_error(message):
             # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
             if parser.called_from_command_line:
-                parser.exit(2, f"import_units: error: {message} (see --help)\n")
+                parser.exit(2, _("%(command)s: error: %(message)s (see --help)") % {"command": "import_units", "message": message} + "\n")
             raise CommandError(f"Error: {message}")
 
         parser.error = one_line_error
@@ -53,8 +54,10 @@ class Command(BaseCommand):
         except UnitsFileError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"Provinces {', '.join(result.provinces)}: units {result.units_created} created, "
-            f"{result.units_updated} updated, {result.units_unchanged} unchanged; successions "
-            f"{result.successions_created} created, {result.successions_updated} updated, "
-            f"{result.successions_deleted} removed."
+            _("Provinces %(provinces)s: units %(created)s created, %(updated)s updated, %(unchanged)s unchanged; "
+              "successions %(s_created)s created, %(s_updated)s updated, %(s_deleted)s removed.") % {
+                "provinces": ", ".join(result.provinces), "created": result.units_created,
+                "updated": result.units_updated, "unchanged": result.units_unchanged,
+                "s_created": result.successions_created, "s_updated": result.successions_updated,
+                "s_deleted": result.successions_deleted}
         )

@@ -7,21 +7,26 @@ import argparse
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from agencies.models import Unit
+from agencies.models import Membership, Unit
 from reports.demo import DemoExists, build_demo, demo_accounts, demo_exists, wipe_demo
 from reports.demo.catalogue import DEMO_WARD
 from surveys.codes import format_code
 from surveys.models import Kiosk, Receipt
 
 
+def _already_message() -> str:
+    return _("The demo city is already in this database; use --reset to rebuild it.")
+
+
 def _count(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value}") from None
+        raise argparse.ArgumentTypeError(_("not a whole number: %(value)s") % {"value": value}) from None
     if number < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+        raise argparse.ArgumentTypeError(_("must not be negative: %(value)s") % {"value": value})
     return number
 
 
@@ -39,7 +44,7 @@ class Command(BaseCommand):
         def one_line_error(message):
             # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
             if parser.called_from_command_line:
-                parser.exit(2, f"seed_demo: error: {message} (see --help)\n")
+                parser.exit(2, _("%(command)s: error: %(message)s (see --help)") % {"command": "seed_demo", "message": message} + "\n")
             raise CommandError(f"Error: {message}")
 
         parser.error = one_line_error
@@ -66,26 +71,30 @@ class Command(BaseCommand):
             self._print_accounts(base)
             return
         if options["if_empty"] and options["reset"]:
-            raise CommandError("--if-empty and --reset contradict each other; use one of them.")
+            raise CommandError(_("--if-empty and --reset contradict each other; use one of them."))
         if options["if_empty"] and Unit.objects.exists():
-            self.stdout.write("Units already exist: the demo city is not seeded (--if-empty).")
+            self.stdout.write(_("Units already exist: the demo city is not seeded (--if-empty)."))
             return
         if options["reset"]:
-            self.stdout.write("Wiping the demo city…")
+            self.stdout.write(_("Wiping the demo city…"))
             wipe_demo()
         elif demo_exists():
-            raise CommandError("The demo city is already in this database; use --reset to rebuild it.")
+            raise CommandError(_already_message())
         try:
             summary = build_demo(seed=options["seed"], responses=options["responses"],
-                                 progress=lambda step: self.stdout.write(f"Building {step}…"))
+                                 progress=self.stdout.write)
         except DemoExists:
-            raise CommandError("The demo city is already in this database; use --reset to rebuild it.") from None
+            raise CommandError(_already_message()) from None
         self.stdout.write(
-            f"Demo city built in {summary.seconds:.1f}s: {summary.units} active units "
-            f"(+{summary.historical_units} historical, {summary.successions} successions), "
-            f"{summary.procedures} procedures, {summary.service_points} service points, {summary.kiosks} kiosks, "
-            f"{summary.receipts} receipts, {summary.responses} responses (+{summary.excluded} excluded) "
-            f"with {summary.answers} answers from {summary.first_day} to {summary.last_day}."
+            _("Demo city built in %(seconds).1fs: %(units)s active units (+%(historical)s historical, "
+              "%(successions)s successions), %(procedures)s procedures, %(points)s service points, %(kiosks)s "
+              "kiosks, %(receipts)s receipts, %(responses)s responses (+%(excluded)s excluded) with %(answers)s "
+              "answers from %(first)s to %(last)s.") % {
+                "seconds": summary.seconds, "units": summary.units, "historical": summary.historical_units,
+                "successions": summary.successions, "procedures": summary.procedures,
+                "points": summary.service_points, "kiosks": summary.kiosks, "receipts": summary.receipts,
+                "responses": summary.responses, "excluded": summary.excluded, "answers": summary.answers,
+                "first": summary.first_day or "-", "last": summary.last_day or "-"}
         )
         if not options["no_rollup"]:
             self._rollup()
@@ -97,24 +106,25 @@ class Command(BaseCommand):
         except CommandError as exc:
             if "Unknown command" not in str(exc):
                 raise
-            self.stderr.write("The rollup command is not available yet: scores were not computed.")
+            self.stderr.write(_("The rollup command is not available yet: scores were not computed."))
 
     def _print_accounts(self, base: str) -> None:
         accounts = demo_accounts()
         if not accounts:
-            self.stdout.write("No demo accounts in this database (build them with `manage.py seed_demo`).")
+            self.stdout.write(_("No demo accounts in this database (build them with `manage.py seed_demo`)."))
             return
-        self.stdout.write("Demo accounts (demo only: delete them or change their passwords before real use):")
+        self.stdout.write(_("Demo accounts (demo only: delete them or change their passwords before real use):"))
         for account in sorted(accounts, key=lambda a: ["administrator", "manager", "staff"].index(a.role)):
-            password = account.password or "(changed since the seed: not shown)"
-            extra = "  — also /admin/" if account.role == "administrator" else ""
-            self.stdout.write(f"  {account.role:<14} {account.username:<16} {password:<22} "
+            password = account.password or _("(changed since the seed: not shown)")
+            extra = "  — " + _("also /admin/") if account.role == "administrator" else ""
+            role = str(Membership.Role(account.role).label)
+            self.stdout.write(f"  {role:<14} {account.username:<16} {password:<22} "
                               f"{account.unit_name} ({account.unit_code}){extra}")
-        self.stdout.write(f"Sign in at {base}/accounts/login/")
+        self.stdout.write(_("Sign in at %(url)s") % {"url": f"{base}/accounts/login/"})
         receipt = (Receipt.objects.filter(unit__code=DEMO_WARD, used_at__isnull=True, response__isnull=True)
                    .order_by("-issued_at").first())
         if receipt is not None and not receipt.is_expired():
-            self.stdout.write(f"Answer a survey as a citizen: {base}/r/{format_code(receipt.code)}/")
+            self.stdout.write(_("Answer a survey as a citizen: %(url)s") % {"url": f"{base}/r/{format_code(receipt.code)}/"})
         kiosk = Kiosk.objects.filter(service_point__unit__code=DEMO_WARD, revoked_at__isnull=True).first()
         if kiosk is not None:
-            self.stdout.write(f"Kiosk mode of the same ward: {base}/k/{kiosk.token}/")
+            self.stdout.write(_("Kiosk mode of the same ward: %(url)s") % {"url": f"{base}/k/{kiosk.token}/"})
