@@ -41,7 +41,17 @@ LIMITS = {
 
 
 def client_address(request) -> str:
-    """The address the request came from. Behind a proxy, the proxy sets REMOTE_ADDR (see README)."""
+    """The address the request came from.
+
+    Behind N reverse proxies (setting NUM_PROXIES), the client is the N-th address from the right
+    of X-Forwarded-For: the ones further left were written by the client and cannot be trusted.
+    Without it, every citizen behind the proxy would share one rate limit.
+    """
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

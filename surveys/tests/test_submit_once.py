@@ -199,3 +199,15 @@ def test_a_key_copied_from_another_receipt_stores_nothing(client, city, standard
     second.refresh_from_db()
     assert second.used_at is None  # the claim was rolled back with the refused answer
     assert Response.objects.count() == 1
+
+
+def test_behind_a_proxy_the_forwarded_client_is_rate_limited(rf, settings):
+    from surveys.ratelimit import client_address, client_hash
+
+    settings.NUM_PROXIES = 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    assert client_address(request) == "198.51.100.7"  # the spoofable left part is ignored
+    other = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert client_hash(request) != client_hash(other)
+    settings.NUM_PROXIES = 0
+    assert client_address(request) == "10.0.0.1"
