@@ -183,6 +183,9 @@ SPECTACULAR_SETTINGS = {
 RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)
 INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=False)
+# Reverse proxies in front of the app; the client address for rate limits is read from
+# X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # Rate limits live in the cache: per-process memory by default, Redis in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://thuocdo")}
