@@ -479,6 +479,10 @@ def version_preview_frame(request, survey_id: int, number: int):
 def version_publish(request, survey_id: int, number: int):
     """A checklist of every problem and warning; publishing freezes the version."""
     version, _can = _get_version_for_user(request, survey_id, number, manage=True)
+    if request.method == "POST" and version.status == SurveyVersion.Status.PUBLISHED:
+        # A double click, or a second tab: the version is already what was asked for.
+        messages.info(request, _("Version %(number)s is already published.") % {"number": version.number})
+        return redirect("authoring:survey", version.survey_id)
     if version.is_frozen:
         return _frozen(request, version)
     status = 200
@@ -542,6 +546,9 @@ def version_new(request, survey_id: int):
 def version_close(request, survey_id: int, number: int):
     """Stop new answers to a published version."""
     version, _can = _get_version_for_user(request, survey_id, number, manage=True)
+    if request.method == "POST" and version.status == SurveyVersion.Status.CLOSED:
+        messages.info(request, _("Version %(number)s is already closed.") % {"number": version.number})
+        return redirect("authoring:survey", version.survey_id)
     if request.method == "POST":
         try:
             services.version_close(version=version, user=request.user)

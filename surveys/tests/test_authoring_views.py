@@ -314,3 +314,17 @@ def test_survey_list_says_what_citizens_of_each_unit_answer_now(bob, city, draft
     html = bob.get(reverse("authoring:survey_list")).content.decode()
     panel = html[html.index("applying-now") :]
     assert standard.title_vi in panel[: panel.index("</ul>")] and "Thành phố Hà Nội" in panel
+
+
+def test_double_clicks_on_publish_and_close_do_no_harm(bob, city, draft):
+    bob.post(vurl("question_add", draft), question_post(draft))
+    draft.refresh_from_db()
+    data = {"revision": draft.revision}
+    assert bob.post(vurl("publish", draft), data).status_code == 302
+    again = bob.post(vurl("publish", draft), data, follow=True)
+    assert "đã được công bố rồi" in again.content.decode()
+    assert bob.post(vurl("close", draft)).status_code == 302
+    again = bob.post(vurl("close", draft), follow=True)
+    assert "đã được đóng rồi" in again.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == SurveyVersion.Status.CLOSED and draft.closed_by == city.bob
