@@ -13,6 +13,8 @@
         // Keep a field visible when it holds an error, so the message is never hidden.
         if (!show && el.querySelector(".is-invalid")) { show = true; }
         el.hidden = !show;
+        // A hidden field is not sent, so a value typed for another kind is kept but never refused.
+        el.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !show; });
       });
     };
     kind.addEventListener("change", sync);
