@@ -33,10 +33,16 @@ class Score(models.Model):
     not-dissatisfied answers (Decision 766: 3–5).
     """
 
-    unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores")
+    # Scores are derived data, rebuilt by the rollup from the answers: the database keeps no
+    # foreign-key triggers on them (their per-row checks at commit cost ~40% of a full
+    # recompute on PostgreSQL); Django still cascades deletions. `score_unit_period` and the
+    # unique key cover the lookups, so the columns need no index of their own.
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores", db_constraint=False, db_index=False)
     scope = models.CharField(max_length=8, choices=Scope.choices)
-    dimension = models.ForeignKey(Dimension, models.CASCADE, null=True, blank=True, related_name="+")
-    procedure = models.ForeignKey(Procedure, models.CASCADE, null=True, blank=True, related_name="+")
+    dimension = models.ForeignKey(Dimension, models.CASCADE, null=True, blank=True, related_name="+",
+                                  db_constraint=False, db_index=False)
+    procedure = models.ForeignKey(Procedure, models.CASCADE, null=True, blank=True, related_name="+",
+                                  db_constraint=False, db_index=False)
     period_type = models.CharField(max_length=8, choices=PeriodType.choices)
     period_start = models.DateField()
 
@@ -138,7 +144,7 @@ class DaySum(models.Model):
     Excluded responses and, by default, open-link answers are never in these rows.
     """
 
-    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     day = models.DateField()
     procedure_key = models.BigIntegerField(default=0)
     dimension_key = models.BigIntegerField(default=0)
