@@ -145,39 +145,51 @@ def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = No
 # --------------------------------------------------------------------------- figures
 
 
-@dataclass
+_EMPTY: dict[str, Any] = {}
+
+
+def _field(name: str, default: Any = None) -> property:
+    return property(lambda self: self._row.get(name, default))
+
+
+def _method_field(stem: str) -> property:
+    return property(lambda self: self._row.get(f"{stem}_{self._m}"))
+
+
 class Figures:
     """One Score row's figures, with the chosen method's index, interval and change picked out.
 
-    Built from `.values()` rather than model instances: the comparison reads thousands of rows.
-    A missing row (no answers at all) gives empty figures with `responses == 0`.
+    Built from `.values()` rather than model instances, and read lazily: the comparison holds
+    thousands of these and shows a page of them. A missing row (no answers at all) gives empty
+    figures with `responses == 0`.
     """
 
-    row: dict[str, Any] | None
-    method: str = "sipas"
+    __slots__ = ("_m", "_row", "method")
 
-    def __post_init__(self) -> None:
-        row = self.row or {}
-        m = "766" if self.method == "766" else "sipas"
-        self.responses: int = row.get("responses", 0) or 0
-        self.answers: int = row.get("answers", 0) or 0
-        self.mean: float | None = row.get("mean")
-        self.index_sipas: float | None = row.get("index_sipas")
-        self.ci_low_sipas: float | None = row.get("ci_low_sipas")
-        self.ci_high_sipas: float | None = row.get("ci_high_sipas")
-        self.index_766: float | None = row.get("index_766")
-        self.ci_low_766: float | None = row.get("ci_low_766")
-        self.ci_high_766: float | None = row.get("ci_high_766")
-        self.enough: bool = bool(row.get("enough_responses"))
-        self.index: float | None = row.get(f"index_{m}")
-        self.low: float | None = row.get(f"ci_low_{m}")
-        self.high: float | None = row.get(f"ci_high_{m}")
-        self.change: float | None = row.get(f"change_{m}")
-        self.significant: bool = bool(row.get(f"change_{m}_significant"))
-        self.change_sipas: float | None = row.get("change_sipas")
-        self.change_sipas_significant: bool = bool(row.get("change_sipas_significant"))
-        self.change_766: float | None = row.get("change_766")
-        self.change_766_significant: bool = bool(row.get("change_766_significant"))
+    def __init__(self, row: dict[str, Any] | None, method: str = "sipas") -> None:
+        self._row = row or _EMPTY
+        self.method = method
+        self._m = "766" if method == "766" else "sipas"
+
+    responses = _field("responses", 0)
+    answers = _field("answers", 0)
+    mean = _field("mean")
+    index_sipas = _field("index_sipas")
+    ci_low_sipas = _field("ci_low_sipas")
+    ci_high_sipas = _field("ci_high_sipas")
+    index_766 = _field("index_766")
+    ci_low_766 = _field("ci_low_766")
+    ci_high_766 = _field("ci_high_766")
+    enough = property(lambda self: bool(self._row.get("enough_responses")))
+    change_sipas = _field("change_sipas")
+    change_sipas_significant = property(lambda self: bool(self._row.get("change_sipas_significant")))
+    change_766 = _field("change_766")
+    change_766_significant = property(lambda self: bool(self._row.get("change_766_significant")))
+    index = _method_field("index")
+    low = _method_field("ci_low")
+    high = _method_field("ci_high")
+    change = _method_field("change")
+    significant = property(lambda self: bool(self._row.get(f"change_{self._m}_significant")))
 
     @property
     def has_data(self) -> bool:

@@ -33,7 +33,7 @@ from .selectors import Period
 
 logger = logging.getLogger(__name__)
 
-COMPARE_PAGE_SIZE = 100
+COMPARE_PAGE_SIZE = 50
 COMMENTS_PAGE_SIZE = 10
 MODERATION_PAGE_SIZE = 25
 EXPORT_FORMATS = ("csv", "xlsx")

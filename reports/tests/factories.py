@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from agencies.models import Procedure, Unit
-from reports.models import PeriodType, Score, Scope
+from reports.models import PeriodType, Scope, Score
 from surveys.models import Dimension
 from surveys.standard import ensure_dimensions
 

@@ -13,10 +13,10 @@ The rule table is keyed by URL name. A URL added to the project without a rule h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -91,6 +91,8 @@ RULES: dict[str, Rule] = {
     "authoring:survey_list": Rule(_r("/manage/surveys/"), allowed=SIGNED_IN),
     "authoring:survey_create": Rule(_r("/manage/surveys/new/"), allowed=SIGNED_IN - {CHARLIE, ALICE}),
     "authoring:survey": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/", allowed=READ_A),
+    "authoring:survey_settings": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/settings/", allowed=MANAGE_A,
+                                      method="post"),
     "authoring:version_new": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/new-version/", allowed=MANAGE_A,
                                   method="post"),
     "authoring:version": Rule(_survey(), allowed=READ_A),
@@ -166,7 +168,11 @@ def world(city):
     from reports.tests.factories import make_unit_scores
     from surveys.models import Kiosk, Question, Survey, SurveyVersion
     from surveys.services import api_token_create
-    from surveys.tests.factories import make_receipt, make_response, make_standard_survey
+    from surveys.tests.factories import (
+        make_receipt,
+        make_response,
+        make_standard_survey,
+    )
 
     standard = make_standard_survey(city.root)
     survey = Survey.objects.create(owner=city.ward_a, slug="phieu-ba-dinh")

@@ -102,7 +102,8 @@ def test_comparison_sorts_filters_and_exports(live_server, browser, scored_city,
         page.click("[data-testid=export-csv]")
     download = info.value
     assert download.suggested_filename == "thuoc-do-so-sanh-2025-10.csv"
-    text = open(download.path(), encoding="utf-8-sig").read()
+    with open(download.path(), encoding="utf-8-sig") as handle:
+        text = handle.read()
     table = list(csv.reader(io.StringIO(text)))
     assert "Chỉ số hài lòng SIPAS (%)" in table[0] and "Kỳ báo cáo" in table[0]
     assert sorted(r[1] for r in table[1:]) == ["00004", "00008"]

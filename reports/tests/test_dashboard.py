@@ -37,7 +37,8 @@ def test_dashboard_redirects_administrator_to_the_root(client, city):
 
 
 @pytest.mark.django_db
-def test_dashboard_without_membership_says_so(client, city):
+def test_dashboard_without_membership_says_so(client, city, settings):
+    settings.LANGUAGE_CODE = "en"
     from agencies.tests.factories import make_user
 
     client.force_login(make_user("nobody"))

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Unit
-from reports.models import Score, Scope
+from reports.models import Scope, Score
 from reports.tests.factories import make_unit_scores
 from surveys.standard import ensure_dimensions
 

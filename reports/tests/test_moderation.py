@@ -21,7 +21,8 @@ def answered(city):
 
 @pytest.mark.django_db
 def test_manager_excludes_with_a_reason_and_it_is_audited(client, answered, monkeypatch,
-                                                          django_capture_on_commit_callbacks):
+                                                          django_capture_on_commit_callbacks, settings):
+    settings.LANGUAGE_CODE = "en"
     queued = []
     monkeypatch.setattr(moderation, "queue_rollup", lambda: queued.append(True))
     before = Response.objects.get(pk=answered.response.pk).changed_at
