@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from agencies.models import Membership, Unit
 from agencies.permissions import manageable_units, visible_units
 
-from .models import Survey, SurveyVersion
+from .models import Response, Survey, SurveyVersion
 from .selectors import applicable_version
 
 
@@ -32,25 +32,54 @@ class SurveyRow:
     can_manage: bool
 
 
-def survey_rows(user) -> list[SurveyRow]:
-    """The survey list: one row per survey, in three queries whatever the number of surveys."""
-    versions = Prefetch(
-        "versions", queryset=SurveyVersion.objects.select_related("survey").order_by("-number"), to_attr="all_versions"
-    )
-    surveys = list(
-        surveys_visible_to(user)
-        .annotate(response_count=Count("versions__responses"))
-        .prefetch_related(versions)
-        .order_by("owner__path", "-created_at")
+def surveys_listing(user, *, query: str = "") -> QuerySet[Survey]:
+    """The surveys of the list page, newest first within each unit; `query` matches title, slug or unit."""
+    surveys = surveys_visible_to(user)
+    query = query.strip()
+    if query:
+        surveys = surveys.filter(
+            Q(slug__icontains=query)
+            | Q(owner__code__icontains=query)
+            | Q(owner__name_vi__icontains=query)
+            | Q(owner__name_en__icontains=query)
+            | Q(versions__title_vi__icontains=query)
+            | Q(versions__title_en__icontains=query)
+        ).distinct()
+    return surveys.order_by("owner__path", "-created_at", "pk")
+
+
+def survey_rows(user, surveys: list[Survey] | QuerySet[Survey] | None = None) -> list[SurveyRow]:
+    """One row per survey (default: all the user may read), in four queries whatever their number."""
+    surveys = list(surveys if surveys is not None else surveys_listing(user))
+    ids = [s.pk for s in surveys]
+    versions: dict[int, list[SurveyVersion]] = {}
+    for version in SurveyVersion.objects.filter(survey_id__in=ids).order_by("-number"):
+        versions.setdefault(version.survey_id, []).append(version)
+    responses = dict(
+        Response.objects.filter(version__survey_id__in=ids)
+        .values("version__survey_id")
+        .annotate(n=Count("id"))
+        .values_list("version__survey_id", "n")
     )
     manageable = set(manageable_units(user).filter(pk__in={s.owner_id for s in surveys}).values_list("pk", flat=True))
     rows = []
     for survey in surveys:
-        published = next((v for v in survey.all_versions if v.status == SurveyVersion.Status.PUBLISHED), None)
-        draft = next((v for v in survey.all_versions if v.status == SurveyVersion.Status.DRAFT), None)
-        current = published or (survey.all_versions[0] if survey.all_versions else None)
-        rows.append(SurveyRow(survey, current, draft, survey.response_count, survey.owner_id in manageable))
+        own = versions.get(survey.pk, [])
+        published = next((v for v in own if v.status == SurveyVersion.Status.PUBLISHED), None)
+        draft = next((v for v in own if v.status == SurveyVersion.Status.DRAFT), None)
+        current = published or (own[0] if own else None)
+        rows.append(SurveyRow(survey, current, draft, responses.get(survey.pk, 0), survey.owner_id in manageable))
     return rows
+
+
+def survey_counts(user) -> dict[str, int]:
+    """How many surveys the user may read, how many are published, how many have a draft."""
+    surveys = surveys_visible_to(user)
+    return {
+        "total": surveys.count(),
+        "published": surveys.filter(versions__status=SurveyVersion.Status.PUBLISHED).distinct().count(),
+        "drafts": surveys.filter(versions__status=SurveyVersion.Status.DRAFT).distinct().count(),
+    }
 
 
 def versions_with_audit(survey: Survey) -> list[SurveyVersion]:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,9 @@ from .authoring_forms import (
 )
 from .authoring_selectors import (
     applying_now,
+    survey_counts,
     survey_rows,
+    surveys_listing,
     surveys_visible_to,
     versions_with_audit,
 )
@@ -102,25 +105,32 @@ def _read_revision(request) -> int | None:
 def index(request):
     """The manager's home: surveys, receipts, kiosks, API tokens, moderation."""
     _require_role(request.user)
-    rows = survey_rows(request.user)
+    counts = survey_counts(request.user)
     context = {
         "is_manager": permissions.is_manager(request.user),
-        "survey_count": len(rows),
-        "published_count": sum(1 for r in rows if r.current and r.current.status == SurveyVersion.Status.PUBLISHED),
-        "draft_count": sum(1 for r in rows if r.draft),
+        "survey_count": counts["total"],
+        "published_count": counts["published"],
+        "draft_count": counts["drafts"],
     }
     return _render(request, "authoring/index.html", context)
 
 
+SURVEYS_PER_PAGE = 50
+
+
 @login_required
 def survey_list(request):
-    """Surveys of the units the user may read: status, version, period and answers."""
+    """Surveys of the units the user may read: status, version, period and answers; searchable, paged."""
     _require_role(request.user)
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(surveys_listing(request.user, query=query), SURVEYS_PER_PAGE).get_page(request.GET.get("page"))
     return _render(
         request,
         "authoring/survey_list.html",
         {
-            "rows": survey_rows(request.user),
+            "rows": survey_rows(request.user, page.object_list),
+            "page": page,
+            "query": query,
             "is_manager": permissions.is_manager(request.user),
             "applying": applying_now(request.user),
         },

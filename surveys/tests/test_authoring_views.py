@@ -328,3 +328,20 @@ def test_double_clicks_on_publish_and_close_do_no_harm(bob, city, draft):
     assert "đã được đóng rồi" in again.content.decode()
     draft.refresh_from_db()
     assert draft.status == SurveyVersion.Status.CLOSED and draft.closed_by == city.bob
+
+
+def test_survey_list_searches_and_pages(bob, city, draft, monkeypatch):
+    from surveys import authoring_views
+
+    monkeypatch.setattr(authoring_views, "SURVEYS_PER_PAGE", 2)
+    for i in range(3):
+        services.survey_create(owner=city.centre_a, user=None, from_standard=False, title_vi=f"Một cửa {i}")
+    first = bob.get(reverse("authoring:survey_list")).content.decode()
+    assert "Trang 1 / 2" in first
+    found = bob.get(reverse("authoring:survey_list"), {"q": "riêng"}).content.decode()
+    assert "Khảo sát riêng" in found and "Một cửa 0" not in found
+    by_code = bob.get(reverse("authoring:survey_list"), {"q": "00004-BPMC"}).content.decode()
+    assert "Một cửa 2" in by_code and "Khảo sát riêng" not in by_code
+    none = bob.get(reverse("authoring:survey_list"), {"q": "không có đâu"}).content.decode()
+    assert "Không có phiếu khảo sát nào khớp" in none
+    assert bob.get(reverse("authoring:survey_list"), {"page": "abc"}).status_code == 200
