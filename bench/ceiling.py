@@ -24,8 +24,13 @@ def ceiling(request, code):
         if receipt.used_at is not None:
             return HttpResponse(status=409)
         response = Response.objects.create(
-            version_id=version_id, unit_id=receipt.unit_id, receipt=receipt, channel="receipt",
-            submitted_at=now, changed_at=now, idempotency_key=uuid.UUID(request.POST["idempotency_key"]),
+            version_id=version_id,
+            unit_id=receipt.unit_id,
+            receipt=receipt,
+            channel="receipt",
+            submitted_at=now,
+            changed_at=now,
+            idempotency_key=uuid.UUID(request.POST["idempotency_key"]),
         )
         Answer.objects.bulk_create(
             Answer(response=response, question_id=q, kind="rating", value=v) for q, v in values.items()

@@ -43,8 +43,11 @@ def start_redis():
         return None, None
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="thuocdo-bench-redis-")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port)
     return proc, f"redis://127.0.0.1:{port}/0"
 
@@ -113,16 +116,26 @@ def run_phase(*, port, target, codes, clients, duration, version, questions, tok
                 break
             display = f"{code[:4]}-{code[4:8]}-{code[8:]}"
             path = f"/r/{display}/" if target == "view" else f"/bench/ceiling/{display}/"
-            body = {"version": version, "idempotency_key": str(uuid.uuid4()), "csrfmiddlewaretoken": token,
-                    "comment": ""}
+            body = {
+                "version": version,
+                "idempotency_key": str(uuid.uuid4()),
+                "csrfmiddlewaretoken": token,
+                "comment": "",
+            }
             body.update({f"q{q}": str(random.randint(1, 5)) for q in questions})
             payload = urlencode(body)
             t0 = time.monotonic()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", path, payload, {
-                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={token}",
-                })
+                conn.request(
+                    "POST",
+                    path,
+                    payload,
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Cookie": f"csrftoken={token}",
+                    },
+                )
                 response = conn.getresponse()
                 response.read()
                 conn.close()
@@ -154,8 +167,13 @@ def run_phase(*, port, target, codes, clients, duration, version, questions, tok
     for t in threads:
         t.join()
     elapsed = min(time.monotonic(), stop) - measure_from
-    return {"latencies": sorted(latencies), "acked": acked, "errors": errors, "elapsed": elapsed,
-            "exhausted": exhausted[0]}
+    return {
+        "latencies": sorted(latencies),
+        "acked": acked,
+        "errors": errors,
+        "elapsed": elapsed,
+        "exhausted": exhausted[0],
+    }
 
 
 def pct(values, p):
@@ -198,21 +216,34 @@ def main() -> int:
             "CELERY_BROKER_URL": broker or "redis://127.0.0.1:9/0",
         }
         os.environ.update(env)
-        print(f"preparing: PostgreSQL on :{pg.port}, broker {'redis' if broker else 'unreachable'}, "
-              f"{args.receipts} receipts per phase", flush=True)
+        print(
+            f"preparing: PostgreSQL on :{pg.port}, broker {'redis' if broker else 'unreachable'}, "
+            f"{args.receipts} receipts per phase",
+            flush=True,
+        )
         version, questions, codes_ceiling, codes_view = prepare(args.receipts)
         port = free_port()
         gunicorn = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "satisfaction.wsgi:application"],
-            cwd=ROOT, env={**os.environ, **env},
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "satisfaction.wsgi:application",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
         )
         wait_for_port(port, timeout=30)
         token = csrf_cookie(port)
         # The phases alternate in short slices, so that a change of load on a shared machine
         # falls on both alike; each phase is measured for --duration seconds in all.
-        results = {t: {"latencies": [], "acked": [], "errors": {}, "elapsed": 0.0, "exhausted": 0}
-                   for t in ("ceiling", "view")}
+        results = {
+            t: {"latencies": [], "acked": [], "errors": {}, "elapsed": 0.0, "exhausted": 0} for t in ("ceiling", "view")
+        }
         pools = {"ceiling": iter(codes_ceiling), "view": iter(codes_view)}
         per_slice = max(1, (len(codes_ceiling)) // args.rounds)
         slice_seconds = args.duration / args.rounds
@@ -220,9 +251,17 @@ def main() -> int:
         for _round in range(args.rounds):
             for target in ("ceiling", "view"):
                 codes = [c for _, c in zip(range(per_slice), pools[target])]
-                r = run_phase(port=port, target=target, codes=codes, clients=args.clients,
-                              duration=slice_seconds, version=version, questions=questions, token=token,
-                              warmup=1.0)
+                r = run_phase(
+                    port=port,
+                    target=target,
+                    codes=codes,
+                    clients=args.clients,
+                    duration=slice_seconds,
+                    version=version,
+                    questions=questions,
+                    token=token,
+                    warmup=1.0,
+                )
                 total = results[target]
                 total["latencies"].extend(r["latencies"])
                 total["acked"].extend(r["acked"])
@@ -239,32 +278,43 @@ def main() -> int:
 
         ok = True
         print()
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-              f"gunicorn {args.workers} sync workers; {args.clients} clients; "
-              f"{len(questions)} questions per submission")
-        print(f"{'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-              f"{'max ms':>7}")
+        print(
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+            f"gunicorn {args.workers} sync workers; {args.clients} clients; "
+            f"{len(questions)} questions per submission"
+        )
+        print(
+            f"{'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
+            f"{'max ms':>7}"
+        )
         for target, r in results.items():
             lat = r["latencies"]
             rps = len(lat) / r["elapsed"] if r["elapsed"] > 0 else 0.0
             r["rps"] = rps
-            print(f"{target:8} {len(r['acked']):7d} {sum(r['errors'].values()):7d} {rps:8.1f} {pct(lat, 50):7.1f} "
-                  f"{pct(lat, 90):7.1f} {pct(lat, 99):7.1f} {pct(lat, 100):7.1f}")
+            print(
+                f"{target:8} {len(r['acked']):7d} {sum(r['errors'].values()):7d} {rps:8.1f} {pct(lat, 50):7.1f} "
+                f"{pct(lat, 90):7.1f} {pct(lat, 99):7.1f} {pct(lat, 100):7.1f}"
+            )
             if r["errors"]:
                 print(f"         errors: {r['errors']}")
             if r["exhausted"]:
                 print(f"         {r['exhausted']} clients ran out of receipts: raise --receipts")
             stored = Response.objects.filter(receipt__code__in=r["acked"]).count()
             missing = len(r["acked"]) - stored
-            print(f"         acknowledged and stored: {stored}/{len(r['acked'])}" + ("" if not missing else
-                                                                                      f"  MISSING {missing}"))
+            print(
+                f"         acknowledged and stored: {stored}/{len(r['acked'])}"
+                + ("" if not missing else f"  MISSING {missing}")
+            )
             ok &= missing == 0
-        duplicates = (Response.objects.exclude(receipt=None).values("receipt").annotate(n=Count("id"))
-                      .filter(n__gt=1).count())
+        duplicates = (
+            Response.objects.exclude(receipt=None).values("receipt").annotate(n=Count("id")).filter(n__gt=1).count()
+        )
         ratio = results["view"]["rps"] / results["ceiling"]["rps"] if results["ceiling"]["rps"] else float("nan")
         p99 = pct(results["view"]["latencies"], 99)
-        print(f"ratio view/ceiling: {ratio:.2f} (target ≥ 0.60); view p99 {p99:.1f} ms (target ≤ 100 ms); "
-              f"receipts with more than one response: {duplicates}")
+        print(
+            f"ratio view/ceiling: {ratio:.2f} (target ≥ 0.60); view p99 {p99:.1f} ms (target ≤ 100 ms); "
+            f"receipts with more than one response: {duplicates}"
+        )
         ok &= duplicates == 0
         print("every acknowledged submission is in the database exactly once" if ok else "CHECK FAILED")
         return 0 if ok else 1

@@ -71,8 +71,12 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "ApiToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Token <key>` — a token of one unit, created in /manage/tokens/ or the admin."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` — a token of one unit, created in /manage/tokens/ or the admin.",
+        }
 
 
 class HasApiToken(permissions.BasePermission):
@@ -94,13 +98,28 @@ class TokenRateThrottle(SimpleRateThrottle):
 
 class ReceiptRequestSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=32, help_text="Code of the unit that served the citizen.")
-    procedure = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True,
-                                      help_text="National code of the administrative procedure (TTHC).")
-    service_point = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True,
-                                          help_text="Code of the counter within the unit.")
-    dossier = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True,
-                                    help_text="Dossier reference (mã số hồ sơ). Stored only as a keyed hash; "
-                                              "the same dossier always gets the same receipt.")
+    procedure = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="National code of the administrative procedure (TTHC).",
+    )
+    service_point = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Code of the counter within the unit.",
+    )
+    dossier = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Dossier reference (mã số hồ sơ). Stored only as a keyed hash; "
+        "the same dossier always gets the same receipt.",
+    )
 
     def validate_unit(self, value: str) -> Unit:
         unit = Unit.objects.filter(code=value.strip()).first()
@@ -124,7 +143,9 @@ class ReceiptRequestSerializer(serializers.Serializer):
         if point_code:
             point = ServicePoint.objects.filter(unit=attrs["unit"], code=point_code).first()
             if point is None:
-                raise serializers.ValidationError({"service_point": _("This unit has no service point with this code.")})
+                raise serializers.ValidationError(
+                    {"service_point": _("This unit has no service point with this code.")}
+                )
             attrs["service_point"] = point
         attrs["dossier"] = (attrs.get("dossier") or "").strip() or None
         return attrs
@@ -141,8 +162,18 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Receipt
-        fields = ("code", "url", "qr_svg", "qr_png", "issued_at", "expires_at", "used_at", "unit", "procedure",
-                  "service_point")
+        fields = (
+            "code",
+            "url",
+            "qr_svg",
+            "qr_png",
+            "issued_at",
+            "expires_at",
+            "used_at",
+            "unit",
+            "procedure",
+            "service_point",
+        )
 
     def get_url(self, obj) -> str:
         return survey_url(obj.code)
@@ -167,10 +198,19 @@ class ReceiptCreateView(APIView):
         responses={201: ReceiptSerializer, 200: ReceiptSerializer},
         summary="Issue a receipt (survey code and QR) for a completed transaction",
         description="201 with a new receipt; 200 with the existing one when this dossier already has a "
-                    "receipt. 403 when the unit is outside the token's subtree. JSON bodies only (415).",
-        examples=[OpenApiExample("Birth registration at Ba Dinh", request_only=True,
-                                 value={"unit": "00004", "procedure": "1.001193", "service_point": "Q1",
-                                        "dossier": "000.00.23.H26-251125-0001"})],
+        "receipt. 403 when the unit is outside the token's subtree. JSON bodies only (415).",
+        examples=[
+            OpenApiExample(
+                "Birth registration at Ba Dinh",
+                request_only=True,
+                value={
+                    "unit": "00004",
+                    "procedure": "1.001193",
+                    "service_point": "Q1",
+                    "dossier": "000.00.23.H26-251125-0001",
+                },
+            )
+        ],
     )
     def post(self, request):
         token: ApiToken = request.auth
@@ -184,9 +224,14 @@ class ReceiptCreateView(APIView):
                 % {"unit": token.unit.code}
             )
         receipt, created = services.receipt_issue(
-            unit=unit, procedure=data.get("procedure"), service_point=data["service_point"],
-            dossier=data["dossier"], token=token,
+            unit=unit,
+            procedure=data.get("procedure"),
+            service_point=data["service_point"],
+            dossier=data["dossier"],
+            token=token,
         )
         if not created and not receipt.unit.is_in_subtree_of(token.unit):
             raise exceptions.PermissionDenied(_("This dossier already has a receipt of another unit."))
-        return ApiResponse(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return ApiResponse(
+            ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

@@ -65,8 +65,10 @@ class CheckButtons(forms.CheckboxSelectMultiple):
 
 
 def _required_error():
-    return {"required": _("Please choose an answer to this question."),
-            "invalid_choice": _("Please choose one of the answers shown.")}
+    return {
+        "required": _("Please choose an answer to this question."),
+        "invalid_choice": _("Please choose one of the answers shown."),
+    }
 
 
 class SurveyForm(forms.Form):
@@ -80,8 +82,10 @@ class SurveyForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     idempotency_key = forms.UUIDField(
         widget=forms.HiddenInput,
-        error_messages={"required": _("The form is incomplete. Please reload the page and answer again."),
-                        "invalid": _("The form is incomplete. Please reload the page and answer again.")},
+        error_messages={
+            "required": _("The form is incomplete. Please reload the page and answer again."),
+            "invalid": _("The form is incomplete. Please reload the page and answer again."),
+        },
     )
 
     notice = ""  # why a fresh form replaced the one sent (see views._repaired)
@@ -95,18 +99,24 @@ class SurveyForm(forms.Form):
         if with_comment:
             self.fields["comment"] = forms.CharField(
                 label=_("Anything else you would like to tell us? (optional)"),
-                help_text=_("Please do not write your name, phone number or ID number. "
-                            "Phone numbers, e-mails and ID numbers are masked."),
+                help_text=_(
+                    "Please do not write your name, phone number or ID number. "
+                    "Phone numbers, e-mails and ID numbers are masked."
+                ),
                 required=False,
                 max_length=COMMENT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
-                error_messages={"max_length": _("Please shorten your comment to %(limit_value)d characters "
-                                                "(it has %(show_value)d).")},
+                error_messages={
+                    "max_length": _(
+                        "Please shorten your comment to %(limit_value)d characters (it has %(show_value)d)."
+                    )
+                },
             )
         if honeypot:
             # Hidden from people by CSS and from screen readers; robots fill it in.
             self.fields["website"] = forms.CharField(
-                label=_("Leave this field empty"), required=False,
+                label=_("Leave this field empty"),
+                required=False,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
             )
         self._with_comment, self._honeypot = with_comment, honeypot
@@ -137,32 +147,55 @@ class SurveyForm(forms.Form):
         common = {"label": question.text, "help_text": question.help, "required": question.required}
         kind = question.kind
         if kind == QuestionKind.RATING:
-            field = forms.ChoiceField(choices=[*RATING_WORDS, (NOT_APPLICABLE, _("Not applicable"))],
-                                      widget=ChoiceButtons, error_messages=_required_error(), **common)
+            field = forms.ChoiceField(
+                choices=[*RATING_WORDS, (NOT_APPLICABLE, _("Not applicable"))],
+                widget=ChoiceButtons,
+                error_messages=_required_error(),
+                **common,
+            )
             field.button_style = "rating"
         elif kind == QuestionKind.SCALE10:
-            field = forms.ChoiceField(choices=[(str(i), str(i)) for i in range(11)] + [
-                (NOT_APPLICABLE, _("Not applicable"))], widget=ChoiceButtons, error_messages=_required_error(),
-                **common)
+            field = forms.ChoiceField(
+                choices=[(str(i), str(i)) for i in range(11)] + [(NOT_APPLICABLE, _("Not applicable"))],
+                widget=ChoiceButtons,
+                error_messages=_required_error(),
+                **common,
+            )
             field.button_style = "scale"
         elif kind == QuestionKind.YESNO:
-            field = forms.ChoiceField(choices=[("1", _("Yes")), ("0", _("No"))], widget=ChoiceButtons,
-                                      error_messages=_required_error(), **common)
+            field = forms.ChoiceField(
+                choices=[("1", _("Yes")), ("0", _("No"))],
+                widget=ChoiceButtons,
+                error_messages=_required_error(),
+                **common,
+            )
             field.button_style = "yesno"
         elif kind == QuestionKind.SINGLE:
-            field = forms.ChoiceField(choices=[(str(c.pk), c.text) for c in question.choice_list],
-                                      widget=ChoiceButtons, error_messages=_required_error(), **common)
+            field = forms.ChoiceField(
+                choices=[(str(c.pk), c.text) for c in question.choice_list],
+                widget=ChoiceButtons,
+                error_messages=_required_error(),
+                **common,
+            )
             field.button_style = "list"
         elif kind == QuestionKind.MULTIPLE:
-            field = forms.MultipleChoiceField(choices=[(str(c.pk), c.text) for c in question.choice_list],
-                                              widget=CheckButtons, error_messages=_required_error(), **common)
+            field = forms.MultipleChoiceField(
+                choices=[(str(c.pk), c.text) for c in question.choice_list],
+                widget=CheckButtons,
+                error_messages=_required_error(),
+                **common,
+            )
             field.button_style = "list"
         else:
             field = forms.CharField(
-                max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages={"required": _("Please write an answer to this question."),
-                                "max_length": _("Please shorten your answer to %(limit_value)d characters "
-                                                "(it has %(show_value)d).")},
+                max_length=COMMENT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={
+                    "required": _("Please write an answer to this question."),
+                    "max_length": _(
+                        "Please shorten your answer to %(limit_value)d characters (it has %(show_value)d)."
+                    ),
+                },
                 **common,
             )
         return field
@@ -180,8 +213,10 @@ class SurveyForm(forms.Form):
         unknown = [key for key in self.data if _QUESTION_FIELD.match(key) and key not in self.questions]
         if unknown:
             raise forms.ValidationError(
-                _("The form contained answers to questions that are not in this survey. "
-                  "Please reload the page and answer again."),
+                _(
+                    "The form contained answers to questions that are not in this survey. "
+                    "Please reload the page and answer again."
+                ),
                 code="unknown_question",
             )
         return cleaned
@@ -243,18 +278,23 @@ class _ManagerForm(forms.Form):
 
 class ReceiptBatchForm(_ManagerForm):
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    procedure = forms.ModelChoiceField(label=_("Administrative procedure"), queryset=Procedure.objects.none(),
-                                       required=False, empty_label=_("(any procedure)"))
-    service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
-                                           required=False, empty_label=_("(none)"))
-    count = forms.IntegerField(label=_("Number of receipts"), min_value=1, max_value=MAX_RECEIPTS_PER_BATCH,
-                               initial=12)
+    procedure = forms.ModelChoiceField(
+        label=_("Administrative procedure"),
+        queryset=Procedure.objects.none(),
+        required=False,
+        empty_label=_("(any procedure)"),
+    )
+    service_point = forms.ModelChoiceField(
+        label=_("Service point"), queryset=ServicePoint.objects.none(), required=False, empty_label=_("(none)")
+    )
+    count = forms.IntegerField(label=_("Number of receipts"), min_value=1, max_value=MAX_RECEIPTS_PER_BATCH, initial=12)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, units=units, **kwargs)
         self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
         self.fields["service_point"].queryset = ServicePoint.objects.filter(unit__in=units, active=True).select_related(
-            "unit")
+            "unit"
+        )
         self.fields["service_point"].label_from_instance = lambda sp: f"{sp.name} — {sp.unit.code}"
 
     def clean(self):
@@ -267,16 +307,21 @@ class ReceiptBatchForm(_ManagerForm):
 
 class KioskForm(forms.Form):
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none())
-    label = forms.CharField(label=_("Label"), max_length=120,
-                            help_text=_("How staff recognise the tablet, e.g. “Counter 2 tablet”."))
-    procedure = forms.ModelChoiceField(label=_("Default administrative procedure"),
-                                       queryset=Procedure.objects.none(), required=False,
-                                       empty_label=_("(any procedure)"))
+    label = forms.CharField(
+        label=_("Label"), max_length=120, help_text=_("How staff recognise the tablet, e.g. “Counter 2 tablet”.")
+    )
+    procedure = forms.ModelChoiceField(
+        label=_("Default administrative procedure"),
+        queryset=Procedure.objects.none(),
+        required=False,
+        empty_label=_("(any procedure)"),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_point"].queryset = ServicePoint.objects.filter(unit__in=units, active=True).select_related(
-            "unit")
+            "unit"
+        )
         self.fields["service_point"].label_from_instance = lambda sp: f"{sp.name} — {sp.unit.name} ({sp.unit.code})"
         self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
         self.helper = FormHelper()
@@ -285,7 +330,11 @@ class KioskForm(forms.Form):
 
 
 class ApiTokenForm(_ManagerForm):
-    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(),
-                           help_text=_("The token may issue receipts for this unit and the units below it."))
-    name = forms.CharField(label=_("Name"), max_length=120,
-                           help_text=_("Which software uses it, e.g. “One-stop software, Ba Dinh ward”."))
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        help_text=_("The token may issue receipts for this unit and the units below it."),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=120, help_text=_("Which software uses it, e.g. “One-stop software, Ba Dinh ward”.")
+    )

@@ -35,8 +35,9 @@ def _managed_units(request):
 
 def _get_kiosk_for_user(request, pk: int) -> Kiosk:
     units = _managed_units(request)
-    return get_object_or_404(Kiosk.objects.select_related("service_point__unit", "procedure"),
-                             pk=pk, service_point__unit__in=units)
+    return get_object_or_404(
+        Kiosk.objects.select_related("service_point__unit", "procedure"), pk=pk, service_point__unit__in=units
+    )
 
 
 def _get_token_for_user(request, pk: int) -> ApiToken:
@@ -56,14 +57,18 @@ def receipts(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         batch = services.receipts_issue_batch(
-            unit=data["unit"], count=data["count"], procedure=data["procedure"],
-            service_point=data["service_point"], user=request.user,
+            unit=data["unit"],
+            count=data["count"],
+            procedure=data["procedure"],
+            service_point=data["service_point"],
+            user=request.user,
         )
         ids = sorted(r.pk for r in batch)
         return redirect(f"{reverse('surveys:manage_receipt_sheet')}?from={ids[0]}&to={ids[-1]}")
     batches = selectors.recent_batches(user=request.user, units=units)
-    return render(request, "surveys/manage/receipts.html", {"form": form, "batches": batches},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "surveys/manage/receipts.html", {"form": form, "batches": batches}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -80,15 +85,21 @@ def receipt_sheet(request):
         raise Http404
     sheet = list(
         Receipt.objects.filter(pk__gte=first, pk__lte=last, issued_by=request.user, unit__in=units)
-        .select_related("unit", "procedure", "service_point").order_by("pk")
+        .select_related("unit", "procedure", "service_point")
+        .order_by("pk")
     )
     if not sheet:
         raise Http404
-    cards = [{"receipt": r, "url": survey_url(r.code), "qr": qr_svg_inline(survey_url(r.code), scale=3)}
-             for r in sheet]
-    return render(request, "surveys/manage/receipt_sheet.html", {
-        "cards": cards, "unit": sheet[0].unit, "site": settings.SITE_URL,
-    })
+    cards = [{"receipt": r, "url": survey_url(r.code), "qr": qr_svg_inline(survey_url(r.code), scale=3)} for r in sheet]
+    return render(
+        request,
+        "surveys/manage/receipt_sheet.html",
+        {
+            "cards": cards,
+            "unit": sheet[0].unit,
+            "site": settings.SITE_URL,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- kiosks
@@ -107,9 +118,15 @@ def kiosks(request):
         kiosk = services.kiosk_register(user=request.user, **form.cleaned_data)
         messages.success(request, _("Kiosk registered. Open the address below on the tablet, or scan its QR code."))
         return redirect("surveys:manage_kiosk", pk=kiosk.pk)
-    return render(request, "surveys/manage/kiosks.html", {
-        "form": form, "kiosks": selectors.kiosks_for_units(units),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "surveys/manage/kiosks.html",
+        {
+            "form": form,
+            "kiosks": selectors.kiosks_for_units(units),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -118,9 +135,15 @@ def kiosks(request):
 def kiosk_detail(request, pk: int):
     kiosk = _get_kiosk_for_user(request, pk)
     url = kiosk_url(kiosk)
-    return render(request, "surveys/manage/kiosk_detail.html", {
-        "kiosk": kiosk, "url": url, "qr": qr_svg_inline(url, scale=6) if kiosk.revoked_at is None else "",
-    })
+    return render(
+        request,
+        "surveys/manage/kiosk_detail.html",
+        {
+            "kiosk": kiosk,
+            "url": url,
+            "qr": qr_svg_inline(url, scale=6) if kiosk.revoked_at is None else "",
+        },
+    )
 
 
 @login_required
@@ -138,8 +161,9 @@ def kiosk_qr(request, pk: int, fmt: str):
 def kiosk_revoke(request, pk: int):
     kiosk = _get_kiosk_for_user(request, pk)
     services.kiosk_revoke(kiosk=kiosk)
-    messages.success(request, _("Kiosk “%(label)s” revoked. The tablet stops accepting answers.") % {
-        "label": kiosk.label})
+    messages.success(
+        request, _("Kiosk “%(label)s” revoked. The tablet stops accepting answers.") % {"label": kiosk.label}
+    )
     return redirect("surveys:manage_kiosks")
 
 
@@ -155,13 +179,21 @@ def tokens(request):
     form = ApiTokenForm(request.POST or None, units=units)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = services.api_token_create(unit=form.cleaned_data["unit"], name=form.cleaned_data["name"],
-                                                   user=request.user)
+        _token, new_key = services.api_token_create(
+            unit=form.cleaned_data["unit"], name=form.cleaned_data["name"], user=request.user
+        )
         form = ApiTokenForm(units=units)
-    response = render(request, "surveys/manage/tokens.html", {
-        "form": form, "tokens": selectors.api_tokens_for_units(units), "new_key": new_key,
-        "api_docs": reverse("api-docs"),
-    }, status=400 if form.errors else 200)
+    response = render(
+        request,
+        "surveys/manage/tokens.html",
+        {
+            "form": form,
+            "tokens": selectors.api_tokens_for_units(units),
+            "new_key": new_key,
+            "api_docs": reverse("api-docs"),
+        },
+        status=400 if form.errors else 200,
+    )
     return response
 
 

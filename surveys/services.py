@@ -107,9 +107,9 @@ def receipt_issue(
     _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
     digest = dossier_hash(dossier) if dossier else None
     if digest:
-        existing = Receipt.objects.select_related("unit", "procedure", "service_point").filter(
-            dossier_hash=digest
-        ).first()
+        existing = (
+            Receipt.objects.select_related("unit", "procedure", "service_point").filter(dossier_hash=digest).first()
+        )
         if existing is not None:
             return existing, False
     now = timezone.now()
@@ -156,8 +156,15 @@ def receipts_issue_batch(
     while len(codes) < count:
         codes.add(generate_code())
     receipts = [
-        Receipt(code=code, unit=unit, procedure=procedure, service_point=service_point, issued_by=user,
-                issued_at=now, expires_at=_expiry(now))
+        Receipt(
+            code=code,
+            unit=unit,
+            procedure=procedure,
+            service_point=service_point,
+            issued_by=user,
+            issued_at=now,
+            expires_at=_expiry(now),
+        )
         for code in sorted(codes)
     ]
     created = Receipt.objects.bulk_create(receipts)
@@ -195,11 +202,13 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 @transaction.atomic
-def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Procedure | None = None,
-                   user=None) -> Kiosk:
+def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Procedure | None = None, user=None) -> Kiosk:
     """A kiosk for a service point, with an unguessable token that opens kiosk mode."""
     return Kiosk.objects.create(
-        service_point=service_point, label=label, procedure=procedure, created_by=user,
+        service_point=service_point,
+        label=label,
+        procedure=procedure,
+        created_by=user,
         token=secrets.token_urlsafe(32),
     )
 
@@ -252,8 +261,7 @@ def _queue_rollup() -> None:
         if current_app.conf.task_always_eager:
             task = current_app.tasks.get(ROLLUP_TASK)
             if task is None:
-                logger.info("rollup task %s is not registered; the periodic rollup will count this answer",
-                            ROLLUP_TASK)
+                logger.info("rollup task %s is not registered; the periodic rollup will count this answer", ROLLUP_TASK)
                 return
             task.apply_async()
         else:
@@ -264,8 +272,12 @@ def _queue_rollup() -> None:
                 return
             current_app.send_task(ROLLUP_TASK, retry=False)
     except Exception as exc:  # noqa: BLE001 — the broker or the task failing must never undo a stored answer
-        logger.warning("could not queue %s after a submission (%s: %s); the periodic rollup will catch up",
-                       ROLLUP_TASK, exc.__class__.__name__, exc)
+        logger.warning(
+            "could not queue %s after a submission (%s: %s); the periodic rollup will catch up",
+            ROLLUP_TASK,
+            exc.__class__.__name__,
+            exc,
+        )
 
 
 def _existing(idempotency_key: uuid.UUID) -> Response | None:
@@ -358,8 +370,10 @@ def response_submit(
         except IntegrityError:
             # A simultaneous submission with the same key won the race (kiosk retry).
             previous = _existing(idempotency_key)
-            if previous is not None and previous.receipt_id is None and previous.kiosk_id == (
-                kiosk.pk if kiosk else None
+            if (
+                previous is not None
+                and previous.receipt_id is None
+                and previous.kiosk_id == (kiosk.pk if kiosk else None)
             ):
                 return SubmitResult(previous, created=False)
             raise SubmissionRefused("key_reused") from None

@@ -44,8 +44,12 @@ def _too_many(request, wait: int):
 
 def _unavailable(request, reason: str, *, status: int, receipt=None):
     """A friendly page for a code or survey that cannot be answered, with the way forward."""
-    return render(request, "surveys/unavailable.html",
-                  {"reason": reason, "receipt": receipt, "form": CodeEntryForm()}, status=status)
+    return render(
+        request,
+        "surveys/unavailable.html",
+        {"reason": reason, "receipt": receipt, "form": CodeEntryForm()},
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- code entry
@@ -112,10 +116,16 @@ def receipt_survey(request, code: str):
         if form.is_valid():
             try:
                 response_submit(
-                    version=version, unit=receipt.unit, channel=Response.Channel.RECEIPT,
-                    answers=form.answers(), comment=form.cleaned_data.get("comment", ""),
-                    idempotency_key=form.cleaned_data["idempotency_key"], language=get_language() or "vi",
-                    receipt=receipt, service_point=receipt.service_point, procedure=receipt.procedure,
+                    version=version,
+                    unit=receipt.unit,
+                    channel=Response.Channel.RECEIPT,
+                    answers=form.answers(),
+                    comment=form.cleaned_data.get("comment", ""),
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    language=get_language() or "vi",
+                    receipt=receipt,
+                    service_point=receipt.service_point,
+                    procedure=receipt.procedure,
                     client_hash=ratelimit.client_hash(request),
                 )
             except SubmissionRefused as refused:
@@ -126,10 +136,19 @@ def receipt_survey(request, code: str):
     else:
         form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version)
         status = 200
-    return render(request, "surveys/survey.html", {
-        "form": form, "version": version, "receipt": receipt, "unit": receipt.unit,
-        "procedure": receipt.procedure, "action": request.path,
-    }, status=status)
+    return render(
+        request,
+        "surveys/survey.html",
+        {
+            "form": form,
+            "version": version,
+            "receipt": receipt,
+            "unit": receipt.unit,
+            "procedure": receipt.procedure,
+            "action": request.path,
+        },
+        status=status,
+    )
 
 
 def _repaired(form: SurveyForm, data, *, questions, version, **options) -> SurveyForm:
@@ -217,8 +236,9 @@ def qr_response(url: str, fmt: str) -> HttpResponse:
 def qr_svg_inline(url: str, scale: int = 4) -> str:
     """An SVG element to embed in a page (print sheets, kiosk registration)."""
     buffer = io.BytesIO()
-    _qr(url).save(buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True, svgclass="qr", lineclass=None,
-                  title=url)
+    _qr(url).save(
+        buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True, svgclass="qr", lineclass=None, title=url
+    )
     return buffer.getvalue().decode()
 
 
@@ -261,8 +281,7 @@ def kiosk(request, token: str):
         status = 400
         form = _repaired(form, request.POST, questions=questions, version=version, with_comment=False)
     else:
-        form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version,
-                          with_comment=False)
+        form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version, with_comment=False)
         status = 200
     return render(request, "surveys/kiosk.html", _kiosk_context(kiosk_obj, form, version), status=status)
 
@@ -278,9 +297,15 @@ def _kiosk_store(request, kiosk_obj, version, form) -> dict:
             return {"status": 429, "retry_after": wait}
     try:
         result = response_submit(
-            version=version, unit=kiosk_obj.unit, channel=Response.Channel.KIOSK, answers=form.answers(),
-            idempotency_key=key, language=get_language() or "vi", kiosk=kiosk_obj,
-            service_point=kiosk_obj.service_point, procedure=kiosk_obj.procedure,
+            version=version,
+            unit=kiosk_obj.unit,
+            channel=Response.Channel.KIOSK,
+            answers=form.answers(),
+            idempotency_key=key,
+            language=get_language() or "vi",
+            kiosk=kiosk_obj,
+            service_point=kiosk_obj.service_point,
+            procedure=kiosk_obj.procedure,
             client_hash=ratelimit.device_hash(kiosk_obj.pk),
         )
     except SubmissionRefused:
@@ -298,8 +323,12 @@ def kiosk_submit(request, token: str):
     version = selectors.applicable_version(unit=kiosk_obj.unit)
     if version is None:
         return JsonResponse({"ok": False, "errors": [_("This survey is closed.")]}, status=410)
-    form = SurveyForm(request.POST, questions=selectors.version_questions(version, kiosk_only=True),
-                      version=version, with_comment=False)
+    form = SurveyForm(
+        request.POST,
+        questions=selectors.version_questions(version, kiosk_only=True),
+        version=version,
+        with_comment=False,
+    )
     outcome = _kiosk_store(request, kiosk_obj, version, form)
     status = outcome.pop("status")
     response = JsonResponse({"ok": status in (200, 201), **outcome}, status=status)
@@ -358,9 +387,14 @@ def open_link(request, slug: str, unit_code: str):
                     return _too_many(request, wait)
             try:
                 response_submit(
-                    version=version, unit=unit, channel=Response.Channel.LINK, answers=form.answers(),
-                    comment=form.cleaned_data.get("comment", ""), idempotency_key=key,
-                    language=get_language() or "vi", client_hash=ident,
+                    version=version,
+                    unit=unit,
+                    channel=Response.Channel.LINK,
+                    answers=form.answers(),
+                    comment=form.cleaned_data.get("comment", ""),
+                    idempotency_key=key,
+                    language=get_language() or "vi",
+                    client_hash=ident,
                 )
             except SubmissionRefused:
                 return _unavailable(request, "tampered", status=400)
@@ -369,10 +403,20 @@ def open_link(request, slug: str, unit_code: str):
         form = _repaired(form, request.POST, questions=questions, version=version, honeypot=True)
     else:
         form = SurveyForm(initial=_new_form_initial(version), questions=questions, version=version, honeypot=True)
-    return render(request, "surveys/survey.html", {
-        "form": form, "version": version, "unit": unit, "receipt": None, "procedure": None,
-        "action": request.path, "open_link": True,
-    }, status=status)
+    return render(
+        request,
+        "surveys/survey.html",
+        {
+            "form": form,
+            "version": version,
+            "unit": unit,
+            "receipt": None,
+            "procedure": None,
+            "action": request.path,
+            "open_link": True,
+        },
+        status=status,
+    )
 
 
 @require_GET

@@ -31,8 +31,11 @@ def test_issues_a_receipt_for_its_subtree(city, token, settings):
     _, key = token
     procedure = make_procedure(code="1.001193")
     point = make_service_point(city.centre_a)
-    response = api(key).post("/api/v1/receipts/", {"unit": city.centre_a.code, "procedure": "1.001193",
-                                                   "service_point": point.code}, format="json")
+    response = api(key).post(
+        "/api/v1/receipts/",
+        {"unit": city.centre_a.code, "procedure": "1.001193", "service_point": point.code},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     receipt = Receipt.objects.get()
@@ -72,13 +75,16 @@ def test_token_may_not_issue_for_another_unit(city, token):
     assert not Receipt.objects.exists()
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"unit": "NOPE"}, "unit"),
-    ({}, "unit"),
-    ({"unit": "00004", "procedure": "9.99"}, "procedure"),
-    ({"unit": "00004", "service_point": "ZZ"}, "service_point"),
-    ({"unit": "00004", "dossier": "x" * 201}, "dossier"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"unit": "NOPE"}, "unit"),
+        ({}, "unit"),
+        ({"unit": "00004", "procedure": "9.99"}, "procedure"),
+        ({"unit": "00004", "service_point": "ZZ"}, "service_point"),
+        ({"unit": "00004", "dossier": "x" * 201}, "dossier"),
+    ],
+)
 def test_bad_bodies_get_400_naming_the_field(city, token, body, field):
     _, key = token
     response = api(key).post("/api/v1/receipts/", body, format="json")

@@ -91,7 +91,8 @@ def test_keyboard_only_completion_with_visible_focus(live_server, browser, journ
             page.keyboard.press("ArrowRight")  # …then move to 4, "hài lòng"
         if n == 0:
             outline = page.evaluate(
-                "getComputedStyle(document.querySelector(`label[for='${document.activeElement.id}']`)).outlineStyle")
+                "getComputedStyle(document.querySelector(`label[for='${document.activeElement.id}']`)).outlineStyle"
+            )
             assert outline != "none"
             page.screenshot(path=str(screenshot_dir / "citizen-keyboard-focus.png"))
         page.keyboard.press("Tab")
@@ -105,8 +106,7 @@ def test_keyboard_only_completion_with_visible_focus(live_server, browser, journ
     context.close()
 
 
-def test_validation_errors_are_shown_next_to_the_field_and_keep_answers(live_server, browser, journey,
-                                                                         screenshot_dir):
+def test_validation_errors_are_shown_next_to_the_field_and_keep_answers(live_server, browser, journey, screenshot_dir):
     version, receipt = journey
     context = _phone(browser)
     page = context.new_page()

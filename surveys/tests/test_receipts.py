@@ -23,10 +23,20 @@ from surveys.services import (
 # --------------------------------------------------------------------------- masking
 
 
-@pytest.mark.parametrize("text", [
-    "gọi 0912345678 nhé", "gọi 0912 345 678", "sđt 0912.345.678", "+84 912 345 678", "(+84) 912-345-678",
-    "CCCD 001203004567", "CMND 012345678", "mail an.nguyen@example.com.vn", "024 3825 1234",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gọi 0912345678 nhé",
+        "gọi 0912 345 678",
+        "sđt 0912.345.678",
+        "+84 912 345 678",
+        "(+84) 912-345-678",
+        "CCCD 001203004567",
+        "CMND 012345678",
+        "mail an.nguyen@example.com.vn",
+        "024 3825 1234",
+    ],
+)
 def test_personal_numbers_and_emails_are_masked(text):
     masked = mask_comment(text)
     assert "[***]" in masked
@@ -86,11 +96,14 @@ def test_issue_receipts_prints_code_tab_url(city, settings):
         assert receipt.unit == city.ward_a and receipt.procedure == procedure
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--unit", "NOPE"], "No unit"),
-    (["--unit", "00004", "--count", "0"], "--count"),
-    (["--unit", "00004", "--procedure", "9.999"], "procedure"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--unit", "NOPE"], "No unit"),
+        (["--unit", "00004", "--count", "0"], "--count"),
+        (["--unit", "00004", "--procedure", "9.999"], "procedure"),
+    ],
+)
 def test_issue_receipts_fails_clearly_on_bad_arguments(city, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("issue_receipts", *args, stdout=StringIO())
@@ -102,8 +115,9 @@ def test_issue_receipts_fails_clearly_on_bad_arguments(city, args, message):
 
 def _own_survey(unit, slug, *, opens_at=None, closes_at=None, status="published"):
     survey = Survey.objects.create(owner=unit, slug=slug)
-    return SurveyVersion.objects.create(survey=survey, title_vi=slug, status=status, opens_at=opens_at,
-                                        closes_at=closes_at, published_at=timezone.now())
+    return SurveyVersion.objects.create(
+        survey=survey, title_vi=slug, status=status, opens_at=opens_at, closes_at=closes_at, published_at=timezone.now()
+    )
 
 
 def test_standard_survey_applies_without_a_nearer_one(city, standard):

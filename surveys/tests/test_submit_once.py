@@ -103,16 +103,19 @@ def test_rate_limit_never_stores_the_raw_address(client, receipt):
 
 @pytest.mark.anydb
 @pytest.mark.django_db
-def test_submission_succeeds_with_the_broker_down(client, receipt, standard, caplog,
-                                                  django_capture_on_commit_callbacks):
+def test_submission_succeeds_with_the_broker_down(
+    client, receipt, standard, caplog, django_capture_on_commit_callbacks
+):
     from celery import current_app
 
     conf = current_app.conf
     saved = conf.task_always_eager, conf.broker_url
     conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:9/0"  # nothing listens on port 9
     try:
-        with caplog.at_level(logging.WARNING, logger="surveys.services"), \
-                django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with (
+            caplog.at_level(logging.WARNING, logger="surveys.services"),
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+        ):
             response = client.post(url(receipt), rating_post(standard))
     finally:
         conf.task_always_eager, conf.broker_url = saved
@@ -124,8 +127,9 @@ def test_submission_succeeds_with_the_broker_down(client, receipt, standard, cap
 
 
 @pytest.mark.django_db
-def test_a_failing_rollup_never_undoes_the_answer(client, receipt, standard, caplog, monkeypatch,
-                                                  django_capture_on_commit_callbacks):
+def test_a_failing_rollup_never_undoes_the_answer(
+    client, receipt, standard, caplog, monkeypatch, django_capture_on_commit_callbacks
+):
     from celery import current_app
 
     class Exploding:
@@ -134,8 +138,7 @@ def test_a_failing_rollup_never_undoes_the_answer(client, receipt, standard, cap
 
     assert current_app.conf.task_always_eager  # the embedded mode: tasks run in-process
     monkeypatch.setitem(current_app.tasks, "reports.tasks.rollup_incremental", Exploding())
-    with caplog.at_level(logging.WARNING, logger="surveys.services"), \
-            django_capture_on_commit_callbacks(execute=True):
+    with caplog.at_level(logging.WARNING, logger="surveys.services"), django_capture_on_commit_callbacks(execute=True):
         assert client.post(url(receipt), rating_post(standard)).status_code == 302
     assert Response.objects.count() == 1
     assert "rollup crashed" in caplog.text

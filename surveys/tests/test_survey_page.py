@@ -107,8 +107,10 @@ def test_unknown_question_ids_are_refused(client, receipt, standard):
     assert not Response.objects.exists()
 
 
-@pytest.mark.parametrize("field,value", [("idempotency_key", "not-a-uuid"), ("idempotency_key", ""),
-                                         ("version", "abc"), ("version", "999999")])
+@pytest.mark.parametrize(
+    "field,value",
+    [("idempotency_key", "not-a-uuid"), ("idempotency_key", ""), ("version", "abc"), ("version", "999999")],
+)
 def test_tampered_hidden_fields_are_refused(client, receipt, standard, field, value):
     data = rating_post(standard)
     data[field] = value
@@ -151,8 +153,10 @@ def test_survey_page_takes_few_queries(client, receipt, standard, django_assert_
 def test_new_idempotency_key_on_each_page_view(client, receipt, standard):
     import re
 
-    keys = {re.search(r'name="idempotency_key" value="([^"]+)"', client.get(url(receipt)).content.decode()).group(1)
-            for _ in range(2)}
+    keys = {
+        re.search(r'name="idempotency_key" value="([^"]+)"', client.get(url(receipt)).content.decode()).group(1)
+        for _ in range(2)
+    }
     assert len(keys) == 2
     assert all(uuid.UUID(k) for k in keys)
 
@@ -174,8 +178,9 @@ def test_a_form_of_an_older_version_gets_the_current_one_with_a_notice(client, r
     from surveys.standard import add_standard_questions
 
     old = rating_post(standard)
-    own = SurveyVersion.objects.create(survey=Survey.objects.create(owner=receipt.unit, slug="own"),
-                                       title_vi="Phiếu riêng", status="published")
+    own = SurveyVersion.objects.create(
+        survey=Survey.objects.create(owner=receipt.unit, slug="own"), title_vi="Phiếu riêng", status="published"
+    )
     add_standard_questions(own)
     response = client.post(url(receipt), old)
     assert response.status_code == 400

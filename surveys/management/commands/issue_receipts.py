@@ -16,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--unit", required=True, help="Code of the unit that serves the citizens.")
         parser.add_argument("--procedure", help="National code of the administrative procedure (optional).")
         parser.add_argument("--service-point", help="Code of the service point within the unit (optional).")
-        parser.add_argument("--count", type=int, default=1,
-                            help=f"How many codes to issue (1–{MAX_RECEIPTS_PER_BATCH}, default 1).")
+        parser.add_argument(
+            "--count", type=int, default=1, help=f"How many codes to issue (1–{MAX_RECEIPTS_PER_BATCH}, default 1)."
+        )
 
     def handle(self, *args, **options):
         count = options["count"]
