@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -312,11 +313,16 @@ def open_data_manage(request):
     form = PublicationForm(request.POST or None, units=units.filter(children__isnull=False).distinct())
     if request.method == "POST" and form.is_valid():
         period = form.cleaned_data["period"]
-        publication = OpenDataPublication.objects.create(
-            unit=form.cleaned_data["unit"], period_type=period.type, period_start=period.start,
-            note=form.cleaned_data["note"], created_by=request.user)
-        messages.success(request, _("Draft created. Check the preview, then publish it."))
-        return redirect("reports:open_data_detail", code=publication.unit.code, period=period.key)
+        try:
+            with transaction.atomic():
+                publication = OpenDataPublication.objects.create(
+                    unit=form.cleaned_data["unit"], period_type=period.type, period_start=period.start,
+                    note=form.cleaned_data["note"], created_by=request.user)
+        except IntegrityError:  # a double submission raced the form's check
+            form.add_error(None, _("There is already a publication for this unit and period."))
+        else:
+            messages.success(request, _("Draft created. Check the preview, then publish it."))
+            return redirect("reports:open_data_detail", code=publication.unit.code, period=period.key)
     publications = (OpenDataPublication.objects.filter(unit__in=units).select_related("unit")
                     .order_by("-period_start", "unit__path"))
     items = [(p, Period(p.period_type, p.period_start)) for p in publications]
