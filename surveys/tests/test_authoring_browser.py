@@ -19,6 +19,7 @@ def add_question(
     choices_vi: str = "",
     choices_en: str = "",
     required: bool = True,
+    kiosk: bool = False,
     another: bool = True,
 ):
     page.select_option("select[name=kind]", kind)
@@ -31,6 +32,8 @@ def add_question(
         page.fill("textarea[name=choices_en]", choices_en)
     if not required:
         page.uncheck("input[name=required]")
+    if kiosk:
+        page.check("input[name=on_kiosk]")
     page.click("button[name=add_another]" if another else "button:has-text('Thêm câu hỏi')")
 
 
@@ -62,6 +65,7 @@ def test_manager_builds_previews_publishes_and_a_citizen_answers(live_server, br
         text_vi="Công chức hướng dẫn rõ ràng, đầy đủ.",
         text_en="The civil servant gave clear, complete guidance.",
         dimension="Công chức",
+        kiosk=True,
     )
     add_question(
         page,
