@@ -66,7 +66,7 @@ class SurveyCreateForm(forms.Form):
     start = forms.ChoiceField(
         label=_("Start from"),
         choices=[
-            (START_STANDARD, _("the city's standard survey (five elements, 16 questions), then edit it")),
+            (START_STANDARD, _("a copy of the city's standard survey (the five elements), to edit")),
             (START_BLANK, _("a blank survey")),
         ],
         initial=START_STANDARD,

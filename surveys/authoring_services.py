@@ -175,13 +175,25 @@ def survey_create(
     intro_en: str = "",
     allow_open_link: bool = False,
 ) -> SurveyVersion:
-    """A new survey of `owner` with draft version 1: a copy of the standard template, or blank.
+    """A new survey of `owner` with draft version 1: a copy of the standard survey, or blank.
 
-    Empty titles and introductions take the standard ones when starting from the template.
+    "The standard" is the city's standard survey as currently published (an administrator may
+    have changed it in a new version), else the built-in five-element template. Empty titles and
+    introductions take the standard ones.
     """
+    template = None
     if from_standard:
-        title_vi, title_en = title_vi or TITLE_VI, title_en or TITLE_EN
-        intro_vi, intro_en = intro_vi or INTRO_VI, intro_en or INTRO_EN
+        template = (
+            SurveyVersion.objects.filter(survey__is_standard=True, status=SurveyVersion.Status.PUBLISHED)
+            .order_by("-published_at", "-pk")
+            .first()
+        )
+        if template is not None:
+            title_vi, title_en = title_vi or template.title_vi, title_en or template.title_en
+            intro_vi, intro_en = intro_vi or template.intro_vi, intro_en or template.intro_en
+        else:
+            title_vi, title_en = title_vi or TITLE_VI, title_en or TITLE_EN
+            intro_vi, intro_en = intro_vi or INTRO_VI, intro_en or INTRO_EN
     if not title_vi.strip():
         raise AuthoringError(_("Give the survey a Vietnamese title."))
     survey = Survey.objects.create(
@@ -196,7 +208,9 @@ def survey_create(
         intro_en=intro_en.strip(),
         created_by=user,
     )
-    if from_standard:
+    if template is not None:
+        _copy_questions(template, version)
+    elif from_standard:
         add_standard_questions(version)
     return version
 

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from surveys import authoring_services as services
 from surveys.authoring_services import ChoiceData
 from surveys.models import Choice, Dimension, Question, SurveyVersion
-from surveys.standard import QUESTIONS, ensure_dimensions
+from surveys.standard import QUESTIONS, create_standard_survey, ensure_dimensions
 from surveys.tests.factories import make_receipt, make_response
 
 pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
@@ -54,6 +54,20 @@ def test_create_from_standard_copies_the_sixteen_questions_into_a_draft(city):
     assert version.questions.count() == len(QUESTIONS)
     assert not version.questions.filter(kind="rating", dimension__isnull=True).exists()
     assert version.title_en  # the standard texts come with the template
+
+
+def test_create_from_standard_copies_the_city_standard_as_currently_published(city, dims):
+    standard = create_standard_survey(city=city.root)
+    v2 = services.version_new(survey=standard.survey, user=city.dana)
+    services.question_add(
+        version=v2, user=None, revision=v2.revision, kind="yesno", text_vi="Ông/bà có phải chờ lâu không?"
+    )
+    v2.refresh_from_db()
+    services.version_publish(version=v2, user=city.dana, revision=v2.revision)
+    copy = services.survey_create(owner=city.ward_a, user=city.bob, from_standard=True)
+    assert copy.questions.count() == len(QUESTIONS) + 1
+    assert copy.questions.filter(text_vi="Ông/bà có phải chờ lâu không?").exists()
+    assert copy.title_vi == standard.title_vi
 
 
 def test_create_blank_needs_a_vietnamese_title(city):
