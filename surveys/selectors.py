@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -43,6 +45,33 @@ def applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:
     version = find_applicable_version(unit=unit, moment=now)
     cache.set(key, version or 0, timeout=_VERSION_CACHE_SECONDS)
     return version
+
+
+KIOSK_GRACE = timedelta(days=1)
+
+
+def recent_kiosk_version(*, unit: Unit, posted: str, current: SurveyVersion | None) -> SurveyVersion | None:
+    """The version a kiosk answer was given for.
+
+    Usually the current one. A tablet that was offline may send answers given before the survey
+    was republished or closed: they were given while that version applied, so they are stored
+    against it, for up to a day after it closed. Protects "a flaky network loses nothing".
+    """
+    try:
+        posted_id = int(posted)
+    except (TypeError, ValueError):
+        return current
+    if current is not None and posted_id == current.pk:
+        return current
+    earlier = (
+        SurveyVersion.objects.filter(
+            pk=posted_id, status__in=[SurveyVersion.Status.PUBLISHED, SurveyVersion.Status.CLOSED]
+        )
+        .filter(Q(survey__owner_id__in=unit.ancestor_ids()) | Q(survey__is_standard=True))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=timezone.now() - KIOSK_GRACE))
+        .first()
+    )
+    return earlier or current
 
 
 def find_applicable_version(*, unit: Unit, moment=None) -> SurveyVersion | None:

@@ -320,7 +320,11 @@ def kiosk_submit(request, token: str):
     kiosk_obj = selectors.kiosk_by_token(token)
     if kiosk_obj is None:
         return JsonResponse({"ok": False, "errors": [_("This kiosk has been switched off.")]}, status=404)
-    version = selectors.applicable_version(unit=kiosk_obj.unit)
+    version = selectors.recent_kiosk_version(
+        unit=kiosk_obj.unit,
+        posted=request.POST.get("version", ""),
+        current=selectors.applicable_version(unit=kiosk_obj.unit),
+    )
     if version is None:
         return JsonResponse({"ok": False, "errors": [_("This survey is closed.")]}, status=410)
     form = SurveyForm(

@@ -86,3 +86,25 @@ def test_kiosk_is_rate_limited_per_device_but_retries_are_not_counted(client, ki
     assert over.status_code == 429
     assert int(over["Retry-After"]) > 0
     assert Response.objects.count() == 3
+
+
+def test_answers_kept_offline_across_a_republication_are_still_stored(client, kiosk, standard):
+    from django.utils import timezone
+
+    from surveys.models import Survey, SurveyVersion
+    from surveys.standard import add_standard_questions
+
+    queued = kiosk_post(standard)  # answered on the tablet while the network was down
+    standard.status, standard.closed_at = "closed", timezone.now()
+    standard.save()
+    replacement = SurveyVersion.objects.create(
+        survey=Survey.objects.create(owner=kiosk.unit, slug="new"), title_vi="Mới", status="published"
+    )
+    add_standard_questions(replacement)
+    response = client.post(f"/k/{kiosk.token}/answers/", queued)
+    assert response.status_code == 201
+    assert Response.objects.get().version == standard
+    # A version closed long ago, or of another unit, is not accepted.
+    standard.closed_at = timezone.now() - timezone.timedelta(days=3)
+    standard.save()
+    assert client.post(f"/k/{kiosk.token}/answers/", kiosk_post(standard)).status_code == 400

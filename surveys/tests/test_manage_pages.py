@@ -133,3 +133,18 @@ def test_admin_creates_tokens_and_kiosks_with_fresh_secrets(client, city):
         client.post("/admin/surveys/kiosk/add/", {"service_point": point.pk, "label": label})
     tokens = list(Kiosk.objects.values_list("token", flat=True))
     assert len(tokens) == 2 and all(len(t) >= 40 for t in tokens)
+
+
+def test_manager_lists_take_constant_queries(client, city, django_assert_max_num_queries):
+    login(client, city.bob, city)
+    for n in range(2):
+        for _ in range(5 * (n + 1)):
+            kiosk_register(service_point=make_service_point(city.ward_a), label=f"K{n}")
+            api_token_create(unit=city.centre_a, name=f"T{n}")
+            receipts_issue_batch(unit=city.ward_a, count=2, user=city.bob)
+        with django_assert_max_num_queries(16):
+            assert client.get("/manage/kiosks/").status_code == 200
+        with django_assert_max_num_queries(16):
+            assert client.get("/manage/tokens/").status_code == 200
+        with django_assert_max_num_queries(16):
+            assert client.get("/manage/receipts/").status_code == 200
