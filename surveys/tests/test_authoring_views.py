@@ -345,3 +345,12 @@ def test_survey_list_searches_and_pages(bob, city, draft, monkeypatch):
     none = bob.get(reverse("authoring:survey_list"), {"q": "không có đâu"}).content.decode()
     assert "Không có phiếu khảo sát nào khớp" in none
     assert bob.get(reverse("authoring:survey_list"), {"page": "abc"}).status_code == 200
+
+
+def test_publish_problems_are_listed_in_english_when_the_manager_reads_english(bob, draft):
+    bob.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    draft.refresh_from_db()
+    response = bob.post(vurl("publish", draft), {"revision": draft.revision})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "1 problem to fix" in html and "Add at least one question." in html
