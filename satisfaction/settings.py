@@ -149,6 +149,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 ROLLUP_INCREMENTAL_MINUTES = env.int("ROLLUP_INCREMENTAL_MINUTES", default=5)
 ROLLUP_NIGHTLY_HOUR = env.int("ROLLUP_NIGHTLY_HOUR", default=2)
+# The incremental rollup re-reads responses changed this long before its last watermark, so an
+# answer whose transaction committed late is never missed (recomputing a key is idempotent).
+ROLLUP_WATERMARK_OVERLAP_SECONDS = env.int("ROLLUP_WATERMARK_OVERLAP_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "rollup-incremental": {
         "task": "reports.tasks.rollup_incremental",
