@@ -124,6 +124,8 @@ def demo_exists() -> bool:
 def accounts_file() -> Path:
     """Where this database's demo passwords are kept (var/, never committed), one file per database."""
     name = str(connection.settings_dict.get("NAME") or "")
+    if name == ":memory:" or "mode=memory" in name:
+        name += f":{os.getpid()}"  # an in-memory database lives and dies with its process
     key = hashlib.sha256(f"{connection.vendor}:{connection.settings_dict.get('HOST')}:{name}".encode()).hexdigest()
     return Path(settings.VAR_DIR) / f"demo-accounts-{key[:10]}.json"
 
@@ -377,6 +379,11 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
     size = np.clip(rng.lognormal(0.0, 0.4, len(communal)), 0.75, None) * np.array(
         [1.4 if u.kind == Unit.Kind.WARD else 0.8 for u in communal])
     small = set(rng.choice(len(communal), size=6, replace=False).tolist())
+    for i, unit in enumerate(communal):
+        if unit.code == cat.DEMO_WARD:
+            # The demo accounts' ward is a busy one, so its dashboard has plenty to show.
+            size[i] = max(size[i], 2.6)
+            small.discard(i)
     points: list[ServicePoint] = []
     places: list[_Place] = []
     for i, unit in enumerate(communal):
@@ -532,6 +539,9 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
         places[i].slope = rng.uniform(0.8, 1.5)
     for i in order[14:26]:
         places[i].slope = -rng.uniform(0.8, 1.5)
+    for place in places:
+        if place.unit.code == cat.DEMO_WARD:
+            place.base, place.slope = 1.7, 1.1  # the demo ward is improving: its trend tells a story
     month_shock = rng.normal(0.0, 0.15, (n_places, 13))
     unit_dim = rng.normal(0.0, 0.25, (n_places, len(set(dim_codes))))
     dim_index = {code: k for k, code in enumerate(sorted(set(dim_codes)))}

@@ -29,6 +29,12 @@ def english():
     """Messages are checked in English here; the Vietnamese default has its own test."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def passwords_in_tmp(settings, tmp_path):
+    """The demo passwords file goes to a temporary var/, never the developer's."""
+    settings.VAR_DIR = tmp_path
 SMALL = ["--responses", "2000", "--no-rollup"]
 
 

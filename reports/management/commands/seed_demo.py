@@ -118,7 +118,7 @@ class Command(BaseCommand):
             password = account.password or _("(changed since the seed: not shown)")
             extra = "  — " + _("also /admin/") if account.role == "administrator" else ""
             role = str(Membership.Role(account.role).label)
-            self.stdout.write(f"  {role:<14} {account.username:<16} {password:<22} "
+            self.stdout.write(f"  {role:<16} {account.username:<16} {password:<22} "
                               f"{account.unit_name} ({account.unit_code}){extra}")
         self.stdout.write(_("Sign in at %(url)s") % {"url": f"{base}/accounts/login/"})
         receipt = (Receipt.objects.filter(unit__code=DEMO_WARD, used_at__isnull=True, response__isnull=True)
