@@ -81,6 +81,8 @@ class DemoAccount:
     unit_code: str
     unit_name: str
     password: str | None
+    # Why no password is shown: "changed" (it no longer signs in) or "unknown" (not seeded here).
+    hidden: str = ""
 
 
 @dataclass
@@ -145,10 +147,12 @@ def demo_accounts() -> list[DemoAccount]:
         membership = Membership.objects.filter(user=user, role=role, unit__code=unit_code).select_related("unit").first()
         if membership is None:
             continue
-        password = saved.get(username)
-        if password and not user.check_password(password):
-            password = None  # changed since the seed: never print a password that does not work
-        result.append(DemoAccount(username, role, unit_code, membership.unit.name_vi, password))
+        password, hidden = saved.get(username), ""
+        if not password:
+            password, hidden = None, "unknown"
+        elif not user.check_password(password):
+            password, hidden = None, "changed"  # never print a password that does not work
+        result.append(DemoAccount(username, role, unit_code, membership.unit.name_vi, password, hidden))
     return result
 
 

@@ -102,13 +102,17 @@ def test_one_account_per_role_and_the_printed_passwords_sign_in(client):
 
     for account in demo_accounts():
         assert account.password and account.password in out and account.username in out
-        assert client.login(username=account.username, password=account.password)
+        assert get_user_model().objects.get(username=account.username).check_password(account.password)
+    admin_password = next(a.password for a in demo_accounts() if a.role == "administrator")
+    signed_in = client.post("/accounts/login/", {"username": admin.username, "password": admin_password})
+    assert signed_in.status_code == 302
+    assert client.get("/admin/").status_code == 200  # the printed administrator opens the Django admin
     printed = StringIO()
     call_command("seed_demo", "--print-accounts", stdout=printed)
     assert admin.username in printed.getvalue() and "/accounts/login/" in printed.getvalue()
 
 
-def test_print_accounts_never_shows_a_password_that_does_not_work():
+def test_print_accounts_never_shows_a_password_that_does_not_work(settings, tmp_path):
     out = StringIO()
     call_command("seed_demo", "--print-accounts", stdout=out)
     assert "No demo accounts" in out.getvalue()
@@ -121,6 +125,11 @@ def test_print_accounts_never_shows_a_password_that_does_not_work():
     out = StringIO()
     call_command("seed_demo", "--print-accounts", stdout=out)
     assert old not in out.getvalue() and "not shown" in out.getvalue()
+
+    settings.VAR_DIR = tmp_path / "elsewhere"  # e.g. the database was seeded on another machine
+    out = StringIO()
+    call_command("seed_demo", "--print-accounts", stdout=out)
+    assert "changepassword admin.hanoi" in out.getvalue()
 
 
 def test_responses_spread_over_twelve_months_with_realistic_shares():

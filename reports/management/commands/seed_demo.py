@@ -115,7 +115,13 @@ class Command(BaseCommand):
             return
         self.stdout.write(_("Demo accounts (demo only: delete them or change their passwords before real use):"))
         for account in sorted(accounts, key=lambda a: ["administrator", "manager", "staff"].index(a.role)):
-            password = account.password or _("(changed since the seed: not shown)")
+            if account.password:
+                password = account.password
+            elif account.hidden == "changed":
+                password = _("(changed since the seed: not shown)")
+            else:
+                password = _("(unknown here: set it with `manage.py changepassword %(user)s`)") % {
+                    "user": account.username}
             extra = "  — " + _("also /admin/") if account.role == "administrator" else ""
             role = str(Membership.Role(account.role).label)
             self.stdout.write(f"  {role:<16} {account.username:<16} {password:<22} "
