@@ -95,6 +95,7 @@ class CompareForm(_FilterForm):
         to_field_name="code", empty_label=_("all procedures"),
         error_messages={"invalid_choice": _("There is no such administrative procedure.")},
     )
+    former = forms.BooleanField(label=_("Include units dissolved in a reorganisation"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              error_messages={"invalid_choice": _("The table cannot be sorted by that column.")})
     order = forms.ChoiceField(label=_("Order"), required=False,

@@ -133,13 +133,20 @@ def period_choices(around: Period | None = None) -> list[tuple[str, str]]:
 
 
 def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = None) -> Period:
-    """The newest period of this type that has scores (for the unit, if given), else the current one."""
+    """The default period: the newest complete one with scores (for the unit, if given).
+
+    The current period is still filling up (on the 3rd of a month nearly every unit has "not
+    enough answers"), so it is the default only when no earlier period has scores.
+    """
+    current = current_period(period_type)
     rows = Score.objects.filter(period_type=period_type, dimension__isnull=True, procedure__isnull=True,
-                                scope=Scope.SUBTREE, period_start__lte=timezone.localdate())
+                                scope=Scope.SUBTREE, period_start__lte=current.start)
     if unit is not None:
         rows = rows.filter(unit=unit)
-    newest = rows.aggregate(newest=Max("period_start"))["newest"]
-    return Period(period_type, newest) if newest else current_period(period_type)
+    found = rows.aggregate(complete=Max("period_start", filter=Q(period_start__lt=current.start)),
+                           any=Max("period_start"))
+    newest = found["complete"] or found["any"]
+    return Period(period_type, newest) if newest else current
 
 
 # --------------------------------------------------------------------------- figures
@@ -304,7 +311,8 @@ def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, F
     rows = _score_rows(unit__parent=unit, scope=Scope.SUBTREE, period_type=period.type,
                        period_start=period.start, dimension__isnull=True, procedure__isnull=True)
     by_unit = {r["unit_id"]: r for r in rows}
-    return [(c, Figures(by_unit.get(c.id), method)) for c in children]
+    # A unit dissolved in a reorganisation is listed only for periods in which it has answers.
+    return [(c, Figures(by_unit.get(c.id), method)) for c in children if c.active or c.id in by_unit]
 
 
 def last_rollup() -> RollupRun | None:

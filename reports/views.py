@@ -177,7 +177,9 @@ def _compare_context(request) -> dict:
     period = values.get("period") or selectors.latest_period()
     form.set_period_choices(period)
     method = values.get("method") or "sipas"
-    units = visible
+    # Former units (dissolved in a reorganisation) keep their history but leave the league table
+    # unless asked for: their figures stop at the merge date.
+    units = visible if values.get("former") else visible.filter(active=True)
     if values.get("kind"):
         units = units.filter(kind=values["kind"])
     if values.get("parent"):

@@ -96,6 +96,15 @@ def test_compare_filters_by_kind_parent_and_procedure(client, league):
 
 
 @pytest.mark.django_db
+def test_dissolved_units_leave_the_table_unless_asked_for(client, league):
+    league.ward_b.active = False
+    league.ward_b.save()
+    client.force_login(league.dana)
+    assert "00008" not in _codes_in_table(client.get("/compare/", {"period": "2025-10"}).content.decode())
+    assert "00008" in _codes_in_table(client.get("/compare/", {"period": "2025-10", "former": "on"}).content.decode())
+
+
+@pytest.mark.django_db
 def test_staff_compare_only_their_subtree(client, league):
     client.force_login(league.alice)
     codes = _codes_in_table(client.get("/compare/", {"period": "2025-10"}).content.decode())

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.tests.factories import make_procedure
 from reports.models import PeriodType, Scope
@@ -86,6 +87,16 @@ def test_default_period_is_the_latest_month_with_scores(client, city):
     make_unit_scores(city.ward_a, start=OCT, index=91.2)
     html = _get(client, city.alice, "/units/00004/").content.decode()
     assert "91,2" in html or "91.2" in html
+
+
+@pytest.mark.django_db
+def test_the_month_still_filling_up_is_not_the_default(client, city, settings):
+    settings.LANGUAGE_CODE = "en"
+    current = Period.containing("month", timezone.localdate())
+    make_score(city.ward_a, start=current.previous().start, index=83.1)
+    make_score(city.ward_a, start=current.start, index=55.5, responses=4)
+    html = _get(client, city.alice, "/units/00004/").content.decode()
+    assert "83.1" in html and current.previous().label in html
 
 
 @pytest.mark.django_db
