@@ -381,7 +381,10 @@ def _full(stats: dict) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("DELETE FROM reports_daysum")
+            # Only the rollup reads DaySum (and it holds the lock): TRUNCATE is safe and rolls back.
+            cursor.execute("TRUNCATE reports_daysum")
+        else:
+            cursor.execute("DELETE FROM reports_daysum")
         cursor.execute(DAYSUM_INSERT + base_select_sql())
         cursor.execute("SELECT COUNT(*) FROM surveys_response r WHERE r.excluded = FALSE " + _channel_sql())
         stats["responses"] = cursor.fetchone()[0]
@@ -606,14 +609,24 @@ def _recompute_level(scope: str, period_type: str, units: list[int] | None, star
     """Replace the Score rows of one level for `units` × `starts` (None = all); rows written."""
     if units is not None and not units:
         return 0
-    wanted = None
-    if starts is not None:
-        wanted = set(starts)
-        # The periods before are read too: the change is measured against them.
-        starts = wanted | {scoring.previous_period_start(s, period_type) for s in wanted}
+    wanted = set(starts) if starts is not None else None
     with connection.cursor() as cursor:
-        cursor.execute(_level_sql(scope, period_type, units, starts))
+        cursor.execute(_level_sql(scope, period_type, units, wanted))
         rows = cursor.fetchall()
+        if wanted is not None:
+            # The change is measured against the period before. Where that period is not being
+            # recomputed, its stored row is current: read its sums instead of the raw days, so an
+            # incremental run costs the same however long the history is.
+            before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
+            if before:
+                cursor.execute(
+                    "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), "
+                    + ", ".join(SUMS) + f" FROM reports_score WHERE scope = '{scope}' "
+                    f"AND period_type = '{period_type}'"
+                    + (f" AND unit_id IN ({_ids_sql(units)})" if units is not None else "")
+                    + " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(before)) + ")"
+                )
+                rows += cursor.fetchall()
         frame = _finish(rows, period_type, wanted)
         delete = f"DELETE FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'"
         if units is not None:
