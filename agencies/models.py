@@ -202,3 +202,53 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
+
+
+class AuditEvent(models.Model):
+    """One staff action worth answering for later: who did what to which object, when.
+
+    Written only through `agencies.audit.record`; never edited or deleted from the admin. It holds
+    no citizen data: objects are named by type, id and a short label (a survey title, a token's
+    prefix, a username), never by a comment or a client address.
+    """
+
+    class Action(models.TextChoices):
+        SIGN_IN_LOCKED = "sign_in_locked", _("sign-in locked after failed attempts")
+        SURVEY_PUBLISH = "survey_publish", _("survey published")
+        SURVEY_CLOSE = "survey_close", _("survey closed")
+        SURVEY_NEW_VERSION = "survey_new_version", _("new survey version drafted")
+        RESPONSE_EXCLUDE = "response_exclude", _("response excluded")
+        RESPONSE_INCLUDE = "response_include", _("response counted again")
+        FLAG_BATCH_EXCLUDE = "flag_batch_exclude", _("flagged batch excluded")
+        FLAG_DISMISS = "flag_dismiss", _("flag dismissed")
+        TOKEN_CREATE = "token_create", _("API token created")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+        KIOSK_CREATE = "kiosk_create", _("kiosk registered")
+        KIOSK_REVOKE = "kiosk_revoke", _("kiosk revoked")
+        ROLE_GRANT = "role_grant", _("role granted or changed")
+        ROLE_REVOKE = "role_revoke", _("role removed")
+        EXPORT = "export", _("data exported")
+        ROLLUP_RECOMPUTE = "rollup_recompute", _("scores recomputed")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    # Kept as text too, so the trail still names the actor after the account is deleted.
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        Unit, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.object_label}"
