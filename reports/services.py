@@ -404,8 +404,10 @@ def _incremental(changed_since: datetime, stats: dict) -> None:
     """The (unit, day) keys of responses changed since `changed_since`, and what they feed."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.unit_id, {_day_sql('r.submitted_at')}, COUNT(*) FROM surveys_response r "
-            "WHERE r.changed_at > %s GROUP BY r.unit_id, 2",
+            # "+ 0" keeps SQLite from walking the (unit, submitted_at) index for the GROUP BY
+            # instead of the changed_at index for the WHERE: a full scan on every run.
+            f"SELECT r.unit_id + 0, {_day_sql('r.submitted_at')}, COUNT(*) FROM surveys_response r "
+            "WHERE r.changed_at > %s GROUP BY 1, 2",
             [connection.ops.adapt_datetimefield_value(changed_since)],
         )
         rows = cursor.fetchall()
