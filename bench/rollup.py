@@ -235,7 +235,7 @@ def differing_scores() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--small", action="store_true", help="CI size: 40k responses, 200 units")
+    parser.add_argument("--small", action="store_true", help="CI size: 20k responses, 100 units (< 1 minute)")
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--questions", type=int, default=10)
@@ -245,7 +245,7 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     if args.small:
-        args.responses, args.units = 40_000, 200
+        args.responses, args.units, args.day = 20_000, 100, 1000
 
     server = None
     workdir = tempfile.mkdtemp(prefix="thuocdo-bench-rollup-")
