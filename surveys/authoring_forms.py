@@ -53,11 +53,18 @@ class WindowMixin:
         return cleaned
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units as an indented tree, so a manager of a large subtree sees where each one sits."""
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
+
+
 class SurveyCreateForm(forms.Form):
     START_STANDARD = "standard"
     START_BLANK = "blank"
 
-    owner = forms.ModelChoiceField(
+    owner = UnitChoiceField(
         label=_("Unit"),
         queryset=Unit.objects.none(),
         help_text=_("The survey applies to this unit and every unit below it that has no survey of its own."),
@@ -86,7 +93,9 @@ class SurveyCreateForm(forms.Form):
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         if units is not None:
-            self.fields["owner"].queryset = units.order_by("path")
+            # Dissolved or inactive units take no new survey.
+            units = units.filter(active=True).order_by("path")
+            self.fields["owner"].queryset = units
             if units.count() == 1:
                 self.fields["owner"].initial = units.first()
 

@@ -354,3 +354,12 @@ def test_publish_problems_are_listed_in_english_when_the_manager_reads_english(b
     html = response.content.decode()
     assert response.status_code == 400
     assert "1 problem to fix" in html and "Add at least one question." in html
+
+
+def test_inactive_units_are_not_offered_as_owners(bob, city):
+    city.centre_a.active = False
+    city.centre_a.save()
+    html = bob.get(reverse("authoring:survey_create")).content.decode()
+    assert f'value="{city.ward_a.pk}"' in html and f'value="{city.centre_a.pk}"' not in html
+    response = bob.post(reverse("authoring:survey_create"), {"owner": city.centre_a.pk, "start": "standard"})
+    assert response.status_code == 400 and not Survey.objects.exists()
