@@ -15,7 +15,9 @@ Rules protected here:
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import os
@@ -216,6 +218,9 @@ def _delete_in(model: type[models.Model], ids: list[int], chunk: int = 900) -> N
 # --------------------------------------------------------------------------- raw bulk insert
 
 
+_NULL = "\\N"
+
+
 class _Inserter:
     """INSERT of many rows into one model's table with the given columns; other columns get their defaults.
 
@@ -259,10 +264,13 @@ class _Inserter:
     def _flush(self, batch: list[tuple]) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                from psycopg2.extras import execute_values
-
-                execute_values(cursor.cursor, f"INSERT INTO {self.table} ({self.columns}) VALUES %s", batch,
-                               page_size=5000)
+                # COPY is several times faster than multi-row INSERTs on PostgreSQL.
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerows(tuple(_NULL if v is None else v for v in row) for row in batch)
+                buffer.seek(0)
+                cursor.cursor.copy_expert(
+                    f"COPY {self.table} ({self.columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buffer)
             else:
                 marks = ", ".join(["%s"] * self.width)
                 cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", batch)
