@@ -250,3 +250,16 @@ def test_seed_on_postgresql_leaves_sequences_past_the_inserted_ids():
     response = make_response(version, ward, [4] * 16)
     assert response.pk > Response.objects.exclude(pk=response.pk).latest("pk").pk
     assert Answer.objects.filter(response=response).count() == 16
+
+
+def test_a_busy_rollup_leaves_the_demo_data_and_says_what_to_run(monkeypatch):
+    from reports import services
+
+    def busy(**kwargs):
+        raise services.RollupBusy("another rollup is running")
+
+    monkeypatch.setattr(services, "rollup_run", busy)
+    out = StringIO()
+    call_command("seed_demo", "--responses", "50", stdout=out, stderr=out)
+    assert "rollup --full" in out.getvalue() and "another rollup is running" in out.getvalue()
+    assert Response.objects.filter(excluded=False).count() == 50
