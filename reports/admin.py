@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RollupRun, Score
+from .models import ModerationEvent, OpenDataPublication, RollupRun, Score
 
 
 @admin.register(Score)
@@ -20,3 +20,33 @@ class RollupRunAdmin(admin.ModelAdmin):
                     "finished_at"]
     list_filter = ["mode", "status"]
     readonly_fields = [f.name for f in RollupRun._meta.fields]
+
+
+# --------------------------------------------------------------------------- dashboards: open data, moderation audit
+
+
+@admin.register(OpenDataPublication)
+class OpenDataPublicationAdmin(admin.ModelAdmin):
+    list_display = ["unit", "period_type", "period_start", "status", "published_at", "published_by"]
+    list_filter = ["status", "period_type"]
+    list_select_related = ["unit", "published_by"]
+    readonly_fields = ["rows", "created_at", "created_by", "published_at", "published_by"]
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only, even here: moderation happens in /manage/moderation/."""
+
+    list_display = ["at", "action", "response", "actor", "reason"]
+    list_filter = ["action"]
+    list_select_related = ["response__unit", "actor"]
+    readonly_fields = ["response", "action", "reason", "actor", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
