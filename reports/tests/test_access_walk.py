@@ -246,7 +246,10 @@ def test_admin_pages_send_every_persona_to_the_admin_login(client, world):
     routes = {name: route for name, route, ns in PATTERNS if ns == "admin" and name}
     for persona in PERSONAS:
         _login(client, world, persona)
-        for name in ADMIN_NAMES:
+        # The admin asks one question of every signed-in persona (is_staff?): every page for
+        # anonymous and the most powerful persona, the index for the others.
+        names = ADMIN_NAMES if persona in (ANON, DANA) else ["admin:index"]
+        for name in names:
             url = _admin_url(routes[name])
             status = client.get(url).status_code
             if name == "admin:login":
