@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import audit
 from agencies.permissions import manageable_units
 from surveys.models import Response
 
@@ -34,6 +35,13 @@ def queue_rollup() -> None:
         tasks.rollup_incremental.delay()
     except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds of errors; none may undo the change
         logger.warning("moderation: could not queue the rollup (%s); the scheduled rollup will pick it up", exc)
+
+
+def _audit(action: str, response: Response, user, reason: str) -> None:
+    """ModerationEvent is the per-response history shown on the moderation page; the staff-wide audit log
+    (agencies.AuditEvent) gets the same fact, without the comment or anything else a citizen wrote."""
+    audit.record(actor=user, action=action, obj=response, object_label=f"#{response.pk}", unit=response.unit,
+                 details={"reason": reason[:200]})
 
 
 def _locked_response(response_id: int, user) -> Response:
@@ -61,6 +69,7 @@ def response_exclude(*, response_id: int, user, reason: str) -> Response:
     response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
     ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200],
                                    actor=user)
+    _audit(audit.Action.RESPONSE_EXCLUDE, response, user, reason)
     transaction.on_commit(queue_rollup)
     return response
 
@@ -82,5 +91,6 @@ def response_include(*, response_id: int, user, reason: str) -> Response:
     response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
     ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.INCLUDE, reason=reason[:200],
                                    actor=user)
+    _audit(audit.Action.RESPONSE_INCLUDE, response, user, reason)
     transaction.on_commit(queue_rollup)
     return response

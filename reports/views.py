@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
@@ -132,12 +133,21 @@ def unit_export(request, code: str, fmt: str):
     ctx = _unit_context(request, code)
     dash = ctx["dash"]
     filename = f"thuoc-do-{dash.unit.code}-{dash.period.key}"
+    _audit_export(request, "unit", fmt, unit=dash.unit, period=dash.period.key)
     if fmt == "csv":
         head, rows = exports.unit_flat(dash)
         return exports.csv_response(filename, head, rows)
     about = [(_("Unit"), f"{dash.unit.name} ({dash.unit.code})"), (_("Reporting period"), dash.period.label),
              (_("Answers counted"), dict(Scope.choices)[dash.scope])] + exports.method_notes()
     return exports.xlsx_response(filename, exports.unit_tables(dash), about)
+
+
+def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:
+    """Who exported what, when (agencies.audit): the page, format, period and filters as asked."""
+    filters = {k: v[:100] for k, v in request.GET.items() if k != "page"}
+    audit.record(actor=request.user, action=audit.Action.EXPORT, object_type=f"export.{page}",
+                 object_id=unit.code if unit else "", object_label=f"{page} {period} {fmt.upper()}", unit=unit,
+                 details={"format": fmt, "period": period, "filters": filters})
 
 
 @login_required
@@ -148,6 +158,8 @@ def unit_recompute(request, code: str):
     unit = get_object_or_404(visible_units(request.user), code=code)
     if not administered_units(request.user).filter(pk=unit.pk).exists():
         raise PermissionDenied
+    audit.record(actor=request.user, action=audit.Action.ROLLUP_RECOMPUTE, obj=unit, object_label=str(unit),
+                 details={"mode": "incremental"})
     try:
         from . import tasks
 
@@ -231,6 +243,7 @@ def compare_export(request, fmt: str):
     head, rows = exports.compare_table(ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"],
                                        focus=ctx["dimension"])
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
+    _audit_export(request, "compare", fmt, unit=None, period=ctx["period"].key)
     if fmt == "csv":
         return exports.csv_response(filename, head, rows)
     v = ctx["values"]

@@ -1,7 +1,20 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, ApiToken, Choice, Dimension, Kiosk, Question, Receipt, Response, Survey, SurveyVersion
+from agencies import audit
+
+from .models import (
+    Answer,
+    ApiToken,
+    Choice,
+    Dimension,
+    Kiosk,
+    Question,
+    Receipt,
+    Response,
+    Survey,
+    SurveyVersion,
+)
 
 
 @admin.register(Dimension)
@@ -65,6 +78,14 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = [ChoiceInline]
 
 
+def _audit_admin_save(request, obj, form, change, created: str, revoked: str, unit) -> None:
+    """Tokens and kiosks made or revoked in the admin are audited like those of /manage/."""
+    if not change:
+        audit.record(actor=request.user, action=created, obj=obj, unit=unit)
+    elif "revoked_at" in form.changed_data and obj.revoked_at is not None:
+        audit.record(actor=request.user, action=revoked, obj=obj, unit=unit)
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "unit", "created_at", "last_used_at", "revoked_at"]
@@ -90,12 +111,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
             messages.warning(request, gettext("Token created. Copy it now, it is shown only once: %(key)s") % {"key": key})
         super().save_model(request, obj, form, change)
+        _audit_admin_save(request, obj, form, change, audit.Action.TOKEN_CREATE, audit.Action.TOKEN_REVOKE, obj.unit)
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        from django.utils import timezone
+        from .services import api_token_revoke
 
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # One by one through the service, so that each revocation is audited.
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, user=request.user)
 
 
 @admin.register(Kiosk)
@@ -114,6 +138,9 @@ class KioskAdmin(admin.ModelAdmin):
 
             obj.token, obj.created_by = secrets.token_urlsafe(32), request.user
         super().save_model(request, obj, form, change)
+        _audit_admin_save(
+            request, obj, form, change, audit.Action.KIOSK_CREATE, audit.Action.KIOSK_REVOKE, obj.service_point.unit
+        )
 
 
 @admin.register(Receipt)

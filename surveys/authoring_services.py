@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from agencies import audit
 from agencies.models import Unit
 
 from .models import Choice, Dimension, Question, QuestionKind, Survey, SurveyVersion
@@ -153,6 +154,13 @@ def _copy_questions(source: SurveyVersion, target: SurveyVersion) -> None:
         Choice.objects.bulk_create(
             Choice(question=question, order=c.order, text_vi=c.text_vi, text_en=c.text_en) for c in choices
         )
+
+
+def _audit(action: str, version: SurveyVersion, user, **details) -> None:
+    """The audit trail of publication, closure and new versions (agencies.audit)."""
+    audit.record(actor=user, action=action, obj=version, object_label=f"{version.survey.slug} v{version.number}",
+                 unit=version.survey.owner, details={"survey_id": version.survey_id, "number": version.number,
+                                                     **details})
 
 
 def _check_window(opens_at: datetime.datetime | None, closes_at: datetime.datetime | None) -> None:
@@ -484,6 +492,7 @@ def version_publish(*, version: SurveyVersion, user, revision: int) -> SurveyVer
         raise StaleRevision(
             _("Another version of this survey was published at the same moment; reload and check."), version=version
         ) from exc
+    _audit(audit.Action.SURVEY_PUBLISH, version, user)
     return version
 
 
@@ -516,6 +525,7 @@ def version_new(*, survey: Survey, user, source: SurveyVersion | None = None) ->
         created_by=user,
     )
     _copy_questions(source, draft)
+    _audit(audit.Action.SURVEY_NEW_VERSION, draft, user, copied_from=source.number)
     return draft
 
 
@@ -534,4 +544,5 @@ def version_close(*, version: SurveyVersion, user) -> SurveyVersion:
     version.revision = F("revision") + 1
     version.save(update_fields=["status", "closed_at", "closed_by", "revision", "updated_at"])
     version.refresh_from_db()
+    _audit(audit.Action.SURVEY_CLOSE, version, user)
     return version

@@ -160,7 +160,7 @@ def kiosk_qr(request, pk: int, fmt: str):
 @require_POST
 def kiosk_revoke(request, pk: int):
     kiosk = _get_kiosk_for_user(request, pk)
-    services.kiosk_revoke(kiosk=kiosk)
+    services.kiosk_revoke(kiosk=kiosk, user=request.user)
     messages.success(
         request, _("Kiosk “%(label)s” revoked. The tablet stops accepting answers.") % {"label": kiosk.label}
     )
@@ -201,6 +201,6 @@ def tokens(request):
 @require_POST
 def token_revoke(request, pk: int):
     token = _get_token_for_user(request, pk)
-    services.api_token_revoke(token=token)
+    services.api_token_revoke(token=token, user=request.user)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("surveys:manage_tokens")

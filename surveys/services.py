@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies import audit
 from agencies.models import Procedure, ServicePoint, Unit
 
 from .codes import generate_code
@@ -189,36 +190,42 @@ def api_token_create(*, unit: Unit, name: str, user=None) -> tuple[ApiToken, str
     token = ApiToken.objects.create(
         unit=unit, name=name, key_hash=api_token_hash(key), prefix=key[: len(TOKEN_PREFIX) + 5], created_by=user
     )
+    audit.record(actor=user, action=audit.Action.TOKEN_CREATE, obj=token, details={"prefix": token.prefix})
     return token, key
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
-    """Revoking is immediate and final; a revoked token authenticates nothing."""
+def api_token_revoke(*, token: ApiToken, user=None) -> ApiToken:
+    """Revoking is immediate and final; a revoked token authenticates nothing. Audited once."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit.record(actor=user, action=audit.Action.TOKEN_REVOKE, obj=token, details={"prefix": token.prefix})
     return token
 
 
 @transaction.atomic
 def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Procedure | None = None, user=None) -> Kiosk:
-    """A kiosk for a service point, with an unguessable token that opens kiosk mode."""
-    return Kiosk.objects.create(
+    """A kiosk for a service point, with an unguessable token that opens kiosk mode. Audited."""
+    kiosk = Kiosk.objects.create(
         service_point=service_point,
         label=label,
         procedure=procedure,
         created_by=user,
         token=secrets.token_urlsafe(32),
     )
+    audit.record(actor=user, action=audit.Action.KIOSK_CREATE, obj=kiosk, unit=service_point.unit,
+                 details={"service_point": service_point.code})
+    return kiosk
 
 
 @transaction.atomic
-def kiosk_revoke(*, kiosk: Kiosk) -> Kiosk:
-    """The tablet stops at its next request: a revoked token opens nothing and stores nothing."""
+def kiosk_revoke(*, kiosk: Kiosk, user=None) -> Kiosk:
+    """The tablet stops at its next request: a revoked token opens nothing and stores nothing. Audited once."""
     if kiosk.revoked_at is None:
         kiosk.revoked_at = timezone.now()
         kiosk.save(update_fields=["revoked_at"])
+        audit.record(actor=user, action=audit.Action.KIOSK_REVOKE, obj=kiosk, unit=kiosk.service_point.unit)
     return kiosk
 
 
