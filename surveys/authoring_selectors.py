@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from agencies.models import Membership, Unit
 from agencies.permissions import manageable_units, visible_units
 
-from .models import Response, Survey, SurveyVersion
+from .models import Question, Response, Survey, SurveyVersion
 from .selectors import applicable_version
 
 
@@ -82,13 +82,24 @@ def survey_counts(user) -> dict[str, int]:
     }
 
 
+def _count(model, **outer) -> Subquery:
+    """A correlated COUNT(*) subquery: two counts by joins would multiply (responses × questions)."""
+    rows = model.objects.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by()
+    return Subquery(rows.values(*outer).annotate(n=Count("*")).values("n")[:1], output_field=IntegerField())
+
+
 def versions_with_audit(survey: Survey) -> list[SurveyVersion]:
     """The survey's versions, newest first, with who created, published and closed them and their answers."""
-    return list(
+    versions = list(
         survey.versions.select_related("created_by", "published_by", "closed_by")
-        .annotate(response_count=Count("responses", distinct=True), question_count=Count("questions", distinct=True))
+        .annotate(response_count=_count(Response, version="pk"), question_count=_count(Question, version="pk"))
         .order_by("-number")
     )
+    for version in versions:
+        # COUNT over no row gives no row, hence NULL.
+        version.response_count = version.response_count or 0
+        version.question_count = version.question_count or 0
+    return versions
 
 
 def applying_now(user) -> list[tuple[Unit, SurveyVersion | None]]:
