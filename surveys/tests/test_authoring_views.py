@@ -363,3 +363,25 @@ def test_inactive_units_are_not_offered_as_owners(bob, city):
     assert f'value="{city.ward_a.pk}"' in html and f'value="{city.centre_a.pk}"' not in html
     response = bob.post(reverse("authoring:survey_create"), {"owner": city.centre_a.pk, "start": "standard"})
     assert response.status_code == 400 and not Survey.objects.exists()
+
+
+def test_audit_counts_responses_and_questions_of_each_version(city, draft):
+    from surveys.authoring_selectors import versions_with_audit
+    from surveys.tests.factories import make_response
+
+    for text in ("Một", "Hai", "Ba"):
+        services.question_add(
+            version=draft,
+            user=None,
+            revision=SurveyVersion.objects.get(pk=draft.pk).revision,
+            kind="rating",
+            text_vi=text,
+            dimension=ensure_dimensions()["access"],
+        )
+    draft.refresh_from_db()
+    v1 = services.version_publish(version=draft, user=city.bob, revision=draft.revision)
+    for _ in range(2):
+        make_response(v1, city.ward_a, [5, 4, 3])
+    services.version_new(survey=v1.survey, user=city.bob)
+    counts = {v.number: (v.question_count, v.response_count) for v in versions_with_audit(v1.survey)}
+    assert counts == {1: (3, 2), 2: (3, 0)}
