@@ -245,6 +245,11 @@ def qr_svg_inline(url: str, scale: int = 4) -> str:
 # --------------------------------------------------------------------------- kiosk mode
 
 
+def _kiosk_questions(version):
+    """The questions marked for kiosks; a survey that marks none shows all of them, never an empty form."""
+    return selectors.version_questions(version, kiosk_only=True) or selectors.version_questions(version)
+
+
 def _kiosk_or_404(token: str):
     kiosk = selectors.kiosk_by_token(token)
     if kiosk is None:
@@ -270,7 +275,7 @@ def kiosk(request, token: str):
     version = selectors.applicable_version(unit=kiosk_obj.unit)
     if version is None:
         return render(request, "surveys/kiosk_unavailable.html", {"closed": True}, status=410)
-    questions = selectors.version_questions(version, kiosk_only=True)
+    questions = _kiosk_questions(version)
     if request.method == "POST":
         form = SurveyForm(request.POST, questions=questions, version=version, with_comment=False)
         outcome = _kiosk_store(request, kiosk_obj, version, form)
@@ -329,7 +334,7 @@ def kiosk_submit(request, token: str):
         return JsonResponse({"ok": False, "errors": [_("This survey is closed.")]}, status=410)
     form = SurveyForm(
         request.POST,
-        questions=selectors.version_questions(version, kiosk_only=True),
+        questions=_kiosk_questions(version),
         version=version,
         with_comment=False,
     )

@@ -108,3 +108,9 @@ def test_answers_kept_offline_across_a_republication_are_still_stored(client, ki
     standard.closed_at = timezone.now() - timezone.timedelta(days=3)
     standard.save()
     assert client.post(f"/k/{kiosk.token}/answers/", kiosk_post(standard)).status_code == 400
+
+
+def test_a_survey_without_kiosk_questions_shows_all_of_them(client, kiosk, standard):
+    standard.questions.update(on_kiosk=False)
+    html = client.get(f"/k/{kiosk.token}/").content.decode()
+    assert html.count("<fieldset") == standard.questions.count()
