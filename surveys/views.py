@@ -55,9 +55,12 @@ def _unavailable(request, reason: str, *, status: int, receipt=None):
 # --------------------------------------------------------------------------- code entry
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enter_code(request):
     """The code box on the home page: forgiving about case, dashes and spaces; rate-limited."""
+    if request.method == "GET":
+        # E.g. the language switch on a refused code returns here: the box is on the home page.
+        return redirect("home")
     ident = ratelimit.client_hash(request)
     wait = ratelimit.blocked_for("code", ident)
     if wait:

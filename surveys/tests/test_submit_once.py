@@ -214,3 +214,13 @@ def test_behind_a_proxy_the_forwarded_client_is_rate_limited(rf, settings):
     assert client_hash(request) != client_hash(other)
     settings.NUM_PROXIES = 0
     assert client_address(request) == "10.0.0.1"
+
+
+@pytest.mark.django_db
+def test_refused_code_then_language_switch_lands_on_the_home_page(client):
+    response = client.post("/code/", {"code": "not a code"})
+    assert response.status_code == 400
+    assert "Mã không hợp lệ" in response.content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/code/"}, follow=True)
+    assert switched.status_code == 200
+    assert "Start the survey" in switched.content.decode()
