@@ -348,35 +348,68 @@ def comments(*, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | N
 COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean", "766", "sipas")
 
 
-@dataclass
 class CompareRow:
-    unit: Unit
-    overall: Figures
-    focus: Figures
-    dims: list[Figures]
-    rank: int | None = None
+    """One unit of the comparison. Element figures are loaded for the rows that need them only."""
+
+    __slots__ = ("_by_dim", "_dims", "_method", "focus", "overall", "rank", "unit")
+
+    def __init__(self, unit: Unit, overall: Figures, focus: Figures, dims: list[Dimension], method: str):
+        self.unit, self.overall, self.focus, self.rank = unit, overall, focus, None
+        self._dims, self._method = dims, method
+        self._by_dim: dict[int, dict] = {}
+
+    def dimension(self, dim: Dimension) -> Figures:
+        return Figures(self._by_dim.get(dim.id), self._method)
+
+    @property
+    def dims(self) -> list[Figures]:
+        """The element figures in the order of the columns."""
+        return [Figures(self._by_dim.get(d.id), self._method) for d in self._dims]
+
+
+def _compare_scores(unit_ids, *, period: Period, procedure: Procedure | None, dimension_ids=None,
+                    all_dimensions: bool = False) -> QuerySet:
+    rows = Score.objects.filter(unit_id__in=unit_ids, scope=Scope.SUBTREE, period_type=period.type,
+                                period_start=period.start)
+    rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
+    if not all_dimensions:
+        wanted = Q(dimension__isnull=True)
+        if dimension_ids:
+            wanted |= Q(dimension_id__in=list(dimension_ids))
+        rows = rows.filter(wanted)
+    return rows.values(*SCORE_FIELDS)
 
 
 def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", dimension: Dimension | None = None,
-               procedure: Procedure | None = None, dims: list[Dimension] | None = None) -> list[CompareRow]:
+               procedure: Procedure | None = None, dims: list[Dimension] | None = None,
+               load: list[Dimension] | None = None) -> list[CompareRow]:
     """Every given unit with its figures (scope: unit and sub-units) and its rank.
 
     Rank is by the focus index (the chosen dimension's, else the overall one) of the chosen
     method, among units with enough answers only; equal indexes share a rank. Two queries in all.
+    Element figures are loaded for every unit when `load` is None (exports), else only for the
+    elements listed (the focus is always loaded); `attach_dimensions` fills in a page's rows.
     """
     dims = dimensions() if dims is None else dims
     unit_list = list(units.only("id", "code", "name_vi", "name_en", "kind", "parent_id", "path", "depth"))
-    rows = Score.objects.filter(
-        unit_id__in=units.values("id"), scope=Scope.SUBTREE, period_type=period.type, period_start=period.start,
-    ).values(*SCORE_FIELDS)
-    rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
-    by_key = {(r["unit_id"], r["dimension_id"]): r for r in rows}
+    wanted = {d.id for d in (load or [])} | ({dimension.id} if dimension is not None else set())
+    rows = _compare_scores(units.values("id"), period=period, procedure=procedure, dimension_ids=wanted,
+                           all_dimensions=load is None)
+    overall_rows: dict[int, dict] = {}
+    by_unit: dict[int, dict[int, dict]] = {}
+    for r in rows:
+        if r["dimension_id"] is None:
+            overall_rows[r["unit_id"]] = r
+        else:
+            by_unit.setdefault(r["unit_id"], {})[r["dimension_id"]] = r
     result = []
     for u in unit_list:
-        overall = Figures(by_key.get((u.id, None)), method)
-        dim_figs = [Figures(by_key.get((u.id, d.id)), method) for d in dims]
-        focus = Figures(by_key.get((u.id, dimension.id)), method) if dimension is not None else overall
-        result.append(CompareRow(unit=u, overall=overall, focus=focus, dims=dim_figs))
+        overall = Figures(overall_rows.get(u.id), method)
+        own = by_unit.get(u.id, {})
+        focus = Figures(own.get(dimension.id), method) if dimension is not None else overall
+        row = CompareRow(u, overall, focus, dims, method)
+        row._by_dim = own
+        result.append(row)
     ranked = sorted((r for r in result if r.focus.enough and r.focus.index is not None),
                     key=lambda r: -r.focus.index)
     previous_index, previous_rank = None, 0
@@ -387,11 +420,23 @@ def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", 
     return result
 
 
+def attach_dimensions(rows: list[CompareRow], *, period: Period, procedure: Procedure | None = None) -> None:
+    """Load every element's figures for these rows (a page of the table), in one query."""
+    if not rows:
+        return
+    found: dict[int, dict[int, dict]] = {}
+    for r in _compare_scores([row.unit.id for row in rows], period=period, procedure=procedure,
+                             all_dimensions=True):
+        if r["dimension_id"] is not None:
+            found.setdefault(r["unit_id"], {})[r["dimension_id"]] = r
+    for row in rows:
+        row._by_dim = found.get(row.unit.id, {})
+
+
 def sort_comparison(rows: list[CompareRow], key: str, descending: bool = False,
                     dims: list[Dimension] | None = None) -> list[CompareRow]:
     """Sort by a column; rows without a figure for that column always go last, whatever the direction."""
-    dims = dims or []
-    dim_positions = {f"dim_{d.code}": i for i, d in enumerate(dims)}
+    dims_by_key = {f"dim_{d.code}": d for d in (dims or [])}
 
     def value(row: CompareRow):
         if key == "name":
@@ -412,8 +457,8 @@ def sort_comparison(rows: list[CompareRow], key: str, descending: bool = False,
             return row.focus.index_sipas if row.focus.enough else None
         if key == "766":
             return row.focus.index_766 if row.focus.enough else None
-        if key in dim_positions:
-            return row.dims[dim_positions[key]].shown_index
+        if key in dims_by_key:
+            return row.dimension(dims_by_key[key]).shown_index
         raise ValueError(key)
 
     present = [r for r in rows if value(r) is not None]

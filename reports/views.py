@@ -22,15 +22,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import exports, moderation, selectors
+from . import abuse, exports, moderation, selectors
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
-from .models import ModerationEvent, OpenDataPublication, PeriodType, Scope
+from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def unit_recompute(request, code: str):
 # --------------------------------------------------------------------------- comparison
 
 
-def _compare_context(request) -> dict:
+def _compare_context(request, *, full: bool = False) -> dict:
     visible = visible_units(request.user)
     dims = selectors.dimensions()
     parents = list(visible.filter(children__isnull=False).distinct().order_by("path"))
@@ -197,9 +198,11 @@ def _compare_context(request) -> dict:
     if values.get("parent"):
         units = units.filter(parent__code=values["parent"])
     dimension, procedure = values.get("dimension"), values.get("procedure")
-    rows = selectors.comparison(units=units, period=period, method=method, dimension=dimension,
-                                procedure=procedure, dims=dims)
     sort = values.get("sort") or "rank"
+    # The page shows every element for its rows only; the whole table needs the sorted-by one.
+    sort_dims = [d for d in dims if sort == f"dim_{d.code}"]
+    rows = selectors.comparison(units=units, period=period, method=method, dimension=dimension,
+                                procedure=procedure, dims=dims, load=None if full else sort_dims)
     descending = (values.get("order") or ("asc" if sort in ("rank", "name", "code") else "desc")) == "desc"
     rows = selectors.sort_comparison(rows, sort, descending, dims)
     return {"form": form, "rows": rows, "period": period, "method": method, "dims": dims, "dimension": dimension,
@@ -212,6 +215,7 @@ def compare(request):
     """League table of every unit the user may see, with intervals, ranks, changes and a heat map."""
     ctx = _compare_context(request)
     page = Paginator(ctx["rows"], COMPARE_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.attach_dimensions(page.object_list, period=ctx["period"], procedure=ctx["procedure"])
     ranked = sum(1 for r in ctx["rows"] if r.rank is not None)
     headers = []
     for key, label in [("rank", _("Rank")), ("name", _("Unit")), ("index", _("Index")),
@@ -239,7 +243,7 @@ def compare_export(request, fmt: str):
     """The comparison as filtered and sorted on screen (all pages), as CSV or XLSX."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    ctx = _compare_context(request)
+    ctx = _compare_context(request, full=True)
     head, rows = exports.compare_table(ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"],
                                        focus=ctx["dimension"])
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
@@ -391,6 +395,10 @@ def moderation_list(request):
         responses = responses.filter(excluded=False)
     if request.GET.get("comment") == "1":
         responses = responses.exclude(comment="")
+    flag_id = request.GET.get("flag", "")
+    if flag_id:
+        # The batch of one review flag (reports.abuse), within the units the user manages.
+        responses = responses.filter(review_flags__pk=flag_id) if flag_id.isdigit() else responses.none()
     unit_code = (request.GET.get("unit") or "").strip()
     if unit_code:
         chosen = units.filter(code=unit_code).first()
@@ -404,7 +412,36 @@ def moderation_list(request):
     return render(request, "reports/moderation_list.html", {
         "page": page, "status": status, "unit_code": unit_code, "comment_only": request.GET.get("comment") == "1",
         "query": _without(request.GET, "page"),
+        "flags": abuse.open_flags_for(request.user)[:FLAGS_SHOWN], "flag_id": flag_id,
+        "can_exclude_flags": abuse.can_exclude_flags(request.user),
     })
+
+
+FLAGS_SHOWN = 50
+
+
+@login_required
+@require_POST
+def moderation_flag(request, pk: int):
+    """Decide on a review flag: an administrator excludes the whole batch, a manager dismisses the flag."""
+    flag = get_object_or_404(ReviewFlag.objects.filter(unit__in=manageable_units(request.user)), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "exclude":
+            count = abuse.flag_exclude_batch(flag_id=flag.pk, user=request.user,
+                                             reason=request.POST.get("reason", "")[:150])
+            messages.success(request, ngettext(
+                "%(count)d response of the batch is excluded; the scores are being recomputed.",
+                "%(count)d responses of the batch are excluded; the scores are being recomputed.", count,
+            ) % {"count": count})
+        elif action == "dismiss":
+            abuse.flag_dismiss(flag_id=flag.pk, user=request.user, note=request.POST.get("note", "")[:200])
+            messages.success(request, _("The flag is dismissed; its answers keep counting."))
+        else:
+            messages.error(request, _("Choose to exclude the batch or to dismiss the flag."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("reports:moderation") + "#flags")
 
 
 @login_required
