@@ -119,7 +119,7 @@ def build(units: int, months: int) -> dict:
             "rows": rows, "units": len(all_units), "period": f"{month_starts[-2]:%Y-%m}"}
 
 
-def measure(client, url: str, runs: int) -> tuple[float, float, int]:
+def measure(client, url: str, runs: int) -> tuple[float, float, float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -136,7 +136,8 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.9) - 1], len(ctx.captured_queries)
+    p90 = timings[max(0, int(len(timings) * 0.9) - 1)]
+    return statistics.median(timings), p90, timings[0], len(ctx.captured_queries)
 
 
 def main() -> int:
@@ -199,10 +200,12 @@ def main() -> int:
             ("administrator", admin, f"/compare/export/csv/?period={p}"),
             ("administrator", admin, f"/api/v1/scores/?period={p}&dimension=all&limit=1000"),
         ]
-        print("\n| who | page | median ms | p90 ms | queries |\n|---|---|---:|---:|---:|")
+        print(f"\n{os.cpu_count()} CPUs; load average before timing: {os.getloadavg()[0]:.1f}")
+        print("\n| who | page | median ms | p90 ms | min ms | queries |\n|---|---|---:|---:|---:|---:|")
         for who, client, url in pages:
-            median, p90, queries = measure(client, url, args.runs)
-            print(f"| {who} | `{url}` | {median:.1f} | {p90:.1f} | {queries} |")
+            median, p90, fastest, queries = measure(client, url, args.runs)
+            print(f"| {who} | `{url}` | {median:.1f} | {p90:.1f} | {fastest:.1f} | {queries} |")
+        print(f"\nload average after timing: {os.getloadavg()[0]:.1f} (other processes inflate every figure)")
         if args.profile:
             import cProfile
             import pstats

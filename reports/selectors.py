@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Avg, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.models import Procedure, Unit
@@ -348,12 +349,33 @@ def comments(*, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | N
 COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean", "766", "sipas")
 
 
+class UnitRow:
+    """What the comparison shows of a unit, without building a thousand model instances."""
+
+    __slots__ = ("_kinds", "code", "id", "kind", "name_en", "name_vi")
+
+    def __init__(self, id: int, code: str, name_vi: str, name_en: str, kind: str, kinds: dict):
+        self.id, self.code, self.name_vi, self.name_en, self.kind, self._kinds = id, code, name_vi, name_en, kind, kinds
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_vi
+
+    def get_kind_display(self) -> str:
+        return str(self._kinds.get(self.kind, self.kind))
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 class CompareRow:
     """One unit of the comparison. Element figures are loaded for the rows that need them only."""
 
     __slots__ = ("_by_dim", "_dims", "_method", "focus", "overall", "rank", "unit")
 
-    def __init__(self, unit: Unit, overall: Figures, focus: Figures, dims: list[Dimension], method: str):
+    def __init__(self, unit: UnitRow, overall: Figures, focus: Figures, dims: list[Dimension], method: str):
         self.unit, self.overall, self.focus, self.rank = unit, overall, focus, None
         self._dims, self._method = dims, method
         self._by_dim: dict[int, dict] = {}
@@ -391,7 +413,8 @@ def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", 
     elements listed (the focus is always loaded); `attach_dimensions` fills in a page's rows.
     """
     dims = dimensions() if dims is None else dims
-    unit_list = list(units.only("id", "code", "name_vi", "name_en", "kind", "parent_id", "path", "depth"))
+    kinds = dict(Unit.Kind.choices)
+    unit_list = [UnitRow(*values, kinds) for values in units.values_list("id", "code", "name_vi", "name_en", "kind")]
     wanted = {d.id for d in (load or [])} | ({dimension.id} if dimension is not None else set())
     rows = _compare_scores(units.values("id"), period=period, procedure=procedure, dimension_ids=wanted,
                            all_dimensions=load is None)
