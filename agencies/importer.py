@@ -106,7 +106,8 @@ def _commune_kind(name: str) -> str:
 def read_units_file(path: str | Path) -> dict:
     """Parse and check a units file; UnitsFileError with a one-line reason when it is unusable."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        # utf-8-sig: files saved by some Windows editors start with a byte-order mark.
+        with open(path, encoding="utf-8-sig") as handle:
             data = json.load(handle)
     except FileNotFoundError:
         raise UnitsFileError(_("File not found: %(path)s") % {"path": path}) from None
