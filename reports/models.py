@@ -260,3 +260,47 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.response_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReviewFlag(models.Model):
+    """A batch of responses that looks like abuse, held for a manager's review (never dropped automatically).
+
+    Raised by `reports.abuse.detect` (run with every incremental rollup): a burst of answers from one
+    client or one kiosk (same `Response.client_hash`), or many identical answer sets at one unit in a
+    short time. The responses keep counting until an administrator excludes the batch (audited,
+    recomputed through the moderation service) or a manager dismisses the flag.
+    """
+
+    class Kind(models.TextChoices):
+        BURST_CLIENT = "burst_client", _("burst of answers from one client")
+        BURST_KIOSK = "burst_kiosk", _("burst of answers from one kiosk")
+        IDENTICAL = "identical", _("identical answer patterns")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to review")
+        EXCLUDED = "excluded", _("batch excluded")
+        DISMISSED = "dismissed", _("dismissed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # What the batch shares: a digest of the client hash, the kiosk, or the answer pattern.
+    key = models.CharField(max_length=64, db_index=True)
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", verbose_name=_("unit"))
+    kiosk = models.ForeignKey("surveys.Kiosk", models.SET_NULL, null=True, blank=True, related_name="+")
+    responses = models.ManyToManyField("surveys.Response", related_name="review_flags")
+    count = models.PositiveIntegerField(_("responses"), default=0)
+    first_at = models.DateTimeField(_("first answer"))
+    last_at = models.DateTimeField(_("last answer"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_at", "-id"]
+        verbose_name = _("review flag")
+        verbose_name_plural = _("review flags")
+        indexes = [models.Index(fields=["kind", "key", "last_at"], name="reviewflag_kind_key_last")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.count} · {self.unit.code}"

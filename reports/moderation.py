@@ -52,8 +52,10 @@ def _locked_response(response_id: int, user) -> Response:
 
 
 @transaction.atomic
-def response_exclude(*, response_id: int, user, reason: str) -> Response:
-    """Exclude a response from every score, with a reason; audited; the rollup follows on commit."""
+def response_exclude(*, response_id: int, user, reason: str, queue: bool = True) -> Response:
+    """Exclude a response from every score, with a reason; audited; the rollup follows on commit.
+
+    `queue=False`: the caller excludes a batch and queues one rollup for all of it (reports.abuse)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why this response is excluded."))
@@ -70,7 +72,8 @@ def response_exclude(*, response_id: int, user, reason: str) -> Response:
     ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200],
                                    actor=user)
     _audit(audit.Action.RESPONSE_EXCLUDE, response, user, reason)
-    transaction.on_commit(queue_rollup)
+    if queue:
+        transaction.on_commit(queue_rollup)
     return response
 
 

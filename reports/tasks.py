@@ -7,7 +7,7 @@ after each submission and moderation commits, and both are in the beat schedule 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 
@@ -23,16 +23,30 @@ def rollup_incremental() -> int | None:
     rollup already runs, this one gives up after a short wait (the running one or the next
     scheduled one catches up)."""
     try:
-        return services.rollup_run(mode=RollupRun.Mode.INCREMENTAL, lock_wait=10).pk
+        run_id = services.rollup_run(mode=RollupRun.Mode.INCREMENTAL, lock_wait=10).pk
     except services.RollupBusy:
         logger.info("rollup_incremental: another rollup is running; skipped")
         return None
+    _detect_abuse()
+    return run_id
+
+
+def _detect_abuse(lookback: timedelta | None = None) -> None:
+    """Flag bursts and identical answer runs for review (reports.abuse); a failure here never fails the rollup."""
+    from . import abuse
+
+    try:
+        abuse.detect(lookback=lookback)
+    except Exception:  # any error: the next run scans the same window again
+        logger.exception("abuse detection failed; the next rollup retries it")
 
 
 @shared_task(name="reports.tasks.rollup_nightly", ignore_result=True)
 def rollup_nightly() -> int:
-    """The nightly consolidation: a full recompute from the raw answers."""
-    return services.rollup_run(mode=RollupRun.Mode.FULL).pk
+    """The nightly consolidation: a full recompute from the raw answers; abuse detection over a day."""
+    run_id = services.rollup_run(mode=RollupRun.Mode.FULL).pk
+    _detect_abuse(lookback=timedelta(hours=26))
+    return run_id
 
 
 @shared_task(name="reports.tasks.rollup_window", ignore_result=True)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("open-data/<str:code>/<str:period>/action/", views.open_data_action, name="open_data_action"),
     path("manage/moderation/", views.moderation_list, name="moderation"),
     path("manage/moderation/<int:pk>/", views.moderation_detail, name="moderation_detail"),
+    path("manage/moderation/flags/<int:pk>/", views.moderation_flag, name="moderation_flag"),
 ]

@@ -231,6 +231,16 @@ INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=Fa
 # X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
+# Abuse review (reports.abuse): answers in a burst from one client or kiosk, or many identical answer
+# sets at one unit, are flagged for a manager's review; they keep counting until someone decides.
+ABUSE_BURST_COUNT = env.int("ABUSE_BURST_COUNT", default=5)
+ABUSE_BURST_MINUTES = env.int("ABUSE_BURST_MINUTES", default=10)
+ABUSE_KIOSK_BURST_COUNT = env.int("ABUSE_KIOSK_BURST_COUNT", default=8)
+ABUSE_KIOSK_BURST_MINUTES = env.int("ABUSE_KIOSK_BURST_MINUTES", default=3)
+ABUSE_IDENTICAL_COUNT = env.int("ABUSE_IDENTICAL_COUNT", default=10)
+ABUSE_IDENTICAL_MINUTES = env.int("ABUSE_IDENTICAL_MINUTES", default=60)
+ABUSE_LOOKBACK_MINUTES = env.int("ABUSE_LOOKBACK_MINUTES", default=180)
+
 # Rate limits live in the cache: per-process memory by default, Redis in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://thuocdo")}
 

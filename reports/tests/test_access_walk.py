@@ -124,6 +124,8 @@ RULES: dict[str, Rule] = {
                                      data=lambda w: {"action": "publish"}),
     "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
     "reports:moderation_detail": Rule(_r("/manage/moderation/{w.response.pk}/"), allowed=MANAGE_A),
+    "reports:moderation_flag": Rule(_r("/manage/moderation/flags/{w.flag.pk}/"), allowed=MANAGE_A, method="post",
+                                    data=lambda w: {"action": "dismiss", "note": "genuine"}),
     # API: session personas here; tokens are walked in test_api_tokens_are_scoped_to_their_subtree
     "api-schema": Rule(_r("/api/v1/schema/")),
     "api-docs": Rule(_r("/api/v1/docs/")),
@@ -187,8 +189,13 @@ def world(city):
     token, key = api_token_create(unit=city.ward_a, name="Một cửa Ba Đình")
     make_unit_scores(city.ward_a, start=date(2025, 10, 1), index=88.0)
     OpenDataPublication.objects.create(unit=city.root, period_type="month", period_start=date(2025, 10, 1))
+    from reports.models import ReviewFlag
+
+    flag = ReviewFlag.objects.create(kind="burst_client", key="k", unit=city.ward_a, count=1,
+                                     first_at=response.submitted_at, last_at=response.submitted_at)
+    flag.responses.add(response)
     return SimpleNamespace(city=city, standard=standard, survey=survey, version=version, question=question,
-                           kiosk=kiosk, receipt=receipt, response=response, token=token, key=key)
+                           kiosk=kiosk, receipt=receipt, response=response, token=token, key=key, flag=flag)
 
 
 def _request(client, rule: Rule, world) -> int:
