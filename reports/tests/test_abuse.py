@@ -182,7 +182,7 @@ def test_administrator_excludes_the_batch_in_one_action_audited_and_recomputed(
 
 @pytest.mark.django_db
 def test_a_manager_may_dismiss_but_not_exclude_a_batch(client, city, flagged):
-    flag, ids = flagged
+    flag, _ids = flagged
     client.force_login(city.bob)
     page = client.get("/manage/moderation/").content.decode()
     assert f"/manage/moderation/flags/{flag.pk}/" in page and 'value="exclude"' not in page
