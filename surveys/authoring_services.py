@@ -158,9 +158,14 @@ def _copy_questions(source: SurveyVersion, target: SurveyVersion) -> None:
 
 def _audit(action: str, version: SurveyVersion, user, **details) -> None:
     """The audit trail of publication, closure and new versions (agencies.audit)."""
-    audit.record(actor=user, action=action, obj=version, object_label=f"{version.survey.slug} v{version.number}",
-                 unit=version.survey.owner, details={"survey_id": version.survey_id, "number": version.number,
-                                                     **details})
+    audit.record(
+        actor=user,
+        action=action,
+        obj=version,
+        object_label=f"{version.survey.slug} v{version.number}",
+        unit=version.survey.owner,
+        details={"survey_id": version.survey_id, "number": version.number, **details},
+    )
 
 
 def _check_window(opens_at: datetime.datetime | None, closes_at: datetime.datetime | None) -> None:
