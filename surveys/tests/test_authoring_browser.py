@@ -89,6 +89,14 @@ def test_manager_builds_previews_publishes_and_a_citizen_answers(live_server, br
     assert page.locator(".question-row").nth(1).inner_text().count("góp ý") == 1
     page.click("button[aria-label='Chuyển câu 2 xuống']")
     assert "góp ý" in page.locator(".question-row").nth(2).inner_text()
+    # Drag and drop (static/js/authoring.js) saves the new order and reloads; dragged back again.
+    rows = page.locator(".question-row")
+    with page.expect_navigation():
+        rows.nth(2).drag_to(rows.nth(0))
+    assert "góp ý" in page.locator(".question-row").nth(0).inner_text()
+    with page.expect_navigation():
+        page.locator(".question-row").nth(0).drag_to(page.locator(".question-row").nth(2))
+    assert "góp ý" in page.locator(".question-row").nth(2).inner_text()
     # docs/authoring.png (the README screenshot) is a copy of this one.
     page.screenshot(path=str(screenshot_dir / "authoring-draft.png"), full_page=True)
 
