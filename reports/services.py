@@ -398,6 +398,11 @@ def _full(stats: dict) -> None:
     if span:
         _ensure_calendar(*span)
     _recompute_scores(None, None, stats)
+    if connection.vendor == "postgresql":
+        # Fresh statistics after replacing every row, or the next incremental runs get seq scans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_score")
+            cursor.execute("ANALYZE reports_daysum")
 
 
 def _incremental(changed_since: datetime, stats: dict) -> None:
