@@ -8,7 +8,11 @@ only: check codes against the national database before any real use.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 CITY_CODE = "01"
+# Hanoi's units and their history, copied from vn-admin-units-2025 (see agencies/data/).
+HANOI_FILE = Path(__file__).resolve().parents[2] / "agencies" / "data" / "hanoi.json"
 
 # (code, Vietnamese, English, kind)
 DEPARTMENTS = [

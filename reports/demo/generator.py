@@ -1,4 +1,4 @@
-"""Build (and wipe) the demo city: Hanoi after the 2025 reform with a year of citizens' answers.
+"""Build the demo city: Hanoi after the 2025 reform with a year of citizens' answers.
 
 Rules protected here:
 - the same `seed` gives the same city and the same answers (units, procedures, counters,
@@ -8,46 +8,37 @@ Rules protected here:
   realistic differences: units of different sizes (a few with under 30 answers a month), some
   improving, some slipping, weaker elements (feedback) and procedures (land, construction);
 - everything is written in one transaction with raw bulk inserts and precomputed ids, so 100,000
-  responses take seconds, not minutes; a failure leaves nothing half-built;
-- a wipe removes only the demo city (its units, their answers, receipts, kiosks, surveys and
-  scores), the demo procedures and the demo accounts.
+  responses take seconds, not minutes; a failure leaves nothing half-built.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.importer import REFORM_DATE, import_units, plan_units, read_units_file
-from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
-from surveys.codes import ALPHABET, CODE_LENGTH
+from agencies.importer import import_units, read_units_file
+from agencies.models import Procedure, ServicePoint, Unit, UnitSuccession
 from surveys.models import Answer, Kiosk, Receipt, Response, Survey, SurveyVersion
 from surveys.standard import create_standard_survey
 
 from . import catalogue as cat
+from .accounts import DemoAccount, create_demo_accounts, save_passwords
+from .bulk import Inserter, next_id, receipt_codes, timestamps, tune_sqlite
+from .scope import demo_exists
 
 log = logging.getLogger(__name__)
 
-HANOI_FILE = Path(__file__).resolve().parents[2] / "agencies" / "data" / "hanoi.json"
 DEMO_SURVEY_SLUG = "chuan"
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 DAYS = 365
@@ -77,17 +68,6 @@ CHANNELS = ["receipt", "kiosk", "link"]
 
 
 @dataclass
-class DemoAccount:
-    username: str
-    role: str
-    unit_code: str
-    unit_name: str
-    password: str | None
-    # Why no password is shown: "changed" (it no longer signs in) or "unknown" (not seeded here).
-    hidden: str = ""
-
-
-@dataclass
 class DemoSummary:
     units: int = 0
     historical_units: int = 0
@@ -107,204 +87,6 @@ class DemoSummary:
 
 class DemoExists(Exception):
     """The demo city is already in this database."""
-
-
-# --------------------------------------------------------------------------- identity
-
-
-def demo_unit_codes() -> set[str]:
-    """Codes of every unit the demo creates: Hanoi's current and historical units, departments, centre."""
-    # The importer's own reading of the file, so that both always agree on what the demo owns.
-    data = read_units_file(HANOI_FILE)
-    specs, _links = plan_units(data, [cat.CITY_CODE], REFORM_DATE)
-    return {s.code for s in specs} | {code for code, *_ in cat.DEPARTMENTS} | {cat.CENTRE[0]}
-
-
-def demo_exists() -> bool:
-    return (Survey.objects.filter(is_standard=True, owner__code=cat.CITY_CODE).exists()
-            or get_user_model().objects.filter(username__in=[a[0] for a in cat.ACCOUNTS]).exists())
-
-
-def accounts_file() -> Path:
-    """Where this database's demo passwords are kept (var/, never committed), one file per database."""
-    name = str(connection.settings_dict.get("NAME") or "")
-    if name == ":memory:" or "mode=memory" in name:
-        name += f":{os.getpid()}"  # an in-memory database lives and dies with its process
-    key = hashlib.sha256(f"{connection.vendor}:{connection.settings_dict.get('HOST')}:{name}".encode()).hexdigest()
-    return Path(settings.VAR_DIR) / f"demo-accounts-{key[:10]}.json"
-
-
-def demo_accounts() -> list[DemoAccount]:
-    """The demo accounts that exist, with their password only while it still signs in."""
-    try:
-        saved = json.loads(accounts_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        saved = {}
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=[a[0] for a in cat.ACCOUNTS])}
-    result = []
-    for username, role, unit_code in cat.ACCOUNTS:
-        user = users.get(username)
-        if user is None or not user.is_active:
-            continue
-        membership = Membership.objects.filter(user=user, role=role, unit__code=unit_code).select_related("unit").first()
-        if membership is None:
-            continue
-        password, hidden = saved.get(username), ""
-        if not password:
-            password, hidden = None, "unknown"
-        elif not user.check_password(password):
-            password, hidden = None, "changed"  # never print a password that does not work
-        result.append(DemoAccount(username, role, unit_code, membership.unit.name_vi, password, hidden))
-    return result
-
-
-# --------------------------------------------------------------------------- wipe
-
-
-def _delete_where(model: type[models.Model], column: str, subquery: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})", params)
-
-
-@transaction.atomic
-def wipe_demo() -> None:
-    """Remove the demo city and everything that hangs on it; other units and data stay."""
-    city = Unit.objects.filter(code=cat.CITY_CODE).first()
-    demo = Q(code__in=demo_unit_codes()) | (Q(path__startswith=city.path) if city else Q(pk__in=[]))
-    unit_ids = list(Unit.objects.filter(demo).values_list("id", flat=True))
-    survey_ids = list(Survey.objects.filter(owner_id__in=unit_ids).values_list("id", flat=True))
-    if unit_ids:
-        units_sql = ",".join(["%s"] * len(unit_ids))
-        surveys_sql = ",".join(["%s"] * len(survey_ids)) or "NULL"
-        responses = (f"SELECT r.id FROM {Response._meta.db_table} r WHERE r.unit_id IN ({units_sql}) OR r.version_id "
-                     f"IN (SELECT v.id FROM {SurveyVersion._meta.db_table} v WHERE v.survey_id IN ({surveys_sql}))")
-        params = unit_ids + survey_ids
-        # The big tables go by raw SQL: the ORM would load a million answers into memory to delete them.
-        through = Answer.choices.through
-        _delete_where(through, "answer_id", f"SELECT a.id FROM {Answer._meta.db_table} a WHERE a.response_id IN "
-                                            f"({responses})", params)
-        _delete_where(Answer, "response_id", responses, params)
-        receipts = f"SELECT receipt_id FROM {Response._meta.db_table} WHERE receipt_id IS NOT NULL AND id IN ({responses})"
-        receipt_ids = _ids(receipts, params)
-        _delete_where(Response, "id", responses, params)
-        _delete_in(Receipt, receipt_ids)
-        _delete_where(Receipt, "unit_id", units_sql, unit_ids)
-    # The rest is small; the ORM follows whatever else points at these rows.
-    Survey.objects.filter(id__in=survey_ids).delete()
-    Kiosk.objects.filter(service_point__unit_id__in=unit_ids).delete()
-    for depth in sorted(set(Unit.objects.filter(id__in=unit_ids).values_list("depth", flat=True)), reverse=True):
-        # A unit's parent is protected: children go first.
-        Unit.objects.filter(id__in=unit_ids, depth=depth).delete()
-    Procedure.objects.filter(code__in=[p[0] for p in cat.PROCEDURES]).delete()
-    get_user_model().objects.filter(username__in=[a[0] for a in cat.ACCOUNTS]).delete()
-    try:
-        accounts_file().unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _ids(sql: str, params: list) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _delete_in(model: type[models.Model], ids: list[int], chunk: int = 900) -> None:
-    for start in range(0, len(ids), chunk):
-        part = ids[start:start + chunk]
-        _delete_where(model, "id", ",".join(["%s"] * len(part)), part)
-
-
-# --------------------------------------------------------------------------- raw bulk insert
-
-
-_NULL = "\\N"
-
-
-class _Inserter:
-    """INSERT of many rows into one model's table with the given columns; other columns get their defaults.
-
-    Others may add fields to these models; their Python defaults are filled in here so that a
-    new NOT NULL column never breaks the seed.
-    """
-
-    def __init__(self, model: type[models.Model], names: list[str]):
-        now = timezone.now()
-        self.model = model
-        columns = [model._meta.get_field(name).column for name in names]
-        extra = []
-        for f in model._meta.concrete_fields:
-            if f.name in names or f.column in columns:
-                continue
-            if getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED:
-                continue
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                value = now
-            else:
-                value = f.get_default()
-            columns.append(f.column)
-            extra.append(f.get_db_prep_save(value, connection))
-        self.extra = tuple(extra)
-        qn = connection.ops.quote_name
-        self.table = qn(model._meta.db_table)
-        self.columns = ", ".join(qn(c) for c in columns)
-        self.width = len(columns)
-
-    def insert(self, rows, page: int = 20000) -> None:
-        extra = self.extra
-        batch = []
-        for row in rows:
-            batch.append(row + extra if extra else row)
-            if len(batch) >= page:
-                self._flush(batch)
-                batch = []
-        if batch:
-            self._flush(batch)
-
-    def _flush(self, batch: list[tuple]) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY is several times faster than multi-row INSERTs on PostgreSQL.
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerows(tuple(_NULL if v is None else v for v in row) for row in batch)
-                buffer.seek(0)
-                cursor.cursor.copy_expert(
-                    f"COPY {self.table} ({self.columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buffer)
-            else:
-                marks = ", ".join(["%s"] * self.width)
-                cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", batch)
-
-
-def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
-
-
-def _timestamps(seconds: np.ndarray) -> list[str]:
-    """Epoch seconds (UTC) → the text form the database stores for a DateTimeField."""
-    if seconds.size == 0:
-        return []
-    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
-    text = np.char.replace(text, "T", " ")
-    if connection.vendor == "postgresql":
-        text = np.char.add(text, "+00:00")
-    return text.tolist()
-
-
-def _receipt_codes(count: int, taken: set[str]) -> list[str]:
-    """Unguessable receipt codes (50 bits from `secrets`, Crockford base32), unique."""
-    alphabet = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
-    codes: list[str] = []
-    seen = set(taken)
-    while len(codes) < count:
-        need = count - len(codes)
-        raw = np.frombuffer(secrets.token_bytes(need * CODE_LENGTH), dtype=np.uint8) % 32  # 256 = 8 × 32: uniform
-        chars = alphabet[raw].reshape(need, CODE_LENGTH)
-        for code in chars.view(f"S{CODE_LENGTH}").ravel().astype(str).tolist():
-            if code not in seen:
-                seen.add(code)
-                codes.append(code)
-    return codes
 
 
 # --------------------------------------------------------------------------- build
@@ -334,14 +116,14 @@ def build_demo(*, seed: int = 2025, responses: int = 100_000, now: datetime | No
     now = now or timezone.now()
     rng = np.random.default_rng(seed)
     summary = DemoSummary()
-    _tune_sqlite()
+    tune_sqlite()
     with transaction.atomic():
         if demo_exists():
             raise DemoExists()
         say(_("Building the units…"))
         city, places, procedures = _build_structure(rng, summary)
         version = _standard_version(city)
-        summary.accounts = _make_accounts()
+        summary.accounts = create_demo_accounts()
         admin = get_user_model().objects.get(username=cat.ACCOUNTS[-1][0])
         say(_("Building a year of responses…"))
         if responses:
@@ -351,23 +133,13 @@ def build_demo(*, seed: int = 2025, responses: int = 100_000, now: datetime | No
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Receipt, Response, Answer]):
                     cursor.execute(sql)
-        _save_passwords(summary.accounts)
+        save_passwords(summary.accounts)
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _tune_sqlite() -> None:
-    """A larger page cache for this connection: random keys (idempotency keys, device hashes) are
-    inserted into indexes, and SQLite's default 2 MB cache makes each of them a disk round trip."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MB, for this connection only
-            if not connection.in_atomic_block:
-                cursor.execute("PRAGMA temp_store = MEMORY")
-
-
 def _build_structure(rng: np.random.Generator, summary: DemoSummary):
-    result = import_units(data=read_units_file(HANOI_FILE), provinces=[cat.CITY_CODE])
+    result = import_units(data=read_units_file(cat.HANOI_FILE), provinces=[cat.CITY_CODE])
     city = Unit.objects.get(code=cat.CITY_CODE)
     for code, name_vi, name_en in cat.DEPARTMENTS:
         Unit.objects.update_or_create(code=code, defaults={"name_vi": name_vi, "name_en": name_en, "parent": city,
@@ -452,35 +224,6 @@ def _standard_version(city: Unit) -> SurveyVersion:
     # Survey slugs are unique across the database: another city may already have "chuan".
     slug = DEMO_SURVEY_SLUG if not Survey.objects.filter(slug=DEMO_SURVEY_SLUG).exists() else f"chuan-{city.code}"
     return create_standard_survey(city=city, slug=slug)
-
-
-def _password() -> str:
-    return "-".join(secrets.token_hex(2) for _ in range(3)) + "-demo"
-
-
-def _make_accounts() -> list[DemoAccount]:
-    User = get_user_model()
-    accounts = []
-    for username, role, unit_code in cat.ACCOUNTS:
-        unit = Unit.objects.get(code=unit_code)
-        password = _password()
-        user = User(username=username, is_staff=False, is_superuser=False)
-        if role == Membership.Role.ADMINISTRATOR and unit.parent_id is None:
-            # The city's administrator uses the Django admin for the unit tree (as add_member does).
-            user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        Membership.objects.create(user=user, unit=unit, role=role)
-        accounts.append(DemoAccount(username, role, unit_code, unit.name_vi, password))
-    return accounts
-
-
-def _save_passwords(accounts: list[DemoAccount]) -> None:
-    path = accounts_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({a.username: a.password for a in accounts}, handle)
 
 
 def _day_weights(first: date, days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -702,21 +445,21 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     unused_txn = np.concatenate([unused_txn, int(now_s) - rng.integers(3600, 2 * 86400, len(places) * fresh)])
     unused_txn = np.minimum(unused_txn, int(now_s) - 3600)
     n_unused = len(unused_txn)
-    codes = _receipt_codes(n_used + n_unused, set(Receipt.objects.values_list("code", flat=True)))
-    receipt_base = _next_id(Receipt)
+    codes = receipt_codes(n_used + n_unused, set(Receipt.objects.values_list("code", flat=True)))
+    receipt_base = next_id(Receipt)
     used_txn = txn[is_receipt]
     r_place = np.concatenate([place_i[is_receipt], unused_place])
     r_proc = np.concatenate([proc_i[is_receipt], unused_proc])
     r_issued = np.concatenate([used_txn, unused_txn])
-    r_used = _timestamps(submitted[is_receipt]) + [None] * n_unused
-    issued_text = _timestamps(r_issued)
-    expires_text = _timestamps(r_issued + RECEIPT_DAYS * 86400)
+    r_used = timestamps(submitted[is_receipt]) + [None] * n_unused
+    issued_text = timestamps(r_issued)
+    expires_text = timestamps(r_issued + RECEIPT_DAYS * 86400)
     Receipt_rows = zip(
         range(receipt_base, receipt_base + len(codes)), codes, unit_ids[r_place].tolist(),
         point_of[r_place, r_proc].tolist(), proc_ids[r_proc].tolist(), issued_text, expires_text, r_used,
         strict=True,
     )
-    _Inserter(Receipt, ["id", "code", "unit", "service_point", "procedure", "issued_at", "expires_at",
+    Inserter(Receipt, ["id", "code", "unit", "service_point", "procedure", "issued_at", "expires_at",
                         "used_at"]).insert(Receipt_rows)
     summary.receipts = len(codes)
 
@@ -740,15 +483,15 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     b_time = np.array([r[1] for r in b_rows], dtype=np.int64)
     b_ratings = np.array([[r[2]] * ratings.shape[1] for r in b_rows], dtype=np.int8).reshape(n_b, ratings.shape[1])
 
-    response_base = _next_id(Response)
+    response_base = next_id(Response)
     total = m + n_b
     uuid_bytes = np.frombuffer(rng.bytes(16 * total), dtype=np.uint8).reshape(total, 16).copy()
     uuid_bytes[:, 6] = (uuid_bytes[:, 6] & 0x0F) | 0x40
     uuid_bytes[:, 8] = (uuid_bytes[:, 8] & 0x3F) | 0x80
     hexes = uuid_bytes.tobytes().hex()
     keys = [hexes[i * 32:(i + 1) * 32] for i in range(total)]
-    sub_text = _timestamps(np.concatenate([submitted, b_time]))
-    excluded_at = _timestamps(b_time + 86400)
+    sub_text = timestamps(np.concatenate([submitted, b_time]))
+    excluded_at = timestamps(b_time + 86400)
     none_if_zero = lambda values: [v or None for v in values]
 
     def counted_rows():
@@ -766,7 +509,7 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
                    sub_text[m + k], keys[m + k], "", b_rows[k][3], excluded_at[k], True, cat.EXCLUSION_REASON,
                    excluded_at[k], admin.pk)
 
-    inserter = _Inserter(Response, ["version", "id", "unit", "service_point", "procedure", "receipt", "kiosk",
+    inserter = Inserter(Response, ["version", "id", "unit", "service_point", "procedure", "receipt", "kiosk",
                                     "channel", "language", "submitted_at", "idempotency_key", "comment",
                                     "client_hash", "changed_at", "excluded", "excluded_reason", "excluded_at",
                                     "excluded_by"])
@@ -779,16 +522,13 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     asked = all_ratings >= 0
     rows, qcols = np.nonzero(asked)
     values = all_ratings[asked].tolist()
-    answer_base = _next_id(Answer)
+    answer_base = next_id(Answer)
     answer_rows = zip(
         range(answer_base, answer_base + len(values)), (rows + response_base).tolist(), q_ids[qcols].tolist(),
         [v or None for v in values], strict=True,
     )
-    _Inserter(Answer, ["id", "response", "question", "value", "kind", "text"]).insert(
+    Inserter(Answer, ["id", "response", "question", "value", "kind", "text"]).insert(
         (*row, "rating", "") for row in answer_rows
     )
     summary.answers = len(values)
     log.info("demo answers: %s", len(values))
-
-
-__all__ = ["DemoExists", "DemoSummary", "build_demo", "demo_accounts", "demo_exists", "wipe_demo"]
