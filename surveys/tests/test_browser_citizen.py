@@ -161,11 +161,11 @@ def test_kiosk_loop_survives_a_network_drop_without_duplicates(live_server, brow
     assert page.locator("input.btn-check:checked").count() == 0
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=10000)
+    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=30000)
     assert Response.objects.filter(channel="kiosk", kiosk=kiosk).count() == 1
     # A second citizen, online this time; a reload re-sends nothing twice.
     answer(3)
-    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=10000)
+    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=30000)
     page.reload()
     page.wait_for_timeout(500)
     assert Response.objects.filter(channel="kiosk").count() == 2
