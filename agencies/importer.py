@@ -72,8 +72,14 @@ def historical_code(official_code: str) -> str:
     return f"{HISTORICAL_PREFIX}{official_code}"
 
 
+# Names whose usual English form is not the transliteration.
+_CONVENTIONAL_ENGLISH = {"Thành phố Hà Nội": "Hanoi", "Thành phố Hồ Chí Minh": "Ho Chi Minh City"}
+
+
 def english_name(name_vi: str) -> str:
     """'Phường Ba Đình' → 'Ba Dinh Ward': the unit's name without diacritics, its kind in English."""
+    if name_vi in _CONVENTIONAL_ENGLISH:
+        return _CONVENTIONAL_ENGLISH[name_vi]
     kinds = [
         ("Thành phố", "City"), ("Tỉnh", "Province"), ("Phường", "Ward"), ("Xã", "Commune"),
         ("Đặc khu", "Special Zone"), ("Thị trấn", "Township"), ("Quận", "District"),

@@ -59,7 +59,8 @@ def test_hanoi_file_gives_126_current_units_and_their_history():
     data = json.loads(HANOI.read_text(encoding="utf-8"))["data"][0]
 
     city = Unit.objects.get(code="01")
-    assert (city.name_vi, city.kind, city.parent_id, city.active) == ("Thành phố Hà Nội", "city", None, True)
+    assert (city.name_vi, city.name_en, city.kind, city.parent_id, city.active) == (
+        "Thành phố Hà Nội", "Hanoi", "city", None, True)
     current = Unit.objects.filter(parent=city, active=True)
     assert current.count() == 126
     assert current.filter(kind="ward").count() == 51 and current.filter(kind="commune").count() == 75
