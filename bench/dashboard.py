@@ -210,9 +210,16 @@ def main() -> int:
             import cProfile
             import pstats
 
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as ctx:
+                admin.get(f"/compare/?period={p}")
+            for query in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:6]:
+                print(f"{float(query['time']) * 1000:7.1f} ms  {query['sql'][:150]}")
             profiler = cProfile.Profile()
             profiler.runcall(admin.get, f"/compare/?period={p}")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     finally:
         if server is not None:
             from django.db import connections
