@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from agencies.tests.factories import make_service_point
 from surveys.models import Response
@@ -152,7 +155,7 @@ def test_kiosk_loop_survives_a_network_drop_without_duplicates(live_server, brow
     context.set_offline(True)
     answer(4)
     assert page.locator("#kiosk-thanks").is_visible()
-    page.wait_for_function("document.getElementById('kiosk-status').textContent.length > 0")
+    expect(page.locator("#kiosk-status")).to_have_text(re.compile(r"\S"))
     page.screenshot(path=str(screenshot_dir / "kiosk-thanks-offline.png"))
     assert Response.objects.count() == 0
     # Five seconds later the next citizen sees a fresh form with a new key.
@@ -161,11 +164,11 @@ def test_kiosk_loop_survives_a_network_drop_without_duplicates(live_server, brow
     assert page.locator("input.btn-check:checked").count() == 0
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=30000)
+    expect(page.locator("#kiosk-status")).to_have_text("", timeout=30000)
     assert Response.objects.filter(channel="kiosk", kiosk=kiosk).count() == 1
     # A second citizen, online this time; a reload re-sends nothing twice.
     answer(3)
-    page.wait_for_function("document.getElementById('kiosk-status').textContent === ''", timeout=30000)
+    expect(page.locator("#kiosk-status")).to_have_text("", timeout=30000)
     page.reload()
     page.wait_for_timeout(500)
     assert Response.objects.filter(channel="kiosk").count() == 2
