@@ -12,10 +12,13 @@ def navigation(request):
     items = []
     if permissions.is_staff_member(user):
         items.append({"url": "/dashboard/", "label": _("Dashboard")})
-    if permissions.is_administrator(user) or permissions.is_manager(user):
+    administrator = permissions.is_administrator(user)
+    if administrator or permissions.is_manager(user):
         items.append({"url": "/compare/", "label": _("Compare units")})
     if permissions.is_manager(user):
         items.append({"url": "/manage/", "label": _("Manage")})
+    if administrator:
+        items.append({"url": "/manage/audit/", "label": _("Audit log")})
     if user.is_staff:
         items.append({"url": "/admin/", "label": _("Administration")})
     return {"nav_items": items}

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from agencies import views as agencies_views
+
 from . import views
 
 urlpatterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("manage/audit/", agencies_views.audit_log, name="audit_log"),
     path("manage/", include("surveys.authoring_urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),

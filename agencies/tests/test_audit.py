@@ -198,3 +198,43 @@ def test_admin_staff_of_a_part_of_the_city_sees_only_its_units(client, city):
     city.alice.save()
     client.force_login(city.alice)
     assert client.get("/admin/agencies/auditevent/").status_code == 403
+
+
+# --------------------------------------------------------------------------- the page for administrators
+
+
+def test_audit_page_shows_an_administrator_the_events_of_their_units_with_filters(client, city):
+    api_token_create(unit=city.ward_a, name="Tok A", user=city.bob)
+    api_token_create(unit=city.ward_b, name="Tok B", user=city.charlie)
+    audit.record(actor=None, actor_name="x", action=A.SIGN_IN_LOCKED, object_label="mallory")  # no unit
+    ward_admin = city.bob
+    Membership.objects.filter(user=ward_admin).update(role=Membership.Role.ADMINISTRATOR)
+    client.force_login(ward_admin)
+    body = client.get("/manage/audit/").content.decode()
+    assert "Tok A" in body and "Tok B" not in body and "mallory" not in body
+    client.force_login(city.dana)
+    body = client.get("/manage/audit/").content.decode()
+    assert "Tok A" in body and "Tok B" in body and "mallory" not in body  # dana is not a superuser
+    body = client.get("/manage/audit/", {"unit": city.ward_b.code, "actor": "char"}).content.decode()
+    assert "Tok B" in body and "Tok A" not in body
+    assert "Tok A" not in client.get("/manage/audit/", {"action": "export"}).content.decode()
+    assert "Tok A" not in client.get("/manage/audit/", {"since": "2999-01-01"}).content.decode()
+
+
+def test_audit_page_explains_bad_filters_instead_of_failing(client, city):
+    client.force_login(city.dana)
+    for params in ({"action": "<script>"}, {"unit": "NOPE"}, {"since": "yesterday"}, {"until": "2025-13-45"},
+                   {"page": "-1"}):
+        response = client.get("/manage/audit/", params)
+        assert response.status_code in (200, 400), params
+        assert "<script>" not in response.content.decode()
+    assert client.get("/manage/audit/", {"unit": "NOPE"}).status_code == 400
+
+
+def test_audit_page_is_for_administrators_only_and_linked_for_them(client, city):
+    for persona in (city.alice, city.bob, city.charlie):
+        client.force_login(persona)
+        assert client.get("/manage/audit/").status_code == 403
+        assert "/manage/audit/" not in client.get("/manage/").content.decode()
+    client.force_login(city.dana)
+    assert "/manage/audit/" in client.get("/dashboard/", follow=True).content.decode()

@@ -122,6 +122,7 @@ RULES: dict[str, Rule] = {
     "reports:open_data_csv": Rule(_r("/open-data/01/2025-10/csv/"), allowed=ADMIN),
     "reports:open_data_action": Rule(_r("/open-data/01/2025-10/action/"), allowed=ADMIN, method="post",
                                      data=lambda w: {"action": "publish"}),
+    "audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
     "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
     "reports:moderation_detail": Rule(_r("/manage/moderation/{w.response.pk}/"), allowed=MANAGE_A),
     "reports:moderation_flag": Rule(_r("/manage/moderation/flags/{w.flag.pk}/"), allowed=MANAGE_A, method="post",
