@@ -75,6 +75,20 @@ def site(city):
     make_response(version, city.ward_a, [4] * version.questions.count(), comment="ổn")
     receipt = make_receipt(city.ward_a)
     kiosk = kiosk_register(service_point=make_service_point(city.ward_a), label="Quầy 1")
+    # A burst from one client: flagged for review on the moderation page; and a few audit events.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports import abuse
+    from surveys.models import Response
+
+    start = timezone.now() - timedelta(minutes=30)
+    burst = [make_response(version, city.ward_a, [2] * 16, channel="link", submitted_at=start + timedelta(minutes=i))
+             for i in range(6)]
+    Response.objects.filter(pk__in=[r.pk for r in burst]).update(client_hash="same-phone")
+    abuse.detect()
+    kiosk_register(service_point=make_service_point(city.ward_b), label="Quầy 2", user=city.dana)
     city.dana.is_staff = city.dana.is_superuser = True
     city.dana.save()
     city.receipt, city.kiosk, city.version = receipt, kiosk, version
@@ -121,7 +135,10 @@ def test_main_pages_run_under_the_policy_in_chromium(live_server, browser, site,
     visit("/manage/")
     visit("/manage/surveys/")
     visit(f"/manage/surveys/{site.version.survey_id}/")
-    visit("/manage/moderation/")
+    visit("/manage/moderation/", "[data-testid=flags-table]")
+    page.screenshot(path=str(screenshot_dir / "security-moderation-flags.png"), full_page=True)
+    visit("/manage/audit/", "[data-testid=audit-table]")
+    page.screenshot(path=str(screenshot_dir / "security-audit-log.png"))
     visit("/manage/kiosks/")
     visit("/admin/")
     visit("/admin/agencies/unit/")
