@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -52,6 +53,24 @@ RATING_WORDS = [
     ("5", _("Very satisfied")),
 ]
 _QUESTION_FIELD = re.compile(r"^q(\d+)$")
+
+
+# Choices are given as callables: Django then reads them only when a page is drawn or a value
+# checked, instead of normalising six lazy strings per question on every request.
+def _rating_choices():
+    return [*RATING_WORDS, (NOT_APPLICABLE, _("Not applicable"))]
+
+
+def _scale_choices():
+    return [(str(i), str(i)) for i in range(11)] + [(NOT_APPLICABLE, _("Not applicable"))]
+
+
+def _yesno_choices():
+    return [("1", _("Yes")), ("0", _("No"))]
+
+
+def _question_choices(question):
+    return [(str(c.pk), c.text) for c in question.choice_list]
 
 
 class ChoiceButtons(forms.RadioSelect):
@@ -148,7 +167,7 @@ class SurveyForm(forms.Form):
         kind = question.kind
         if kind == QuestionKind.RATING:
             field = forms.ChoiceField(
-                choices=[*RATING_WORDS, (NOT_APPLICABLE, _("Not applicable"))],
+                choices=_rating_choices,
                 widget=ChoiceButtons,
                 error_messages=_required_error(),
                 **common,
@@ -156,7 +175,7 @@ class SurveyForm(forms.Form):
             field.button_style = "rating"
         elif kind == QuestionKind.SCALE10:
             field = forms.ChoiceField(
-                choices=[(str(i), str(i)) for i in range(11)] + [(NOT_APPLICABLE, _("Not applicable"))],
+                choices=_scale_choices,
                 widget=ChoiceButtons,
                 error_messages=_required_error(),
                 **common,
@@ -164,7 +183,7 @@ class SurveyForm(forms.Form):
             field.button_style = "scale"
         elif kind == QuestionKind.YESNO:
             field = forms.ChoiceField(
-                choices=[("1", _("Yes")), ("0", _("No"))],
+                choices=_yesno_choices,
                 widget=ChoiceButtons,
                 error_messages=_required_error(),
                 **common,
@@ -172,7 +191,7 @@ class SurveyForm(forms.Form):
             field.button_style = "yesno"
         elif kind == QuestionKind.SINGLE:
             field = forms.ChoiceField(
-                choices=[(str(c.pk), c.text) for c in question.choice_list],
+                choices=partial(_question_choices, question),
                 widget=ChoiceButtons,
                 error_messages=_required_error(),
                 **common,
@@ -180,7 +199,7 @@ class SurveyForm(forms.Form):
             field.button_style = "list"
         elif kind == QuestionKind.MULTIPLE:
             field = forms.MultipleChoiceField(
-                choices=[(str(c.pk), c.text) for c in question.choice_list],
+                choices=partial(_question_choices, question),
                 widget=CheckButtons,
                 error_messages=_required_error(),
                 **common,

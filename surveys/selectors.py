@@ -146,7 +146,11 @@ def _load_questions(version: SurveyVersion, *, kiosk_only: bool) -> list[Questio
 
 def receipt_by_code(code: str) -> Receipt | None:
     """The receipt with this normalised code, with what its page shows, or None."""
-    return Receipt.objects.select_related("unit", "procedure", "service_point").filter(code=code).first()
+    try:
+        # get(), not first(): no ORDER BY to build on the hottest query of the citizen pages.
+        return Receipt.objects.select_related("unit", "procedure", "service_point").get(code=code)
+    except Receipt.DoesNotExist:
+        return None
 
 
 def kiosk_by_token(token: str) -> Kiosk | None:
