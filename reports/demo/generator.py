@@ -160,7 +160,7 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
     weight_of = np.array([p[3] for p in procedures], dtype=float)
 
     # Sizes: wards busier than rural communes; a handful of small units with little data.
-    size = np.clip(rng.lognormal(0.0, 0.4, len(communal)), 0.75, None) * np.array(
+    size = np.clip(rng.lognormal(0.0, 0.4, len(communal)), 0.9, None) * np.array(
         [1.4 if u.kind == Unit.Kind.WARD else 0.8 for u in communal])
     small = set(rng.choice(len(communal), size=6, replace=False).tolist())
     for i, unit in enumerate(communal):
@@ -277,7 +277,7 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
             share = proc_weight[place.procedures].sum() / proc_weight[[j for j, p in enumerate(procedures)
                                                                        if p[2] != "commune"]].sum()
             # A department answers at least ~35 times a month, unless it has almost no procedures.
-            fixed[i] = max(city_share * 0.45 * share, 0.0 if share < 0.01 else min(420.0, total / 240))
+            fixed[i] = max(city_share * 0.45 * share, 0.0 if share < 0.007 else min(420.0, total / 240))
     rest = max(total - fixed.sum(), 0)
     expected = fixed + rest * relative / relative.sum()
     expected *= total / expected.sum() if expected.sum() else 0.0
