@@ -13,9 +13,21 @@ from surveys.tests.factories import make_response, make_standard_survey
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+@pytest.fixture
+def eager_celery():
+    """The embedded mode (no broker): the rollup queued by the moderation runs in-process. Set on the
+    Celery app itself, whose configuration another test of the same process may have changed."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = saved
+
+
 @pytest.mark.anydb
 @pytest.mark.django_db(transaction=True)
-def test_responses_rollup_and_moderation_reach_the_dashboard(client, city, settings):
+def test_responses_rollup_and_moderation_reach_the_dashboard(client, city, settings, eager_celery):
     settings.LANGUAGE_CODE = "en"
     # Sign-in lockout is not under test here; its login log stores the client address, which
     # force_login's bare request lacks (PostgreSQL's inet column refuses "unknown").
