@@ -17,6 +17,9 @@ def navigation(request):
         items.append({"url": "/compare/", "label": _("Compare units")})
     if permissions.is_manager(user):
         items.append({"url": "/manage/", "label": _("Manage")})
+    elif permissions.is_staff_member(user):
+        # Staff read their units' surveys without managing them.
+        items.append({"url": "/manage/surveys/", "label": _("Surveys")})
     if administrator:
         items.append({"url": "/manage/audit/", "label": _("Audit log")})
     if user.is_staff:
