@@ -1,7 +1,9 @@
-"""Sign-in lockout page (django-axes calls `lockout_response` when a username+client pair is locked)."""
+"""Sign-in lockout (django-axes): the client address it keys on, and the page it shows when a username+client
+pair is locked."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -11,8 +13,23 @@ from django.utils import timezone
 
 from agencies.audit import Action, record
 from agencies.models import AuditEvent
+from surveys.ratelimit import client_address
 
 logger = logging.getLogger(__name__)
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """The client address for sign-in lockout: the rate limits' rule (NUM_PROXIES), but only a valid IP.
+
+    The login log stores it in an IP column; a forged X-Forwarded-For ("foo") or a request without
+    REMOTE_ADDR must neither break sign-in (PostgreSQL refuses a non-IP) nor name a fake client.
+    """
+    for candidate in (client_address(request), request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(candidate.strip()))
+        except ValueError:
+            continue
+    return None
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

@@ -120,7 +120,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "satisfaction.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "surveys.ratelimit.client_address"  # honours NUM_PROXIES like the citizen limits
+AXES_CLIENT_IP_CALLABLE = "satisfaction.security.axes_client_ip"  # NUM_PROXIES-aware, valid IPs only
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # Staff sessions end after SESSION_IDLE_MINUTES without a request (each request renews the cookie).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

@@ -142,3 +142,26 @@ def test_weak_new_password_is_refused_with_a_message(client, city):
     assert "too common" in response.content.decode() or "quá phổ biến" in response.content.decode()
     city.bob.refresh_from_db()
     assert city.bob.check_password(city.password)
+
+
+@pytest.mark.anydb
+def test_forged_forwarded_for_neither_breaks_sign_in_nor_escapes_the_lockout(city, settings):
+    """Behind one proxy the client is the address the proxy appended; junk there is not stored as an IP."""
+    settings.NUM_PROXIES = 1
+    spoofer = Client()
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        # The attacker varies the part of X-Forwarded-For they control; the proxy appends the real address.
+        spoofer.post(LOGIN, {"username": "bob", "password": "wrong"}, REMOTE_ADDR="10.9.9.9",
+                     HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7")
+    response = spoofer.post(LOGIN, {"username": "bob", "password": city.password}, REMOTE_ADDR="10.9.9.9",
+                            HTTP_X_FORWARDED_FOR="8.8.8.8, 203.0.113.7")
+    assert response.status_code == 429
+    junk = Client().post(LOGIN, {"username": "alice", "password": city.password}, REMOTE_ADDR="10.9.9.9",
+                         HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
+    assert junk.status_code == 302
+
+
+@pytest.mark.anydb
+def test_force_login_and_requests_without_an_address_still_work(client, city):
+    client.force_login(city.bob)  # a bare request: no REMOTE_ADDR at all
+    assert client.get("/manage/").status_code == 200
