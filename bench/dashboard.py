@@ -191,6 +191,8 @@ def main() -> int:
         staff.force_login(world["staff"])
         p = world["period"]
         pages = [
+            # The fixed cost of any signed-in page (middleware, session, navigation), for reference.
+            ("administrator", admin, "/open-data/"),
             ("administrator", admin, f"/compare/?period={p}"),
             ("administrator", admin, f"/compare/?period={p}&sort=dim_access&order=desc&page=3"),
             ("administrator", admin, f"/units/{world['root'].code}/?period={p}"),
