@@ -48,7 +48,7 @@ def test_no_operation_gives_a_server_error_nor_a_foreign_receipt(city):
                 before = set(Receipt.objects.values_list("pk", flat=True))
                 response = case.call(headers={"Authorization": f"Token {key}"} if key else {})
                 case.validate_response(response, checks=[not_a_server_error])
-                seen.add(f"{operation.method.upper()} {operation.path} {response.status_code}")
+                seen.add(f"{case.method.upper()} {case.path} {response.status_code}")
                 issued = Receipt.objects.exclude(pk__in=before).values_list("unit__path", flat=True)
                 # A token issues receipts only inside its unit's subtree; no token issues nothing.
                 assert all(path and p.startswith(path) for p in issued), (key and key[:8], list(issued))
