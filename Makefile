@@ -30,7 +30,7 @@ serve:
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 run: seed
-	@$(PY) manage.py seed_demo --print-accounts
+	@$(PY) manage.py seed_demo --print-accounts --base-url http://$(HOST):$(PORT)
 	@$(MAKE) --no-print-directory serve
 
 # The whole suite: SQLite first, then the tests that matter on a real PostgreSQL the session
