@@ -31,3 +31,11 @@ def test_staff_can_sign_in_and_out(client, city):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_switch(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<html lang="en">' in html
