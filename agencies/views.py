@@ -74,7 +74,19 @@ def audit_log(request):
     page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "agencies/audit_log.html", {
-        "page": page, "actions": AuditEvent.Action.choices, "action": action, "unit_code": unit_code,
-        "actor": actor, "since": since, "until": until, "errors": errors, "query": query.urlencode(),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "agencies/audit_log.html",
+        {
+            "page": page,
+            "actions": AuditEvent.Action.choices,
+            "action": action,
+            "unit_code": unit_code,
+            "actor": actor,
+            "since": since,
+            "until": until,
+            "errors": errors,
+            "query": query.urlencode(),
+        },
+        status=400 if errors else 200,
+    )

@@ -51,8 +51,7 @@ def rules() -> list[Rule]:
     """The thresholds, from settings (env-configurable)."""
     return [
         Rule(Kind.BURST_CLIENT, settings.ABUSE_BURST_COUNT, timedelta(minutes=settings.ABUSE_BURST_MINUTES)),
-        Rule(Kind.BURST_KIOSK, settings.ABUSE_KIOSK_BURST_COUNT,
-             timedelta(minutes=settings.ABUSE_KIOSK_BURST_MINUTES)),
+        Rule(Kind.BURST_KIOSK, settings.ABUSE_KIOSK_BURST_COUNT, timedelta(minutes=settings.ABUSE_KIOSK_BURST_MINUTES)),
         Rule(Kind.IDENTICAL, settings.ABUSE_IDENTICAL_COUNT, timedelta(minutes=settings.ABUSE_IDENTICAL_MINUTES)),
     ]
 
@@ -92,9 +91,10 @@ def _signatures(response_ids: list[int]) -> dict[int, str]:
     """One digest per response of its answers (question, value, choice, text); the comment is added by the caller."""
     answers: dict[int, list[tuple]] = defaultdict(list)
     for chunk_start in range(0, len(response_ids), 2000):
-        chunk = response_ids[chunk_start:chunk_start + 2000]
+        chunk = response_ids[chunk_start : chunk_start + 2000]
         rows = Answer.objects.filter(response_id__in=chunk).values_list(
-            "response_id", "question_id", "value", "choice_id", "text")
+            "response_id", "question_id", "value", "choice_id", "text"
+        )
         for response_id, *rest in rows:
             answers[response_id].append(tuple(rest))
     return {rid: _digest(*sorted(answers.get(rid, []), key=repr)) for rid in response_ids}
@@ -143,9 +143,18 @@ def _candidate_batches(since: datetime) -> list[Batch]:
             continue
         times = [at for _rid, at, _kiosk in members]
         for i, j in bursts(times, rule.count, rule.window):
-            chunk = members[i:j + 1]
-            batches.append(Batch(kind=kind, key=key, unit_id=unit_id, kiosk_id=chunk[0][2],
-                                 ids=[rid for rid, _at, _k in chunk], first=chunk[0][1], last=chunk[-1][1]))
+            chunk = members[i : j + 1]
+            batches.append(
+                Batch(
+                    kind=kind,
+                    key=key,
+                    unit_id=unit_id,
+                    kiosk_id=chunk[0][2],
+                    ids=[rid for rid, _at, _k in chunk],
+                    first=chunk[0][1],
+                    last=chunk[-1][1],
+                )
+            )
     return batches
 
 
@@ -181,8 +190,15 @@ def detect(*, now: datetime | None = None, lookback: timedelta | None = None) ->
             if len(new_ids) < rule.count:
                 continue  # a few stragglers after a decision do not reopen it
             batch.ids = new_ids
-        flag = ReviewFlag.objects.create(kind=batch.kind, key=batch.key, unit_id=batch.unit_id, kiosk_id=batch.kiosk_id,
-                                         count=len(batch.ids), first_at=batch.first, last_at=batch.last)
+        flag = ReviewFlag.objects.create(
+            kind=batch.kind,
+            key=batch.key,
+            unit_id=batch.unit_id,
+            kiosk_id=batch.kiosk_id,
+            count=len(batch.ids),
+            first_at=batch.first,
+            last_at=batch.last,
+        )
         flag.responses.add(*batch.ids)
         touched.append(flag)
     if touched:
@@ -195,8 +211,11 @@ def detect(*, now: datetime | None = None, lookback: timedelta | None = None) ->
 
 def open_flags_for(user) -> QuerySet[ReviewFlag]:
     """Open flags of the units the user manages (managers and administrators), newest first."""
-    return (ReviewFlag.objects.filter(status=ReviewFlag.Status.OPEN, unit__in=manageable_units(user))
-            .select_related("unit", "kiosk").order_by("-last_at", "-id"))
+    return (
+        ReviewFlag.objects.filter(status=ReviewFlag.Status.OPEN, unit__in=manageable_units(user))
+        .select_related("unit", "kiosk")
+        .order_by("-last_at", "-id")
+    )
 
 
 def can_exclude_flags(user) -> bool:
@@ -230,8 +249,13 @@ def flag_exclude_batch(*, flag_id: int, user, reason: str = "") -> int:
     flag.status = ReviewFlag.Status.EXCLUDED
     flag.resolved_at, flag.resolved_by, flag.note = timezone.now(), user, text[:200]
     flag.save(update_fields=["status", "resolved_at", "resolved_by", "note"])
-    audit.record(actor=user, action=audit.Action.FLAG_BATCH_EXCLUDE, obj=flag, object_label=f"#{flag.pk}",
-                 details={"kind": flag.kind, "excluded": len(ids), "flagged": flag.count, "note": text[:200]})
+    audit.record(
+        actor=user,
+        action=audit.Action.FLAG_BATCH_EXCLUDE,
+        obj=flag,
+        object_label=f"#{flag.pk}",
+        details={"kind": flag.kind, "excluded": len(ids), "flagged": flag.count, "note": text[:200]},
+    )
     if ids:
         transaction.on_commit(moderation.queue_rollup)
     return len(ids)
@@ -251,6 +275,11 @@ def flag_dismiss(*, flag_id: int, user, note: str) -> ReviewFlag:
     flag.status = ReviewFlag.Status.DISMISSED
     flag.resolved_at, flag.resolved_by, flag.note = timezone.now(), user, note[:200]
     flag.save(update_fields=["status", "resolved_at", "resolved_by", "note"])
-    audit.record(actor=user, action=audit.Action.FLAG_DISMISS, obj=flag, object_label=f"#{flag.pk}",
-                 details={"kind": flag.kind, "flagged": flag.count, "note": note[:200]})
+    audit.record(
+        actor=user,
+        action=audit.Action.FLAG_DISMISS,
+        obj=flag,
+        object_label=f"#{flag.pk}",
+        details={"kind": flag.kind, "flagged": flag.count, "note": note[:200]},
+    )
     return flag

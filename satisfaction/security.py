@@ -49,8 +49,14 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
         since = timezone.now() - settings.AXES_COOLOFF_TIME
         already = AuditEvent.objects.filter(action=Action.SIGN_IN_LOCKED, object_label=username, at__gte=since)
         if not already.exists():
-            record(actor=None, actor_name=username, action=Action.SIGN_IN_LOCKED, object_type="auth.user",
-                   object_label=username, details={"failure_limit": settings.AXES_FAILURE_LIMIT})
+            record(
+                actor=None,
+                actor_name=username,
+                action=Action.SIGN_IN_LOCKED,
+                object_type="auth.user",
+                object_label=username,
+                details={"failure_limit": settings.AXES_FAILURE_LIMIT},
+            )
     except Exception:  # the lockout itself must hold even if the log cannot be written
         logger.exception("could not record a sign-in lockout")
     context = {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}

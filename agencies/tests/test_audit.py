@@ -30,7 +30,11 @@ def test_record_names_actor_object_and_unit(city):
     token, _key = api_token_create(unit=city.ward_a, name="Một cửa", user=city.bob)
     (event,) = _events(A.TOKEN_CREATE)
     assert (event.actor, event.actor_name, event.object_type, event.object_id) == (
-        city.bob, "bob", "surveys.apitoken", str(token.pk))
+        city.bob,
+        "bob",
+        "surveys.apitoken",
+        str(token.pk),
+    )
     assert event.unit == city.ward_a and token.prefix in event.object_label and event.at is not None
 
 
@@ -54,8 +58,7 @@ def test_survey_publish_close_and_new_version_are_audited(city):
 
 
 def test_a_refused_publication_leaves_no_event(city):
-    version = authoring_services.survey_create(owner=city.ward_a, user=city.bob, from_standard=False,
-                                               title_vi="Trống")
+    version = authoring_services.survey_create(owner=city.ward_a, user=city.bob, from_standard=False, title_vi="Trống")
     with pytest.raises(authoring_services.AuthoringError):
         authoring_services.version_publish(version=version, user=city.bob, revision=version.revision)
     assert not AuditEvent.objects.exists()
@@ -126,11 +129,15 @@ def test_role_changes_in_the_admin_are_audited(client, city):
     city.dana.save()
     client.force_login(city.dana)
     membership = Membership.objects.get(user=city.alice)
-    client.post(f"/admin/agencies/membership/{membership.pk}/change/",
-                {"user": city.alice.pk, "unit": city.ward_a.pk, "role": "manager"})
+    client.post(
+        f"/admin/agencies/membership/{membership.pk}/change/",
+        {"user": city.alice.pk, "unit": city.ward_a.pk, "role": "manager"},
+    )
     client.post(f"/admin/agencies/membership/{membership.pk}/delete/", {"post": "yes"})
     grant, revoke = _events(A.ROLE_GRANT), _events(A.ROLE_REVOKE)
-    assert [(e.actor, e.details["previous_role"], e.details["role"]) for e in grant] == [(city.dana, "staff", "manager")]
+    assert [(e.actor, e.details["previous_role"], e.details["role"]) for e in grant] == [
+        (city.dana, "staff", "manager")
+    ]
     assert [(e.actor, e.details["previous_role"]) for e in revoke] == [(city.dana, "manager")]
     assert not Membership.objects.filter(user=city.alice).exists()
 
@@ -144,7 +151,9 @@ def test_exports_record_who_exported_what(client, city):
     assert response.status_code == 200
     events = _events(A.EXPORT)
     assert [(e.actor_name, e.object_type, e.details["format"], e.details["period"]) for e in events] == [
-        ("alice", "export.unit", "csv", "2025-10"), ("dana", "export.compare", "xlsx", "2025-10")]
+        ("alice", "export.unit", "csv", "2025-10"),
+        ("dana", "export.compare", "xlsx", "2025-10"),
+    ]
     assert events[0].unit == city.ward_a and events[1].details["filters"]["kind"] == "ward"
 
 
@@ -223,8 +232,13 @@ def test_audit_page_shows_an_administrator_the_events_of_their_units_with_filter
 
 def test_audit_page_explains_bad_filters_instead_of_failing(client, city):
     client.force_login(city.dana)
-    for params in ({"action": "<script>"}, {"unit": "NOPE"}, {"since": "yesterday"}, {"until": "2025-13-45"},
-                   {"page": "-1"}):
+    for params in (
+        {"action": "<script>"},
+        {"unit": "NOPE"},
+        {"since": "yesterday"},
+        {"until": "2025-13-45"},
+        {"page": "-1"},
+    ):
         response = client.get("/manage/audit/", params)
         assert response.status_code in (200, 400), params
         assert "<script>" not in response.content.decode()

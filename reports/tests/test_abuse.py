@@ -44,9 +44,7 @@ def test_every_flagged_answer_lies_in_a_dense_window_and_no_dense_window_is_miss
     window = timedelta(minutes=10)
     marked = {k for i, j in abuse.bursts(times, count, window) for k in range(i, j + 1)}
     for i, t in enumerate(times):
-        in_dense = any(
-            sum(1 for u in times if s <= u <= s + window) >= count and s <= t <= s + window for s in times
-        )
+        in_dense = any(sum(1 for u in times if s <= u <= s + window) >= count and s <= t <= s + window for s in times)
         assert (i in marked) == in_dense
 
 
@@ -58,8 +56,19 @@ def version(city):
     return make_standard_survey(city.root)
 
 
-def _answers(version, unit, n, *, start=NOW, every=timedelta(minutes=1), client="c1", channel="link", ratings=None,
-             comment="", kiosk=None):
+def _answers(
+    version,
+    unit,
+    n,
+    *,
+    start=NOW,
+    every=timedelta(minutes=1),
+    client="c1",
+    channel="link",
+    ratings=None,
+    comment="",
+    kiosk=None,
+):
     ids = []
     for i in range(n):
         rating = ratings if ratings is not None else [1 + (i + k) % 5 for k in range(16)]
@@ -114,8 +123,16 @@ def test_a_kiosk_has_its_own_faster_threshold(city, version, settings):
     _answers(version, city.ward_a, 8, channel="kiosk", client="dev1", kiosk=kiosk, every=timedelta(minutes=1))
     assert abuse.detect(now=NOW + timedelta(minutes=30)) == []
     # ...eight answers in two minutes is someone tapping away.
-    _answers(version, city.ward_a, settings.ABUSE_KIOSK_BURST_COUNT, channel="kiosk", client="dev1", kiosk=kiosk,
-             start=NOW + timedelta(minutes=20), every=timedelta(seconds=15))
+    _answers(
+        version,
+        city.ward_a,
+        settings.ABUSE_KIOSK_BURST_COUNT,
+        channel="kiosk",
+        client="dev1",
+        kiosk=kiosk,
+        start=NOW + timedelta(minutes=20),
+        every=timedelta(seconds=15),
+    )
     (flag,) = abuse.detect(now=NOW + timedelta(minutes=30))
     assert (flag.kind, flag.kiosk, flag.count) == ("burst_kiosk", kiosk, 8)
 
@@ -125,12 +142,25 @@ def test_identical_answer_sets_from_different_clients_are_flagged(city, version,
     n = settings.ABUSE_IDENTICAL_COUNT
     same = [5] * 16
     for i in range(n):
-        _answers(version, city.ward_a, 1, start=NOW + timedelta(minutes=3 * i), client=f"x{i}", ratings=same,
-                 comment="Rất tốt")
+        _answers(
+            version,
+            city.ward_a,
+            1,
+            start=NOW + timedelta(minutes=3 * i),
+            client=f"x{i}",
+            ratings=same,
+            comment="Rất tốt",
+        )
     # The same number of varied answers is not flagged.
     for i in range(n):
-        _answers(version, city.ward_b, 1, start=NOW + timedelta(minutes=3 * i), client=f"y{i}",
-                 ratings=[1 + (i + k) % 5 for k in range(16)])
+        _answers(
+            version,
+            city.ward_b,
+            1,
+            start=NOW + timedelta(minutes=3 * i),
+            client=f"y{i}",
+            ratings=[1 + (i + k) % 5 for k in range(16)],
+        )
     flags = abuse.detect(now=NOW + timedelta(hours=1))
     assert [(f.kind, f.unit, f.count) for f in flags] == [("identical", city.ward_a, n)]
 
@@ -174,7 +204,11 @@ def test_administrator_excludes_the_batch_in_one_action_audited_and_recomputed(
     assert ModerationEvent.objects.filter(actor=city.dana, action="exclude").count() == 5
     event = AuditEvent.objects.get(action=AuditEvent.Action.FLAG_BATCH_EXCLUDE)
     assert (event.actor, event.unit, event.details["excluded"], event.details["flagged"]) == (
-        city.dana, city.ward_a, 5, 6)
+        city.dana,
+        city.ward_a,
+        5,
+        6,
+    )
     assert AuditEvent.objects.filter(action=AuditEvent.Action.RESPONSE_EXCLUDE, actor=city.dana).count() == 5
     page = client.get("/manage/moderation/").content.decode()
     assert "Nothing is flagged" in page or "Không có gì bị đánh dấu" in page
@@ -210,7 +244,9 @@ def test_flags_are_shown_only_within_the_units_one_manages(client, city, flagged
     client.force_login(city.charlie)
     assert client.get("/manage/moderation/").status_code == 403
     assert client.post(f"/manage/moderation/flags/{flag.pk}/", {"action": "dismiss", "note": "x"}).status_code in (
-        403, 404)
+        403,
+        404,
+    )
     assert ReviewFlag.objects.get().status == "open"
 
 

@@ -64,12 +64,27 @@ def hostile(city):
     kiosk = kiosk_register(service_point=point, label=_fit(120), procedure=procedure, user=city.bob)
     api_token_create(unit=city.ward_a, name=_fit(120), user=city.bob)
 
-    version = authoring_services.survey_create(owner=city.ward_a, user=city.bob, from_standard=True,
-                                               title_vi=ALL, title_en=ALL, intro_vi=ALL, intro_en=ALL,
-                                               allow_open_link=True)
+    version = authoring_services.survey_create(
+        owner=city.ward_a,
+        user=city.bob,
+        from_standard=True,
+        title_vi=ALL,
+        title_en=ALL,
+        intro_vi=ALL,
+        intro_en=ALL,
+        allow_open_link=True,
+    )
     authoring_services.question_add(
-        version=version, user=city.bob, revision=version.revision, kind="single", text_vi=ALL, text_en=ALL,
-        help_vi=ALL, help_en=ALL, required=False, on_kiosk=True,
+        version=version,
+        user=city.bob,
+        revision=version.revision,
+        kind="single",
+        text_vi=ALL,
+        text_en=ALL,
+        help_vi=ALL,
+        help_en=ALL,
+        required=False,
+        on_kiosk=True,
         choices=[authoring_services.ChoiceData(text_vi=ALL, text_en=ALL), authoring_services.ChoiceData(text_vi="b")],
     )
     version.refresh_from_db()
@@ -96,8 +111,14 @@ def hostile(city):
     OpenDataPublication.objects.create(unit=city.root, period_type="month", period_start=oct_, note=ALL)
     city.dana.is_staff = city.dana.is_superuser = True
     city.dana.save()
-    return {"version": version, "survey": version.survey, "kiosk": kiosk, "response": stored,
-            "receipt": make_receipt(city.ward_a), "point": point}
+    return {
+        "version": version,
+        "survey": version.survey,
+        "kiosk": kiosk,
+        "response": stored,
+        "receipt": make_receipt(city.ward_a),
+        "point": point,
+    }
 
 
 def _assert_escaped(url: str, html: str) -> None:
@@ -158,8 +179,16 @@ def test_payloads_in_english_too(client, city, hostile):
 def test_payload_in_a_query_string_is_not_reflected(client, city, hostile):
     client.force_login(city.dana)
     for url in ("/compare/", "/units/01/", "/manage/moderation/", "/manage/surveys/"):
-        response = client.get(url, {"q": PAYLOADS["script"], "unit": PAYLOADS["img"], "period": PAYLOADS["svg"],
-                                    "sort": PAYLOADS["script"], "status": PAYLOADS["img"]})
+        response = client.get(
+            url,
+            {
+                "q": PAYLOADS["script"],
+                "unit": PAYLOADS["img"],
+                "period": PAYLOADS["svg"],
+                "sort": PAYLOADS["script"],
+                "status": PAYLOADS["img"],
+            },
+        )
         assert response.status_code in (200, 400), url
         html = response.content.decode()
         assert not [m for m in RAW if m in html], url
@@ -216,8 +245,13 @@ def test_admin_and_api_session_posts_need_the_token_too(city):
 # --------------------------------------------------------------------------- fuzzing the survey form
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
-VALUE = st.one_of(TEXT, st.integers(min_value=-10**12, max_value=10**12).map(str), st.sampled_from(
-    ["", "0", "1", "5", "6", "10", "11", "-1", "null", "NaN", "1e309", "٣", "５", " 3 ", "\x00", "a" * 5000]))
+VALUE = st.one_of(
+    TEXT,
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
+    st.sampled_from(
+        ["", "0", "1", "5", "6", "10", "11", "-1", "null", "NaN", "1e309", "٣", "５", " 3 ", "\x00", "a" * 5000]
+    ),
+)
 
 
 @pytest.fixture
@@ -233,16 +267,32 @@ def fuzz_target(city):
 @pytest.mark.slow
 def test_fuzzed_survey_posts_never_give_a_server_error(city, fuzz_target):
     version, fields = fuzz_target
-    keys = st.sampled_from([*fields, "comment", "version", "idempotency_key", "website", "q0", "q-1", "q999999",
-                            "csrfmiddlewaretoken", "a" * 300])
+    keys = st.sampled_from(
+        [
+            *fields,
+            "comment",
+            "version",
+            "idempotency_key",
+            "website",
+            "q0",
+            "q-1",
+            "q999999",
+            "csrfmiddlewaretoken",
+            "a" * 300,
+        ]
+    )
 
     outcomes: set[str] = set()
 
     # derandomize: the same 120 cases on every run, so CI never flakes on a new random draw.
-    @settings(max_examples=120, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(data=st.dictionaries(keys, st.one_of(VALUE, st.lists(VALUE, max_size=3)), max_size=24),
-           valid_base=st.booleans(), version_value=st.sampled_from(["own", "other", "junk"]))
+    @settings(
+        max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        data=st.dictionaries(keys, st.one_of(VALUE, st.lists(VALUE, max_size=3)), max_size=24),
+        valid_base=st.booleans(),
+        version_value=st.sampled_from(["own", "other", "junk"]),
+    )
     def run(data, valid_base, version_value):
         cache.clear()  # rate limits are not what is fuzzed here
         receipt = make_receipt(city.ward_a)
@@ -272,8 +322,11 @@ def test_kiosk_json_endpoint_survives_garbage(city, fuzz_target):
     kiosk = kiosk_register(service_point=make_service_point(city.ward_a), label="K")
     client = Client()
     for body, content_type in [
-        ("{", "application/json"), ("[]", "application/json"), ('{"version": "x"}', "application/json"),
-        ("\x00\xff", "application/octet-stream"), ("version=1&" + "q=1&" * 2000, "application/x-www-form-urlencoded"),
+        ("{", "application/json"),
+        ("[]", "application/json"),
+        ('{"version": "x"}', "application/json"),
+        ("\x00\xff", "application/octet-stream"),
+        ("version=1&" + "q=1&" * 2000, "application/x-www-form-urlencoded"),
     ]:
         cache.clear()
         response = client.post(f"/k/{kiosk.token}/answers/", body, content_type=content_type)

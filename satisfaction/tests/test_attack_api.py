@@ -39,8 +39,9 @@ def test_no_operation_gives_a_server_error_nor_a_foreign_receipt(city):
 
     for operation in _operations():
 
-        @settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def run(case):
             for key, path in subtree.items():

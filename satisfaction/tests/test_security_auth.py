@@ -123,8 +123,11 @@ def test_password_change_signs_out_every_other_session_but_keeps_this_one(city):
     assert phone.get("/manage/").status_code == 200
     response = laptop.post(
         "/accounts/password_change/",
-        {"old_password": city.password, "new_password1": "a-new-unusual-passphrase-77",
-         "new_password2": "a-new-unusual-passphrase-77"},
+        {
+            "old_password": city.password,
+            "new_password1": "a-new-unusual-passphrase-77",
+            "new_password2": "a-new-unusual-passphrase-77",
+        },
     )
     assert response.status_code == 302
     assert laptop.get("/manage/").status_code == 200
@@ -151,13 +154,25 @@ def test_forged_forwarded_for_neither_breaks_sign_in_nor_escapes_the_lockout(cit
     spoofer = Client()
     for i in range(settings.AXES_FAILURE_LIMIT):
         # The attacker varies the part of X-Forwarded-For they control; the proxy appends the real address.
-        spoofer.post(LOGIN, {"username": "bob", "password": "wrong"}, REMOTE_ADDR="10.9.9.9",
-                     HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7")
-    response = spoofer.post(LOGIN, {"username": "bob", "password": city.password}, REMOTE_ADDR="10.9.9.9",
-                            HTTP_X_FORWARDED_FOR="8.8.8.8, 203.0.113.7")
+        spoofer.post(
+            LOGIN,
+            {"username": "bob", "password": "wrong"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7",
+        )
+    response = spoofer.post(
+        LOGIN,
+        {"username": "bob", "password": city.password},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="8.8.8.8, 203.0.113.7",
+    )
     assert response.status_code == 429
-    junk = Client().post(LOGIN, {"username": "alice", "password": city.password}, REMOTE_ADDR="10.9.9.9",
-                         HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
+    junk = Client().post(
+        LOGIN,
+        {"username": "alice", "password": city.password},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="<script>, not-an-ip",
+    )
     assert junk.status_code == 302
 
 

@@ -15,8 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-TABLES = ["agencies_unit", "agencies_membership", "agencies_auditevent", "surveys_surveyversion", "surveys_question",
-          "surveys_receipt", "surveys_response", "surveys_answer", "reports_score", "reports_reviewflag"]
+TABLES = [
+    "agencies_unit",
+    "agencies_membership",
+    "agencies_auditevent",
+    "surveys_surveyversion",
+    "surveys_question",
+    "surveys_receipt",
+    "surveys_response",
+    "surveys_answer",
+    "reports_score",
+    "reports_reviewflag",
+]
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -55,20 +65,33 @@ def test_pg_dump_and_restore_give_back_every_row_and_rule(postgres_server, test_
     conn = ["-h", "127.0.0.1", "-p", str(postgres_server.port), "-U", "postgres"]
     dump = tmp_path / "thuocdo.dump"
     restored = "thuocdo_restore_check"
-    subprocess.run([str(bindir / "pg_dump"), *conn, "-Fc", "--no-owner", "-f", str(dump),
-                    test_database_url.rsplit("/", 1)[1]], check=True, timeout=120)
+    subprocess.run(
+        [str(bindir / "pg_dump"), *conn, "-Fc", "--no-owner", "-f", str(dump), test_database_url.rsplit("/", 1)[1]],
+        check=True,
+        timeout=120,
+    )
     subprocess.run([str(bindir / "dropdb"), *conn, "--if-exists", restored], check=True, timeout=60)
     subprocess.run([str(bindir / "createdb"), *conn, restored], check=True, timeout=60)
     try:
-        subprocess.run([str(bindir / "pg_restore"), *conn, "--no-owner", "--exit-on-error", "-d", restored,
-                        str(dump)], check=True, timeout=120)
+        subprocess.run(
+            [str(bindir / "pg_restore"), *conn, "--no-owner", "--exit-on-error", "-d", restored, str(dump)],
+            check=True,
+            timeout=120,
+        )
         restored_url = postgres_server.url(restored)
         assert _counts(restored_url) == before
         # The restored database is at the code's schema: nothing left to migrate.
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         env.update(DATABASE_URL=restored_url, DJANGO_SETTINGS_MODULE="satisfaction.settings")
-        result = subprocess.run([sys.executable, "manage.py", "migrate", "--check", "--noinput"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--check", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     finally:
         subprocess.run([str(bindir / "dropdb"), *conn, "--if-exists", "--force", restored], timeout=60, check=False)

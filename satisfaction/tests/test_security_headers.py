@@ -84,8 +84,10 @@ def site(city):
     from surveys.models import Response
 
     start = timezone.now() - timedelta(minutes=30)
-    burst = [make_response(version, city.ward_a, [2] * 16, channel="link", submitted_at=start + timedelta(minutes=i))
-             for i in range(6)]
+    burst = [
+        make_response(version, city.ward_a, [2] * 16, channel="link", submitted_at=start + timedelta(minutes=i))
+        for i in range(6)
+    ]
     Response.objects.filter(pk__in=[r.pk for r in burst]).update(client_hash="same-phone")
     abuse.detect()
     kiosk_register(service_point=make_service_point(city.ward_b), label="Quầy 2", user=city.dana)
