@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ModerationEvent, OpenDataPublication, RollupRun, Score
+from .models import ModerationEvent, OpenDataPublication, ReviewFlag, RollupRun, Score
 
 
 @admin.register(Score)
@@ -41,6 +41,28 @@ class ModerationEventAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["response__unit", "actor"]
     readonly_fields = ["response", "action", "reason", "actor", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewFlag)
+class ReviewFlagAdmin(admin.ModelAdmin):
+    """Flags for review, read-only here: decisions (exclude the batch, dismiss) are made in /manage/moderation/,
+    where they go through the moderation service and the audit log."""
+
+    list_display = ["last_at", "kind", "unit", "count", "status", "resolved_by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["unit__code", "unit__name_vi"]
+    list_select_related = ["unit", "resolved_by"]
+    fields = ["kind", "unit", "kiosk", "count", "first_at", "last_at", "status", "resolved_at", "resolved_by", "note"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

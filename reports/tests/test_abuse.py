@@ -257,3 +257,15 @@ def test_an_unknown_decision_gets_a_message(client, city, flagged):
     response = client.post(f"/manage/moderation/flags/{flag.pk}/", {"action": "drop-table"}, follow=True)
     assert response.status_code == 200 and ReviewFlag.objects.get().status == "open"
     assert client.post("/manage/moderation/flags/999999/", {"action": "dismiss", "note": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_flags_are_listed_read_only_in_the_admin(client, city, flagged):
+    flag, _ids = flagged
+    city.dana.is_staff = city.dana.is_superuser = True
+    city.dana.save()
+    client.force_login(city.dana)
+    assert client.get("/admin/reports/reviewflag/?status=open").status_code == 200
+    assert client.get(f"/admin/reports/reviewflag/{flag.pk}/change/").status_code == 200
+    assert client.post(f"/admin/reports/reviewflag/{flag.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ReviewFlag.objects.filter(pk=flag.pk, status="open").exists()
