@@ -124,6 +124,14 @@ def test_main_pages_run_under_the_policy_in_chromium(live_server, browser, site,
     visit(f"/r/{site.receipt.display_code}/", "form")
     visit(f"/k/{site.kiosk.token}/", "form")
     visit("/open-data/")
+    # Five wrong passwords for alice from this browser: the lockout page, in Vietnamese.
+    for _ in range(5):
+        page.goto(base + "/accounts/login/")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", "wrong")
+        page.click("main button[type=submit]")
+    page.wait_for_selector("text=Tạm dừng đăng nhập")
+    page.screenshot(path=str(screenshot_dir / "security-lockout.png"))
     # Staff (dana administers the whole city and is a superuser for the admin).
     page.goto(base + "/accounts/login/")
     page.fill("input[name=username]", "dana")
