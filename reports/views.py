@@ -145,7 +145,8 @@ def unit_export(request, code: str, fmt: str):
 
 def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:
     """Who exported what, when (agencies.audit): the page, format, period and filters as asked."""
-    filters = {k: v[:100] for k, v in request.GET.items() if k != "page"}
+    # Bounded: a crafted query string must not bloat the log.
+    filters = {k[:40]: v[:100] for k, v in list(request.GET.items())[:20] if k != "page"}
     audit.record(actor=request.user, action=audit.Action.EXPORT, object_type=f"export.{page}",
                  object_id=unit.code if unit else "", object_label=f"{page} {period} {fmt.upper()}", unit=unit,
                  details={"format": fmt, "period": period, "filters": filters})
