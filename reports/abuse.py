@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -204,6 +205,22 @@ def detect(*, now: datetime | None = None, lookback: timedelta | None = None) ->
     if touched:
         logger.info("abuse: %d review flag(s) raised or grown", len(touched))
     return touched
+
+
+DETECT_LOCK = "thuocdo:abuse-detect"
+
+
+def detect_unless_running(*, lookback: timedelta | None = None) -> list[ReviewFlag] | None:
+    """`detect`, unless another process is detecting right now (two at once could raise the same flag
+    twice); then None, and the next rollup scans the same window again. The lock lives in the cache
+    (Redis in production, shared by the workers) and expires by itself if a worker dies holding it."""
+    if not cache.add(DETECT_LOCK, "1", timeout=300):
+        logger.info("abuse: detection already running elsewhere; skipped")
+        return None
+    try:
+        return detect(lookback=lookback)
+    finally:
+        cache.delete(DETECT_LOCK)
 
 
 # --------------------------------------------------------------------------- reads

@@ -36,7 +36,7 @@ def _detect_abuse(lookback: timedelta | None = None) -> None:
     from . import abuse
 
     try:
-        abuse.detect(lookback=lookback)
+        abuse.detect_unless_running(lookback=lookback)
     except Exception:  # any error: the next run scans the same window again
         logger.exception("abuse detection failed; the next rollup retries it")
 

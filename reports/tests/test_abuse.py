@@ -269,3 +269,18 @@ def test_flags_are_listed_read_only_in_the_admin(client, city, flagged):
     assert client.get(f"/admin/reports/reviewflag/{flag.pk}/change/").status_code == 200
     assert client.post(f"/admin/reports/reviewflag/{flag.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ReviewFlag.objects.filter(pk=flag.pk, status="open").exists()
+
+
+@pytest.mark.django_db
+def test_a_second_detection_at_the_same_time_skips_instead_of_doubling_flags(city, version):
+    from django.core.cache import cache
+
+    recent = timezone.now() - timedelta(minutes=20)
+    _answers(version, city.ward_a, 5, start=recent)
+    cache.add(abuse.DETECT_LOCK, "1")  # another worker is detecting
+    try:
+        assert abuse.detect_unless_running() is None and not ReviewFlag.objects.exists()
+    finally:
+        cache.delete(abuse.DETECT_LOCK)
+    assert len(abuse.detect_unless_running()) == 1
+    assert cache.get(abuse.DETECT_LOCK) is None  # released
