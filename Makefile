@@ -29,8 +29,9 @@ serve:
 	@echo "Thước đo is at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-run: seed
-	@$(PY) manage.py seed_demo --print-accounts --base-url http://$(HOST):$(PORT)
+# Seeds on the first run; every run ends by printing the demo accounts and where to start.
+run: migrate
+	@$(PY) manage.py seed_demo --if-empty --print-accounts --base-url http://$(HOST):$(PORT)
 	@$(MAKE) --no-print-directory serve
 
 # The whole suite: SQLite first, then the tests that matter on a real PostgreSQL the session

@@ -67,13 +67,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         base = (options["base_url"] or settings.SITE_URL).rstrip("/")
-        if options["print_accounts"]:
+        if options["print_accounts"] and not options["if_empty"]:
             self._print_accounts(base)
             return
         if options["if_empty"] and options["reset"]:
             raise CommandError(_("--if-empty and --reset contradict each other; use one of them."))
         if options["if_empty"] and Unit.objects.exists():
             self.stdout.write(_("Units already exist: the demo city is not seeded (--if-empty)."))
+            if options["print_accounts"]:
+                self._print_accounts(base)
             return
         if options["reset"]:
             self.stdout.write(_("Wiping the demo city…"))
