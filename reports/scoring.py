@@ -107,6 +107,13 @@ class Estimate:
     variance: float | None  # of the ratio r (0–1 scale), for change tests
 
 
+def _clean_residual(residual, scale):
+    """Σe² computed by subtraction loses ~1e-16 of the terms' size: anything within 1e-9 of the
+    scale is rounding, not variance (e.g. when every response agrees, the interval must be 0 wide)."""
+    return np.where(residual <= 1e-9 * scale, 0.0, residual) if isinstance(residual, np.ndarray) else (
+        0.0 if residual <= 1e-9 * scale else residual)
+
+
 def ratio_estimate(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> Estimate:
     """Index (0–100) and 95% interval of Σy/Σx with the response as the cluster."""
     if n <= 0 or sx <= 0:
@@ -114,7 +121,13 @@ def ratio_estimate(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: fl
     r = sy / sx
     if n < 2:
         return Estimate(100.0 * r, None, None, None)
-    residual = max(syy - 2.0 * r * sxy + r * r * sxx, 0.0)  # rounding can dip below zero
+    if all(float(v).is_integer() for v in (sx, sy, sxx, syy, sxy)):
+        # Σe² = (Σx²·Σy² − 2·Σx·Σy·Σxy + Σy²·Σx²)/Σx² exactly, in integers: no cancellation error.
+        sx_i, sy_i = int(sx), int(sy)
+        numerator = sx_i * sx_i * int(syy) - 2 * sx_i * sy_i * int(sxy) + sy_i * sy_i * int(sxx)
+        residual = max(numerator, 0) / (sx_i * sx_i)
+    else:
+        residual = _clean_residual(syy - 2.0 * r * sxy + r * r * sxx, syy + r * r * sxx)
     variance = n / (n - 1) * residual / (sx * sx)
     half = Z95 * math.sqrt(variance)
     return Estimate(100.0 * r, max(0.0, 100.0 * (r - half)), min(100.0, 100.0 * (r + half)), variance)
@@ -152,7 +165,7 @@ def ratio_estimate_arrays(n, sx, sy, sxx, syy, sxy) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         valid = (n > 0) & (sx > 0)
         r = np.where(valid, sy / np.where(sx > 0, sx, 1.0), np.nan)
-        residual = np.maximum(syy - 2.0 * r * sxy + r * r * sxx, 0.0)
+        residual = _clean_residual(syy - 2.0 * r * sxy + r * r * sxx, syy + r * r * sxx)
         variance = np.where(valid & (n >= 2), n / np.where(n > 1, n - 1, 1.0) * residual / (sx * sx), np.nan)
         half = Z95 * np.sqrt(variance)
         return {

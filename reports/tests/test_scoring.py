@@ -105,3 +105,14 @@ def test_periods(day, kind, start, previous, following):
 def test_unknown_period_type_is_refused():
     with pytest.raises(ValueError):
         scoring.period_start(date(2025, 1, 1), "week")
+
+
+def test_unanimous_answers_have_an_interval_of_zero_width_even_with_large_sums():
+    # 40,000 responses of 16 answers each, every one satisfied in 80% of its answers (x=5, y=4):
+    # the residual is exactly zero; subtraction in floats leaves ±1e-6 points without the guard.
+    n, x, y = 40_000, 5, 4
+    sums = {"n": n, "sx": n * x, "sy": n * y, "sxx": n * x * x, "syy": n * y * y, "sxy": n * x * y}
+    scalar = scoring.ratio_estimate(**sums)
+    assert (scalar.index, scalar.ci_low, scalar.ci_high) == (80.0, 80.0, 80.0)
+    arrays = scoring.ratio_estimate_arrays(*([v] for v in sums.values()))
+    assert arrays["ci_low"][0] == arrays["ci_high"][0] == 80.0
