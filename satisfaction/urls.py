@@ -3,10 +3,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from agencies import views as agencies_views
 
 from . import views
+
+admin.site.site_header = _("Thước đo administration")
+admin.site.site_title = _("Thước đo administration")
+admin.site.index_title = _("Units, surveys and scores")
 
 urlpatterns = [
     path("", views.home, name="home"),

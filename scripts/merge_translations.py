@@ -4,7 +4,7 @@ Translations are kept as JSON files under locale/vi/sources/ ({"English msgid": 
 one per area of the product, so that several people can add strings at once without editing
 the same .po file. This script (serialised by a file lock):
 1. runs makemessages for vi (needs GNU gettext's xgettext; `make messages`),
-2. fills every untranslated entry from the JSON sources (and clears "fuzzy" guesses),
+2. sets every entry found in the JSON sources (and clears "fuzzy" guesses),
 3. compiles the .mo files,
 4. prints the msgids that still have no translation.
 """
@@ -23,9 +23,14 @@ SOURCES = ROOT / "locale" / "vi" / "sources"
 
 
 def load_sources() -> dict[str, str]:
+    """All JSON sources merged; one msgid must have one translation everywhere."""
     merged: dict[str, str] = {}
+    origin: dict[str, str] = {}
     for path in sorted(SOURCES.glob("*.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
+        for msgid, msgstr in json.loads(path.read_text(encoding="utf-8")).items():
+            if msgid in merged and merged[msgid] != msgstr:
+                print(f"conflict: {msgid!r} is {merged[msgid]!r} in {origin[msgid]} but {msgstr!r} in {path.name}")
+            merged[msgid], origin[msgid] = msgstr, path.name
     return merged
 
 
@@ -48,7 +53,8 @@ def main() -> int:
             for entry in po:
                 if entry.obsolete:
                     continue
-                if entry.msgid in translations and (not entry.msgstr or "fuzzy" in entry.flags):
+                # The JSON sources are the truth: a changed translation there replaces the catalogue's.
+                if entry.msgid in translations:
                     entry.msgstr = translations[entry.msgid]
                     if entry.msgid_plural:
                         entry.msgstr_plural = {0: translations[entry.msgid]}

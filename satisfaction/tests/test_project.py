@@ -41,3 +41,23 @@ def test_production_refuses_to_start_without_a_secret_key():
                             text=True, timeout=120)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_vietnamese_catalogue_is_complete():
+    import polib
+
+    for po_path in (ROOT / "locale" / "vi" / "LC_MESSAGES").glob("*.po"):
+        po = polib.pofile(str(po_path))
+        missing = [e.msgid for e in po.untranslated_entries()] + [e.msgid for e in po.fuzzy_entries()]
+        assert not missing, f"{po_path.name}: untranslated {missing[:10]} — add them to locale/vi/sources/*.json"
+
+
+def test_translation_sources_agree_on_every_msgid():
+    import json
+
+    seen: dict[str, tuple[str, str]] = {}
+    for path in sorted((ROOT / "locale" / "vi" / "sources").glob("*.json")):
+        for msgid, msgstr in json.loads(path.read_text(encoding="utf-8")).items():
+            if msgid in seen:
+                assert seen[msgid][1] == msgstr, f"{msgid!r}: {seen[msgid]} vs {(path.name, msgstr)}"
+            seen[msgid] = (path.name, msgstr)
