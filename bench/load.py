@@ -381,7 +381,7 @@ def recovery(*, port: int, codes: list[str], timeout: float, within: float) -> d
     return {"seconds_to_first_success": first_ok, "after": len(tally.acked), "of": 10}
 
 
-def report(tally: Tally, elapsed: float, args, machine: str) -> dict:
+def report(tally: Tally, elapsed: float, machine: str) -> dict:
     rows = {}
     print()
     print(machine)
@@ -444,6 +444,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    # Nonsense figures get one clear line and exit status 2, not a run that measures nothing.
+    for name in ("clients", "duration", "rate", "workers", "receipts", "timeout"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            parser.error(f"--{name} must be greater than 0")
+    for name in ("seed_responses", "retries", "restart_postgres_at"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            parser.error(f"--{name.replace('_', '-')} must not be negative")
+    if not 0 <= args.staff_share <= 1:
+        parser.error("--staff-share must be between 0 and 1")
     clients = args.clients or (6 if args.short else 32)
     duration = args.duration or (10.0 if args.short else 60.0)
     seed_responses = args.seed_responses if args.seed_responses is not None else (120 if args.short else 400)
@@ -528,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn {args.workers} "
             f"sync workers; {clients} clients ({mode}); PostgreSQL 15 with fsync off"
         )
-        rows = report(tally, min(elapsed, duration), args, machine)
+        rows = report(tally, min(elapsed, duration), machine)
         checks = integrity(tally)
         recovered = None
         if args.restart_postgres_at is not None:

@@ -57,4 +57,4 @@ def test_postgres_restart_under_load_loses_nothing_and_recovers(postgres_server,
     # Traffic went on after the restart, and fresh submissions succeed.
     assert result["recovery"]["seconds_to_first_success"] is not None
     assert result["recovery"]["after"] == result["recovery"]["of"]
-    assert pages["submit"]["ok"] > 20
+    assert pages["submit"]["ok"] > 5

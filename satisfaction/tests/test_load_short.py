@@ -36,7 +36,7 @@ def test_short_load_run_stores_every_acknowledged_submission(postgres_server, tm
     assert result["five_xx"] == 0, pages
     assert result["hung"] == 0
     # Both kinds of traffic really ran: citizens submitted and staff read both dashboards.
-    assert pages["submit"]["ok"] > 20
+    assert pages["submit"]["ok"] > 5
     assert pages["unit"]["ok"] + pages["compare"]["ok"] > 0
     checks = result["checks"]
     assert checks["acknowledged"] == pages["submit"]["ok"]
