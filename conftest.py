@@ -30,7 +30,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 sys.path.insert(0, str(ROOT))
-from scripts.compile_translations import compile_all  # noqa: E402
+from scripts.compile_translations import compile_all
 
 compile_all()
 

@@ -1,15 +1,49 @@
-"""Vietnamese first: the page language is the one the visitor chose, else Vietnamese.
+"""Project-wide request handling: the page language, and database outages."""
 
-Django's LocaleMiddleware would follow the browser's Accept-Language, so a phone set to English
-would open the survey in English. The portal is Vietnamese by default (DESIGN.md, Languages) and
-offers English through its switch, which sets the language cookie that LocaleMiddleware honours.
-"""
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 
 class VietnameseFirstMiddleware:
+    """Vietnamese first: the page language is the one the visitor chose, else Vietnamese.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a phone set to English
+    would open the survey in English. The portal is Vietnamese by default (DESIGN.md, Languages) and
+    offers English through its switch, which sets the language cookie that LocaleMiddleware honours.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached (restart, failover) is a temporary outage, not a bug.
+
+    The visitor gets a 503 with Retry-After and a page that says to try again in a moment — and,
+    on the survey, that nothing was stored, so sending again is safe (the idempotency key keeps
+    a retried answer single). The page renders without touching the database.
+    """
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
+        response = render(request, "unavailable.html", {"retry_after": self.RETRY_AFTER_SECONDS}, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -39,3 +39,20 @@ def test_an_english_browser_still_gets_vietnamese_until_the_switch(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert '<html lang="en">' in html
+
+
+def test_an_unreachable_database_gives_a_503_that_says_to_try_again(client, monkeypatch):
+    from django.db import OperationalError
+
+    import surveys.forms
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(surveys.forms, "CodeEntryForm", unreachable)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    html = response.content.decode()
+    assert "Hệ thống đang bận" in html
+    assert "chưa được lưu" in html
