@@ -32,11 +32,9 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -44,8 +42,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import pct, start_redis
-from conftest import PostgresServer, free_port, wait_for_port
+from bench._stack import BenchStack
+from bench.submit import pct
+from conftest import PostgresServer
 
 STAFF_PASSWORD = "load-bench-password-2025"
 KINDS = ("form", "submit", "unit", "compare")
@@ -460,30 +459,10 @@ def main(argv: list[str] | None = None) -> int:
     seed_responses = args.seed_responses if args.seed_responses is not None else (120 if args.short else 400)
     receipts = args.receipts or int(duration * (100 if args.short else 400)) + 200
 
-    pg = PostgresServer()
-    redis_proc = gunicorn = None
+    stack = BenchStack()
     try:
-        pg.start()
-        import psycopg2
-
-        admin = psycopg2.connect(pg.url("postgres"))
-        admin.autocommit = True
-        admin.cursor().execute("CREATE DATABASE load")
-        admin.close()
-        redis_proc, broker = start_redis()
-        env = {
-            "DJANGO_SETTINGS_MODULE": "satisfaction.settings",
-            "DATABASE_URL": pg.url("load"),
-            "DEBUG": "false",
-            "SECRET_KEY": "load-" + uuid.uuid4().hex,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            "CONN_MAX_AGE": "600",
-            "LOG_LEVEL": "CRITICAL",
-            "CELERY_BROKER_URL": broker or "redis://127.0.0.1:9/0",
-        }
-        os.environ.update(env)
+        stack.start(database="load", settings_module="satisfaction.settings", log_level="CRITICAL")
+        pg, broker = stack.pg, stack.broker
         print(
             f"preparing: PostgreSQL on :{pg.port}, broker {'redis' if broker else 'unreachable'}, "
             f"{seed_responses} seeded answers, {receipts} receipts",
@@ -492,22 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         prepared = prepare(receipts=receipts, seed_responses=seed_responses)
         codes = prepared["codes"]
         spare = [codes.pop() for _ in range(60)]  # for the recovery check
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "critical",
-                "satisfaction.wsgi:application",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-        )
-        wait_for_port(port, timeout=30)
+        port = stack.serve(workers=args.workers, log_level="critical")
         # Warm both workers (imports, translations, first connections) before the clock starts.
         warm = Browser(port, args.timeout)
         for path in ("/", "/accounts/login/") * 4:
@@ -585,22 +549,7 @@ def main(argv: list[str] | None = None) -> int:
         print("every acknowledged submission is stored, none partially" if ok else "CHECK FAILED")
         return 0 if ok else 1
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(10)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(10)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception as exc:  # noqa: BLE001 — Django may not be set up if the start failed
-            print(f"closing database connections: {exc}", file=sys.stderr)
-        pg.stop()
+        stack.stop()
 
 
 if __name__ == "__main__":

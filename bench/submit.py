@@ -21,10 +21,7 @@ import argparse
 import http.client
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -34,22 +31,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conftest import PostgresServer, free_port, wait_for_port
-
-
-def start_redis():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        return None, None
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="thuocdo-bench-redis-")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    return proc, f"redis://127.0.0.1:{port}/0"
+from bench._stack import BenchStack
 
 
 def prepare(receipts_per_phase: int):
@@ -191,53 +173,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating slices per phase (default 3)")
     args = parser.parse_args()
 
-    pg = PostgresServer()
-    redis_proc = gunicorn = None
+    stack = BenchStack()
     try:
-        pg.start()
-        import psycopg2
-
-        admin = psycopg2.connect(pg.url("postgres"))
-        admin.autocommit = True
-        admin.cursor().execute("CREATE DATABASE bench")
-        admin.close()
-        redis_proc, broker = start_redis()
-        env = {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": pg.url("bench"),
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            "CONN_MAX_AGE": "600",
-            "LOG_LEVEL": "ERROR",
-            # No broker installed: an unreachable one, so the submission's broker-down path is measured.
-            "CELERY_BROKER_URL": broker or "redis://127.0.0.1:9/0",
-        }
-        os.environ.update(env)
+        stack.start(database="bench", settings_module="bench.settings", log_level="ERROR")
+        pg, broker = stack.pg, stack.broker
         print(
             f"preparing: PostgreSQL on :{pg.port}, broker {'redis' if broker else 'unreachable'}, "
             f"{args.receipts} receipts per phase",
             flush=True,
         )
         version, questions, codes_ceiling, codes_view = prepare(args.receipts)
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "satisfaction.wsgi:application",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-        )
-        wait_for_port(port, timeout=30)
+        port = stack.serve(workers=args.workers, log_level="warning")
         token = csrf_cookie(port)
         # The phases alternate in short slices, so that a change of load on a shared machine
         # falls on both alike; each phase is measured for --duration seconds in all.
@@ -319,22 +265,7 @@ def main() -> int:
         print("every acknowledged submission is in the database exactly once" if ok else "CHECK FAILED")
         return 0 if ok else 1
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(10)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(10)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception as exc:  # noqa: BLE001 — Django may not be set up if the start failed
-            print(f"closing database connections: {exc}", file=sys.stderr)
-        pg.stop()
+        stack.stop()
 
 
 if __name__ == "__main__":
