@@ -138,9 +138,11 @@ class DaySum(models.Model):
     """Additive sums of one local day for (unit, procedure, dimension): the rollup's base level.
 
     Months, quarters, years and subtrees are sums of these rows (DESIGN.md, Uncertainty), so a
-    late answer or an exclusion only recomputes its own day. Keys are never NULL:
-    `procedure_key` 0 = no procedure given; `dimension_key` 0 = overall (all rated answers of
-    the response), −1 = rated answers of questions without a dimension (counted in overall only).
+    late answer or an exclusion only recomputes its own day, and the rows above change by the
+    day's difference. Keys are never NULL: `procedure_key` 0 = all procedures (a row per
+    dimension), > 0 = one procedure (overall only: procedures get no per-dimension figures);
+    `dimension_key` 0 = overall (all rated answers of the response), −1 = rated answers of
+    questions without a dimension (counted in overall only).
     Excluded responses and, by default, open-link answers are never in these rows.
     """
 

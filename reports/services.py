@@ -1,21 +1,25 @@
 """The rollup: answers become Score rows — in the database, incrementally, idempotently.
 
 Rules this module protects (DESIGN.md, Scoring method; issue 5):
-- Heavy lifting is SQL GROUP BY. Answers are never loaded into Python: the database builds the
-  additive per-day sums (DaySum) straight from the answers, and every Score is a GROUP BY over
-  DaySum or over finer Score rows (months → quarters → years, own → subtree through the
-  UnitClosure table). pandas/numpy only finish the aggregated rows (index, interval, change).
+- Heavy lifting is SQL. Answers are never loaded into Python: the database builds the additive
+  per-day sums (DaySum) straight from the answers, every Score row is written by an
+  INSERT … SELECT over DaySum or over finer Score rows (months → quarters → years, own →
+  subtree through the UnitClosure table), and its figures (index, interval, change and its
+  test) are finished by SQL expressions that mirror `scoring` operation for operation.
 - Excluded responses count nowhere; open-link answers count only with
   settings.INCLUDE_OPEN_LINK_IN_SCORES; "not applicable" (NULL) ratings count nowhere; a rated
   answer to a question without a dimension counts in the overall figure only (and is logged).
-- Incremental runs recompute only the (unit, day) keys of responses whose `changed_at` moved
-  since the last successful run's watermark (minus a safety overlap for transactions that
-  commit late), then every period and subtree those days feed. Recomputing a key always starts
-  from the raw answers of that key, so running twice changes nothing and an incremental history
-  equals a full recompute exactly.
-- One rollup at a time (PostgreSQL advisory lock; a file lock on SQLite). Work happens in
-  transactions per batch: a run that dies leaves consistent scores, is marked failed (by itself
-  or by the next run), and the next run starts again from the last successful watermark.
+- Incremental runs recompute the DaySum rows of the (unit, day) keys of responses whose
+  `changed_at` moved since the last successful run's watermark (minus a safety overlap for
+  transactions that commit late), from the raw answers of those keys. The difference new − old
+  of those rows is then added to the Score rows they feed (sums are additive), and only those
+  rows and the following periods' (whose change they alter) are finished again: the cost
+  follows the changed keys, not the length of the history. Integer sums make the result equal
+  a full recompute exactly, and running twice changes nothing.
+- One rollup at a time (PostgreSQL advisory lock; a file lock on SQLite). Each run changes
+  DaySum and Score in one transaction: a run that dies leaves the previous scores, is marked
+  failed (by itself or by the next run), and the next run starts again from the last
+  successful watermark.
 - Reorganisation: a unit merged in full (UnitSuccession kind "full") keeps its own history, and
   from the merge date on (once `effective_on` has come) its whole history also counts in the
   successor's subtree and above. A partial succession moves nothing.
@@ -24,12 +28,10 @@ Rules this module protects (DESIGN.md, Scoring method; issue 5):
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import hashlib
-import io
 import logging
-import math
+import sqlite3
 import threading
 import time
 from collections import defaultdict
@@ -37,7 +39,6 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -53,8 +54,6 @@ logger = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 5_171_880_005  # any constant; "the rollup" for pg_advisory_lock
 SUMS = scoring.SUM_COLUMNS
 SUM_SQL = ", ".join(f"SUM(src.{c})" for c in SUMS)
-# Largest number of aggregated rows held in memory at once during a full recompute.
-FRAME_ROWS = 200_000
 SCORE_COLUMNS = (
     "unit_id", "scope", "dimension_id", "procedure_id", "period_type", "period_start", *SUMS,
     "mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766",
@@ -129,7 +128,7 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
             run.until = datetime.combine(until + timedelta(days=1), datetime.min.time(), tz) if until else None
             _window(since, until, stats)
             if closure_changed:
-                _recompute_scores(None, None, stats)
+                _all_scores(stats)
         else:
             overlap = timedelta(seconds=getattr(settings, "ROLLUP_WATERMARK_OVERLAP_SECONDS", 600))
             run.since = last - overlap
@@ -237,68 +236,74 @@ def _channel_sql() -> str:
 
 
 def base_select_sql(response_filter: str = "") -> str:
-    """SELECT of the DaySum rows (unit, day, procedure, dimension, sums) from raw answers.
+    """SELECT of the DaySum rows (unit, day, procedure_key, dimension_key, sums) from raw answers.
 
-    Per response and dimension first (x, y of the cluster), then per response overall, then the
-    additive sums per (unit, day, procedure, dimension). Also the benchmark's "floor".
+    Three steps in one statement, each a plain GROUP BY:
+    1. per response: its rated answers counted per dimension and overall (one row a response,
+       one set of columns a dimension: x, satisfied, not dissatisfied, dissatisfied, Σ values);
+    2. per (unit, day): the additive sums of every dimension, the cross-products included
+       (Σx², Σy², Σxy with the response as the cluster); per (unit, day, procedure): the overall ones;
+    3. unpivoted into rows: (procedure 0, dimension d) and (procedure p, dimension 0).
+    Also the benchmark's "floor". `response_filter` narrows the responses (SQL on alias r).
     """
+    vendor = connection.vendor
     day = _day_sql("r.submitted_at")
-    rated = (
-        "COUNT(*) AS x, SUM(CASE WHEN a.value >= 4 THEN 1 ELSE 0 END) AS ys, "
-        "SUM(CASE WHEN a.value >= 3 THEN 1 ELSE 0 END) AS yn, "
-        "SUM(CASE WHEN a.value <= 2 THEN 1 ELSE 0 END) AS dis, SUM(a.value) AS sv"
+    dims = [0, *Dimension.objects.order_by("pk").values_list("pk", flat=True), -1]
+
+    def count(condition: str) -> str:
+        if not condition:
+            return "CAST(COUNT(*) AS INTEGER)"
+        return f"CAST(COUNT(*) FILTER (WHERE {condition}) AS INTEGER)"
+
+    def per_response(i: int, dim: int) -> str:
+        match = "" if dim == 0 else (f"q.dimension_id = {dim}" if dim > 0 else "q.dimension_id IS NULL")
+        both = (lambda extra: f"{match} AND {extra}" if match else extra)
+        total = "SUM(a.value)" if not match else f"SUM(a.value) FILTER (WHERE {match})"
+        return (f"{count(match)} AS x{i}, {count(both('a.value >= 4'))} AS ys{i}, "
+                f"{count(both('a.value >= 3'))} AS yn{i}, {count(both('a.value <= 2'))} AS dis{i}, "
+                f"CAST(COALESCE({total}, 0) AS INTEGER) AS sv{i}")
+
+    def per_day(i: int) -> str:
+        x, ys, yn = f"p.x{i}", f"p.ys{i}", f"p.yn{i}"
+        return (f"{count(x + ' > 0')} AS n{i}, SUM({x}) AS x{i}, SUM({ys}) AS ys{i}, SUM({yn}) AS yn{i}, "
+                f"SUM(p.dis{i}) AS dis{i}, SUM(p.sv{i}) AS sv{i}, SUM({x} * {x}) AS xx{i}, "
+                f"SUM({ys} * {ys}) AS yys{i}, SUM({x} * {ys}) AS xys{i}, SUM({yn} * {yn}) AS yyn{i}, "
+                f"SUM({x} * {yn}) AS xyn{i}")
+
+    def row(i: int, prefix: str = "d.") -> str:
+        return ", ".join(f"{prefix}{c}{i}" for c in ("n", "x", "ys", "yn", "dis", "sv", "xx", "yys", "xys", "yyn", "xyn"))
+
+    responses = (
+        f"SELECT r.id FROM surveys_response r WHERE r.excluded = FALSE {_channel_sql()} {response_filter}"
     )
-    where = (
-        "a.kind = 'rating' AND a.value IS NOT NULL AND r.excluded = FALSE "
-        f"{_channel_sql()} {response_filter}"
-    )
-    joins = (
+    # Both steps are read twice; SQLite 3.35+ and PostgreSQL 12+ compute them once when asked.
+    materialized = "MATERIALIZED " if vendor == "postgresql" or sqlite3.sqlite_version_info >= (3, 35) else ""
+    p = (
+        f"p AS {materialized}(SELECT r.unit_id, {day} AS day, COALESCE(r.procedure_id, 0) AS proc, rr.* FROM ("
+        f"SELECT a.response_id AS rid, {', '.join(per_response(i, d) for i, d in enumerate(dims))} "
         "FROM surveys_answer a JOIN surveys_question q ON q.id = a.question_id "
-        "JOIN surveys_response r ON r.id = a.response_id"
+        f"WHERE a.kind = 'rating' AND a.value IS NOT NULL AND a.response_id IN ({responses}) "
+        "GROUP BY a.response_id) rr JOIN surveys_response r ON r.id = rr.rid)"
     )
-    outer = (
-        "SELECT p.unit_id, p.day, p.proc, p.dim, COUNT(*) AS responses, SUM(p.x) AS answers, SUM(p.ys) AS satisfied, "
-        "SUM(p.yn) AS not_dissatisfied, SUM(p.dis) AS dissatisfied, SUM(p.sv) AS sum_values, "
-        "SUM(p.x * p.x) AS sum_x2, SUM(p.ys * p.ys) AS sum_y2_sipas, SUM(p.x * p.ys) AS sum_xy_sipas, "
-        "SUM(p.yn * p.yn) AS sum_y2_766, SUM(p.x * p.yn) AS sum_xy_766 "
-        "FROM p GROUP BY p.unit_id, p.day, p.proc, p.dim"
-    )
-    if connection.vendor == "postgresql":
-        # One pass over the answers: GROUPING SETS give the per-dimension and the overall rows.
-        return (
-            "WITH p AS (SELECT r.unit_id, " + day + " AS day, COALESCE(r.procedure_id, 0) AS proc, "
-            "CASE WHEN GROUPING(q.dimension_id) = 1 THEN 0 ELSE COALESCE(q.dimension_id, -1) END AS dim, "
-            + rated + " " + joins + " WHERE " + where + " GROUP BY GROUPING SETS "
-            "((a.response_id, r.unit_id, r.submitted_at, r.procedure_id, q.dimension_id), "
-            "(a.response_id, r.unit_id, r.submitted_at, r.procedure_id))) " + outer
+    d = (f"d AS {materialized}(SELECT p.unit_id, p.day, {', '.join(per_day(i) for i in range(len(dims)))} "
+         "FROM p GROUP BY p.unit_id, p.day)")
+    if vendor == "postgresql":
+        values = ", ".join(f"({dim}, {row(i)})" for i, dim in enumerate(dims))
+        unpivot = (f"SELECT d.unit_id, d.day, 0 AS procedure_key, v.* FROM d CROSS JOIN LATERAL (VALUES {values}) "
+                   f"v(dimension_key, {', '.join(SUMS)}) WHERE v.responses > 0")
+    else:
+        named = ", ".join(f"{column} AS {name}" for column, name in zip(row(0).split(", "), SUMS, strict=True))
+        unpivot = f"SELECT d.unit_id, d.day, 0 AS procedure_key, 0 AS dimension_key, {named} FROM d WHERE d.n0 > 0"
+        unpivot += "".join(
+            f" UNION ALL SELECT d.unit_id, d.day, 0, {dim}, {row(i)} FROM d WHERE d.n{i} > 0"
+            for i, dim in list(enumerate(dims))[1:]
         )
-    # SQLite sorts a GROUP BY (response, dimension) in a temporary B-tree, three times slower than
-    # the rest of the statement. Grouped by response alone it streams in index order, so the
-    # per-dimension sums are pivoted into columns (one set per dimension) and unpivoted after.
-    dims = [*Dimension.objects.order_by("pk").values_list("pk", flat=True), -1]
-
-    def when(dim: int, test: str) -> str:
-        match = f"q.dimension_id = {dim}" if dim > 0 else "q.dimension_id IS NULL"
-        return f"SUM(CASE WHEN {match}{test} THEN 1 ELSE 0 END)"
-
-    pivot = ", ".join(
-        f"{when(d, '')} AS x{i}, {when(d, ' AND a.value >= 4')} AS ys{i}, {when(d, ' AND a.value >= 3')} AS yn{i}, "
-        f"{when(d, ' AND a.value <= 2')} AS dis{i}, "
-        f"SUM(CASE WHEN {'q.dimension_id = ' + str(d) if d > 0 else 'q.dimension_id IS NULL'} THEN a.value ELSE 0 END)"
-        f" AS sv{i}"
-        for i, d in enumerate(dims)
+    procedures = (
+        "SELECT p.unit_id, p.day, p.proc, 0, COUNT(*), SUM(p.x0), SUM(p.ys0), SUM(p.yn0), SUM(p.dis0), SUM(p.sv0), "
+        "SUM(p.x0 * p.x0), SUM(p.ys0 * p.ys0), SUM(p.x0 * p.ys0), SUM(p.yn0 * p.yn0), SUM(p.x0 * p.yn0) "
+        "FROM p WHERE p.proc > 0 GROUP BY p.unit_id, p.day, p.proc"
     )
-    unpivot = " ".join(
-        f"UNION ALL SELECT unit_id, day, proc, {d}, x{i}, ys{i}, yn{i}, dis{i}, sv{i} FROM rr WHERE x{i} > 0"
-        for i, d in enumerate(dims)
-    )
-    return (
-        "WITH rr AS (SELECT a.response_id AS rid, r.unit_id AS unit_id, " + day + " AS day, "
-        "COALESCE(r.procedure_id, 0) AS proc, " + rated + ", " + pivot + " "
-        + joins + " WHERE " + where + " GROUP BY a.response_id), "
-        "p AS (SELECT unit_id, day, proc, 0 AS dim, x, ys, yn, dis, sv FROM rr " + unpivot + ") "
-        + outer
-    )
+    return f"WITH {p}, {d} {unpivot} UNION ALL {procedures}"
 
 
 DAYSUM_INSERT = (
@@ -381,28 +386,37 @@ def _full(stats: dict) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            # Only the rollup reads DaySum (and it holds the lock): TRUNCATE is safe and rolls back.
+            # Only the rollup reads DaySum, and it holds the lock: the table can be emptied and
+            # rebuilt without its indexes (all rolled back if the run fails). The sums go through
+            # a temporary table because CREATE TABLE AS runs in parallel where INSERT … SELECT
+            # cannot; maintaining the indexes row by row would cost three times the insert.
             cursor.execute("TRUNCATE reports_daysum")
+            cursor.execute("DROP TABLE IF EXISTS rollup_base")
+            cursor.execute("CREATE TEMPORARY TABLE rollup_base ON COMMIT DROP AS " + base_select_sql())
+            cursor.execute("ALTER TABLE reports_daysum DROP CONSTRAINT daysum_one_row_per_key")
+            cursor.execute("DROP INDEX daysum_day")
+            cursor.execute(DAYSUM_INSERT + "SELECT * FROM rollup_base")
+            cursor.execute("ALTER TABLE reports_daysum ADD CONSTRAINT daysum_one_row_per_key "
+                           "UNIQUE (unit_id, day, procedure_key, dimension_key)")
+            cursor.execute("CREATE INDEX daysum_day ON reports_daysum (day)")
         else:
             cursor.execute("DELETE FROM reports_daysum")
-        cursor.execute(DAYSUM_INSERT + base_select_sql())
+            cursor.execute(DAYSUM_INSERT + base_select_sql())
         cursor.execute("SELECT COUNT(*) FROM surveys_response r WHERE r.excluded = FALSE " + _channel_sql())
         stats["responses"] = cursor.fetchone()[0]
         cursor.execute("SELECT COUNT(*) FROM reports_daysum")
         stats["keys"] = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE reports_daysum")
-        cursor.execute("DELETE FROM reports_score")
-    _log_dimensionless(None)
+    _log_dimensionless()
     span = _daysum_range()
     if span:
         _ensure_calendar(*span)
-    _recompute_scores(None, None, stats)
+    _all_scores(stats)
     if connection.vendor == "postgresql":
         # Fresh statistics after replacing every row, or the next incremental runs get seq scans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reports_score")
-            cursor.execute("ANALYZE reports_daysum")
 
 
 def _incremental(changed_since: datetime, stats: dict) -> None:
@@ -422,9 +436,7 @@ def _incremental(changed_since: datetime, stats: dict) -> None:
     for unit_id, day, count in rows:
         by_day[_as_date(day)].add(unit_id)
         stats["responses"] += count
-    _rebuild_days(by_day, stats)
-    units = {u for us in by_day.values() for u in us}
-    _recompute_scores(units, set(by_day), stats)
+    _apply_days([(day, day, units) for day, units in sorted(by_day.items())], stats)
 
 
 def _window(since: date | None, until: date | None, stats: dict) -> None:
@@ -442,46 +454,68 @@ def _window(since: date | None, until: date | None, stats: dict) -> None:
     last = min(until, max(known)) if until else max(known)
     if first > last:
         return
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    _rebuild_days({d: None for d in days}, stats)
-    _recompute_scores(None, set(days), stats)
+    _apply_days([(first, last, None)], stats)
 
 
-def _rebuild_days(by_day: dict[date, set[int] | None], stats: dict, batch_days: int = 31) -> None:
-    """Recompute DaySum for the given days (for the given units, or all units when None).
+@transaction.atomic
+def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) -> None:
+    """Recompute the DaySum rows of `spans` (first day, last day, units or None = all units) from
+    the answers, and carry the difference up to every Score row those days feed.
 
-    One transaction per batch of days: a crash leaves every day either old or new, never half.
+    Sums are additive, so a month (quarter, year, subtree) changes by exactly new − old of its
+    changed days: the cost follows the changed keys, not the length of the history. DaySum and
+    Score change in one transaction, so the differences can never be applied twice or lost.
     """
     tz = _tz()
-    days = sorted(by_day)
-    for i in range(0, len(days), batch_days):
-        with transaction.atomic(), connection.cursor() as cursor:
-            for day in days[i:i + batch_days]:
-                units = by_day[day]
-                unit_filter = f"AND unit_id IN ({_ids_sql(units)})" if units is not None else ""
-                cursor.execute(f"DELETE FROM reports_daysum WHERE day = %s {unit_filter}",
-                               [connection.ops.adapt_datefield_value(day)])
-                start = datetime.combine(day, datetime.min.time(), tz)
-                end = start + timedelta(days=1)
-                response_filter = (
-                    f"AND r.submitted_at >= %s AND r.submitted_at < %s "
-                    f"{'AND r.unit_id IN (' + _ids_sql(units) + ')' if units is not None else ''}"
-                )
-                cursor.execute(
-                    DAYSUM_INSERT + base_select_sql(response_filter),
-                    [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)],
-                )
-                stats["keys"] += len(units) if units is not None else 1
-            _log_dimensionless(days[i:i + batch_days])
-    if days:
-        _ensure_calendar(days[0], days[-1])
+    sums = ", ".join(SUMS)
+    negated = ", ".join(f"-{c}" for c in SUMS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Small statements: compiling them (JIT) would cost more than running them.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS rollup_delta (unit_id bigint, day date, procedure_key bigint, "
+            "dimension_key bigint, " + ", ".join(f"{c} bigint" for c in SUMS) + ")"
+        )
+        cursor.execute("DELETE FROM rollup_delta")
+        keys = f"unit_id, day, procedure_key, dimension_key, {sums}"
+        for first, last, units in spans:
+            where = "day >= %s AND day <= %s" + (f" AND unit_id IN ({_ids_sql(units)})" if units is not None else "")
+            days = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
+            cursor.execute(f"INSERT INTO rollup_delta SELECT unit_id, day, procedure_key, dimension_key, {negated} "
+                           f"FROM reports_daysum WHERE {where}", days)
+            cursor.execute(f"DELETE FROM reports_daysum WHERE {where}", days)
+            start = datetime.combine(first, datetime.min.time(), tz)
+            end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+            response_filter = "AND r.submitted_at >= %s AND r.submitted_at < %s" + (
+                f" AND r.unit_id IN ({_ids_sql(units)})" if units is not None else "")
+            cursor.execute(DAYSUM_INSERT + base_select_sql(response_filter),
+                           [connection.ops.adapt_datetimefield_value(start),
+                            connection.ops.adapt_datetimefield_value(end)])
+            cursor.execute(f"INSERT INTO rollup_delta SELECT {keys} FROM reports_daysum WHERE {where}", days)
+            stats["keys"] += (len(units) if units is not None else 1) * ((last - first).days + 1)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE rollup_delta")
+    all_days = {first + timedelta(days=i) for first, last, _ in spans for i in range((last - first).days + 1)}
+    _log_dimensionless("rollup_delta")
+    _ensure_calendar(min(all_days), max(all_days))
+    if any(units is None for _, _, units in spans):
+        units = ancestors = None
+    else:
+        units = {u for _, _, us in spans for u in us}
+        ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
+        ancestors |= units
+    for scope, period_type in LEVELS:
+        stats["written"] += _recompute_level(
+            scope, period_type, _day_source("rollup_delta", scope, period_type),
+            units if scope == "own" else ancestors, _periods_touched(all_days, period_type),
+        )
 
 
-def _log_dimensionless(days: list[date] | None) -> None:
-    """Rated answers to questions without a dimension count in the overall figure only; say so."""
-    sql = "SELECT COALESCE(SUM(answers), 0) FROM reports_daysum WHERE dimension_key = -1"
-    if days is not None:
-        sql += " AND day IN (" + ",".join(_date_sql(d) for d in days) + ")"
+def _log_dimensionless(table: str = "reports_daysum") -> None:
+    """Rated answers to questions without a dimension count in the overall figure only; say so.
+    (`table` rollup_delta: the days just recomputed, whose new rows are the positive ones.)"""
+    sql = f"SELECT COALESCE(SUM(answers), 0) FROM {table} WHERE dimension_key = -1 AND answers > 0"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         count = cursor.fetchone()[0]
@@ -491,6 +525,15 @@ def _log_dimensionless(days: list[date] | None) -> None:
 
 
 # --------------------------------------------------------------------------- scores
+#
+# Every Score row is written by one INSERT … SELECT: the sums are grouped in the database and
+# the figures (index, interval, change and its test) are finished by SQL expressions that
+# mirror `scoring.ratio_estimate_arrays` and `scoring.change_arrays` operation for operation.
+# Nothing passes through Python but the statements.
+
+FIGURE_COLUMNS = ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766",
+                  "ci_high_766", "enough_responses", "change_sipas", "change_sipas_significant", "change_766",
+                  "change_766_significant")
 
 
 def _periods_touched(days: set[date], period_type: str) -> set[date]:
@@ -499,221 +542,164 @@ def _periods_touched(days: set[date], period_type: str) -> set[date]:
     return starts | {scoring.next_period_start(s, period_type) for s in starts}
 
 
-def _recompute_scores(units: set[int] | None, days: set[date] | None, stats: dict) -> None:
-    """Rebuild Score rows level by level: own day/month from DaySum, quarter/year from finer own
-    rows, subtree rows from own rows through the closure. None means "all" (full recompute)."""
-    if units is None:
-        unit_chunks = _chunks(sorted(Unit.objects.values_list("id", flat=True)), _units_per_chunk())
-        ancestors = None
-    else:
-        unit_chunks = [sorted(units)]
-        ancestors = sorted(
-            set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True)) | units
-        )
-    # One transaction for every level: dashboards never see a month that disagrees with its
-    # quarter, and a run that fails here leaves the previous scores exactly as they were.
-    with transaction.atomic():
-        leaves = _leaves()
-        for scope, period_type in LEVELS:
-            starts = _periods_touched(days, period_type) if days is not None else None
-            if scope == "own":
-                for chunk in unit_chunks:
-                    stats["written"] += _recompute_level(scope, period_type, chunk, starts)
-                continue
-            for chunk in unit_chunks if ancestors is None else [ancestors]:
-                stats["written"] += _copy_leaves(period_type, [u for u in chunk if u in leaves], starts)
-                stats["written"] += _recompute_level(scope, period_type, [u for u in chunk if u not in leaves], starts)
+def _day_source(table: str, scope: str, period_type: str) -> str:
+    """Rows (unit_id, period_start, dim, proc, sums) of one level from DaySum-shaped `table`.
 
-
-def _leaves() -> set[int]:
-    """Units whose subtree holds only themselves: their subtree rows equal their own rows."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) = 1")
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _copy_leaves(period_type: str, units: list[int], starts: set[date] | None) -> int:
-    """Subtree rows of leaf units, copied from their own rows inside the database."""
-    if not units:
-        return 0
-    where = f"period_type = '{period_type}' AND unit_id IN ({_ids_sql(units)})"
-    if starts is not None:
-        where += " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")"
-    columns = ", ".join(SCORE_COLUMNS)
-    copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM reports_score WHERE scope = 'subtree' AND {where}")
-        cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {copied} FROM reports_score "
-                       f"WHERE scope = 'own' AND {where}")
-        return cursor.rowcount
-
-
-def _units_per_chunk() -> int:
-    span = _daysum_range()
-    days = (span[1] - span[0]).days + 1 if span else 1
-    return max(1, FRAME_ROWS // (days * 6))
-
-
-def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
-
-
-def _level_sql(scope: str, period_type: str, units: list[int] | None, starts: set[date] | None) -> str:
-    """SELECT unit, period_start, dimension key, procedure key, sums for one level."""
-    def unit_filter(column: str) -> str:
-        return f" AND {column} IN ({_ids_sql(units)})" if units is not None else ""
-
-    def start_filter(column: str) -> str:
-        return f" AND {column} IN ({','.join(_date_sql(s) for s in sorted(starts))})" if starts is not None else ""
-
-    def day_range(column: str) -> str:
-        if starts is None:
-            return ""
-        lo = min(starts)
-        hi = scoring.next_period_start(max(starts), period_type)
-        return f" AND {column} >= {_date_sql(lo)} AND {column} < {_date_sql(hi)}"
-
-    if scope == "subtree":
-        return (
-            f"SELECT cl.ancestor_id, src.period_start, COALESCE(src.dimension_id, 0), COALESCE(src.procedure_id, 0), "
-            f"{SUM_SQL} FROM reports_score src JOIN reports_unitclosure cl ON cl.descendant_id = src.unit_id "
-            f"WHERE src.scope = 'own' AND src.period_type = '{period_type}'"
-            f"{unit_filter('cl.ancestor_id')}{start_filter('src.period_start')} "
-            "GROUP BY cl.ancestor_id, src.period_start, COALESCE(src.dimension_id, 0), COALESCE(src.procedure_id, 0)"
-        )
+    Day figures are overall only (a unit rarely gets more than a few answers a day, so
+    per-dimension days would be noise); procedures get month figures, overall only.
+    """
+    unit = "cl.ancestor_id" if scope == "subtree" else "d.unit_id"
+    closure = " JOIN reports_unitclosure cl ON cl.descendant_id = d.unit_id" if scope == "subtree" else ""
+    sums = ", ".join(f"d.{c} AS {c}" for c in SUMS)
     if period_type == "day":
-        return (
-            # Day figures are overall only: a unit rarely gets more than a few answers a day, so
-            # per-dimension days would be noise and would outnumber the responses themselves.
-            f"SELECT src.unit_id, src.day, src.dimension_key, 0, {SUM_SQL} FROM reports_daysum src "
-            f"WHERE src.dimension_key = 0{unit_filter('src.unit_id')}{start_filter('src.day')} "
-            "GROUP BY src.unit_id, src.day, src.dimension_key"
-        )
+        return (f"SELECT {unit} AS unit_id, d.day AS period_start, 0 AS dim, 0 AS proc, {sums} FROM {table} d"
+                f"{closure} WHERE d.procedure_key = 0 AND d.dimension_key = 0")
+    calendar = f" JOIN reports_calendarday c ON c.day = d.day AND c.period_type = '{period_type}'"
+    sql = (f"SELECT {unit} AS unit_id, c.period_start AS period_start, d.dimension_key AS dim, 0 AS proc, {sums} "
+           f"FROM {table} d{calendar}{closure} WHERE d.procedure_key = 0 AND d.dimension_key >= 0")
     if period_type == "month":
-        base = (
-            "FROM reports_daysum src JOIN reports_calendarday c ON c.day = src.day AND c.period_type = 'month' "
-            f"WHERE {{cond}}{unit_filter('src.unit_id')}{day_range('src.day')}{start_filter('c.period_start')} "
-        )
-        return (
-            f"SELECT src.unit_id, c.period_start, src.dimension_key, 0, {SUM_SQL} "
-            + base.format(cond="src.dimension_key >= 0")
-            + "GROUP BY src.unit_id, c.period_start, src.dimension_key UNION ALL "
-            f"SELECT src.unit_id, c.period_start, 0, src.procedure_key, {SUM_SQL} "
-            + base.format(cond="src.dimension_key = 0 AND src.procedure_key > 0")
-            + "GROUP BY src.unit_id, c.period_start, src.procedure_key"
-        )
+        sql += (f" UNION ALL SELECT {unit}, c.period_start, 0, d.procedure_key, {sums} FROM {table} d{calendar}"
+                f"{closure} WHERE d.procedure_key > 0")
+    return sql
+
+
+def _score_source(scope: str, period_type: str, units_sql: str = "") -> str:
+    """Rows of one level from the finer own Score rows: quarters from months, years from quarters,
+    subtrees from own rows through the closure (restricted to ancestors in `units_sql`)."""
+    sums = ", ".join(f"s.{c} AS {c}" for c in SUMS)
+    if scope == "subtree":
+        return (f"SELECT cl.ancestor_id AS unit_id, s.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
+                f"COALESCE(s.procedure_id, 0) AS proc, {sums} FROM reports_score s JOIN reports_unitclosure cl "
+                f"ON cl.descendant_id = s.unit_id WHERE s.scope = 'own' AND s.period_type = '{period_type}'"
+                f"{units_sql}")
     finer = {"quarter": "month", "year": "quarter"}[period_type]
+    return (f"SELECT s.unit_id AS unit_id, c.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
+            f"0 AS proc, {sums} FROM reports_score s JOIN reports_calendarday c ON c.day = s.period_start "
+            f"AND c.period_type = '{period_type}' WHERE s.scope = 'own' AND s.period_type = '{finer}' "
+            "AND s.procedure_id IS NULL")
+
+
+LEAVES_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) = 1"
+INNER_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) > 1"
+
+
+def _all_scores(stats: dict) -> None:
+    """Every Score row from DaySum (full recompute), level by level, in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # DELETE, not TRUNCATE: dashboards keep reading the previous scores until this commits.
+        cursor.execute("DELETE FROM reports_score")
+        for scope, period_type in LEVELS:
+            if scope == "subtree":
+                # A unit whose subtree is itself has subtree rows equal to its own: copied as they are.
+                columns = ", ".join(SCORE_COLUMNS)
+                copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
+                cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {copied} FROM reports_score "
+                               f"WHERE scope = 'own' AND period_type = '{period_type}' AND unit_id IN ({LEAVES_SQL})")
+                stats["written"] += cursor.rowcount
+                source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({INNER_SQL})")
+            elif period_type in ("day", "month"):
+                source = _day_source("reports_daysum", scope, period_type)
+            else:
+                source = _score_source(scope, period_type)
+            stats["written"] += _recompute_level(scope, period_type, source, None, None)
+
+
+def _dbl(sql: str) -> str:
+    return f"CAST({sql} AS DOUBLE PRECISION)"
+
+
+def _minus_one_day(column: str) -> str:
+    return f"({column} - 1)" if connection.vendor == "postgresql" else f"date({column}, '-1 day')"
+
+
+def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
+    """SELECT of complete Score rows (SCORE_COLUMNS order; computed_at is a parameter) from the
+    rows of `source`, summed per key. `keep` (SQL on alias c) chooses the rows to return; every
+    row of `source` can serve as the previous period of another."""
+    # SUM of bigint is numeric on PostgreSQL: back to bigint, or every figure is numeric arithmetic.
+    sums = ", ".join(f"CAST(SUM(s.{c}) AS BIGINT) AS {c}" for c in SUMS)
+    zero = "CAST(0.0 AS DOUBLE PRECISION)"
+
+    def variance(y: str, yy: str, xy: str, r: str) -> str:
+        # scoring.ratio_estimate_arrays: Σe² = Σy² − 2rΣxy + r²Σx², rounding noise within 1e-9 of
+        # the scale is zero; Var(r) = n/(n−1) · Σe² / (Σx)²; undefined below two responses.
+        residual = f"({_dbl(yy)} - 2.0 * {r} * {_dbl(xy)} + {r} * {r} * {_dbl('g.sum_x2')})"
+        scale = f"({_dbl(yy)} + {r} * {r} * {_dbl('g.sum_x2')})"
+        return (f"CASE WHEN g.responses >= 2 AND g.answers > 0 THEN {_dbl('g.responses')} / (g.responses - 1) * "
+                f"(CASE WHEN {residual} <= 1e-9 * {scale} THEN {zero} ELSE {residual} END) "
+                f"/ ({_dbl('g.answers')} * {_dbl('g.answers')}) END")
+
+    def bounds(method: str) -> str:
+        r, v = f"f.r_{method}", f"f.var_{method}"
+        low, high = f"100.0 * ({r} - {scoring.Z95!r} * sqrt({v}))", f"100.0 * ({r} + {scoring.Z95!r} * sqrt({v}))"
+        return (f"100.0 * {r} AS index_{method}, "
+                f"CASE WHEN {v} IS NULL THEN NULL WHEN {low} < 0 THEN {zero} WHEN {low} > 100 THEN 100.0 "
+                f"ELSE {low} END AS ci_low_{method}, "
+                f"CASE WHEN {v} IS NULL THEN NULL WHEN {high} < 0 THEN {zero} WHEN {high} > 100 THEN 100.0 "
+                f"ELSE {high} END AS ci_high_{method}")
+
+    def change(method: str) -> str:
+        # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0.
+        delta = f"(c.index_{method} - p.index_{method})"
+        se = f"sqrt(c.var_{method} + p.var_{method})"
+        return (f"{delta}, CASE WHEN c.var_{method} + p.var_{method} > 0 "
+                f"AND abs({delta} / 100.0) / {se} > {scoring.Z95!r} THEN TRUE ELSE FALSE END")
+
     return (
-        f"SELECT src.unit_id, c.period_start, COALESCE(src.dimension_id, 0), 0, {SUM_SQL} "
-        f"FROM reports_score src JOIN reports_calendarday c ON c.day = src.period_start "
-        f"AND c.period_type = '{period_type}' WHERE src.scope = 'own' AND src.period_type = '{finer}' "
-        f"AND src.procedure_id IS NULL{unit_filter('src.unit_id')}{day_range('src.period_start')}"
-        f"{start_filter('c.period_start')} GROUP BY src.unit_id, c.period_start, COALESCE(src.dimension_id, 0)"
+        f"WITH g AS (SELECT s.unit_id, s.period_start, s.dim, s.proc, {sums} FROM ({source}) s "
+        "GROUP BY s.unit_id, s.period_start, s.dim, s.proc), "
+        # Each step computed once (MATERIALIZED): inlined, the planner would repeat the ratio
+        # inside every variance and the variance inside every bound.
+        f"r AS MATERIALIZED (SELECT g.*, CASE WHEN g.answers > 0 THEN {_dbl('g.satisfied')} / g.answers END AS r_sipas, "
+        f"CASE WHEN g.answers > 0 THEN {_dbl('g.not_dissatisfied')} / g.answers END AS r_766 FROM g), "
+        "v AS MATERIALIZED (SELECT g.*, "
+        f"{variance('g.satisfied', 'g.sum_y2_sipas', 'g.sum_xy_sipas', 'g.r_sipas')} AS var_sipas, "
+        f"{variance('g.not_dissatisfied', 'g.sum_y2_766', 'g.sum_xy_766', 'g.r_766')} AS var_766 FROM r g), "
+        f"f AS (SELECT f.*, CASE WHEN f.answers > 0 THEN {_dbl('f.sum_values')} / f.answers END AS mean, "
+        f"{bounds('sipas')}, {bounds('766')} FROM v f) "
+        f"SELECT c.unit_id, '{scope}', NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
+        + ", ".join(f"c.{col}" for col in SUMS)
+        + ", c.mean, c.index_sipas, c.ci_low_sipas, c.ci_high_sipas, c.index_766, c.ci_low_766, c.ci_high_766, "
+        f"c.responses >= {int(settings.MIN_RESPONSES_FOR_RANKING)}, {change('sipas')}, {change('766')}, %s "
+        f"FROM f c LEFT JOIN reports_calendarday pc ON pc.day = {_minus_one_day('c.period_start')} "
+        f"AND pc.period_type = '{period_type}' LEFT JOIN f p ON p.unit_id = c.unit_id AND p.dim = c.dim "
+        f"AND p.proc = c.proc AND p.period_start = pc.period_start WHERE {keep}"
     )
 
 
-def _recompute_level(scope: str, period_type: str, units: list[int] | None, starts: set[date] | None) -> int:
-    """Replace the Score rows of one level for `units` × `starts` (None = all); rows written."""
-    if units is not None and not units:
-        return 0
-    wanted = set(starts) if starts is not None else None
-    with connection.cursor() as cursor:
-        cursor.execute(_level_sql(scope, period_type, units, wanted))
-        rows = cursor.fetchall()
-        if wanted is not None:
-            # The change is measured against the period before. Where that period is not being
-            # recomputed, its stored row is current: read its sums instead of the raw days, so an
-            # incremental run costs the same however long the history is.
-            before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
-            if before:
-                cursor.execute(
-                    "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), "
-                    + ", ".join(SUMS) + f" FROM reports_score WHERE scope = '{scope}' "
-                    f"AND period_type = '{period_type}'"
-                    + (f" AND unit_id IN ({_ids_sql(units)})" if units is not None else "")
-                    + " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(before)) + ")"
-                )
-                rows += cursor.fetchall()
-        frame = _finish(rows, period_type, wanted)
-        delete = f"DELETE FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'"
-        if units is not None:
-            delete += f" AND unit_id IN ({_ids_sql(units)})"
-        if wanted is not None:
-            delete += " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(wanted)) + ")"
-        cursor.execute(delete)
-        return _write_scores(cursor, frame, scope, period_type)
+def _recompute_level(scope: str, period_type: str, source: str, units: set[int] | None,
+                     wanted: set[date] | None) -> int:
+    """Write the Score rows of one level; rows written.
 
-
-def _finish(rows: list[tuple], period_type: str, wanted: set[date] | None) -> pd.DataFrame:
-    """The aggregated rows with every figure finished; only the periods in `wanted` (or all)."""
-    frame = pd.DataFrame(rows, columns=["unit_id", "start", "dim", "proc", *SUMS])
-    if frame.empty:
-        return frame
-    for column in SUMS:
-        frame[column] = frame[column].astype("int64")
-    frame["start"] = frame["start"].map(_as_date)
-    figures = scoring.finish({c: frame[c].to_numpy() for c in SUMS}, settings.MIN_RESPONSES_FOR_RANKING)
-    for name, values in figures.items():
-        frame[name] = values
-    previous = {s: scoring.previous_period_start(s, period_type) for s in frame["start"].unique()}
-    frame["prev"] = frame["start"].map(previous)
-    before = frame[["unit_id", "dim", "proc", "start", "index_sipas", "var_sipas", "index_766", "var_766"]].rename(
-        columns={"start": "prev", "index_sipas": "p_index_sipas", "var_sipas": "p_var_sipas",
-                 "index_766": "p_index_766", "var_766": "p_var_766"}
-    )
-    if wanted is not None:
-        frame = frame[frame["start"].isin(wanted)]
-    frame = frame.merge(before, on=["unit_id", "dim", "proc", "prev"], how="left")
-    for method in ("sipas", "766"):
-        change, significant = scoring.change_arrays(
-            frame[f"index_{method}"], frame[f"var_{method}"], frame[f"p_index_{method}"], frame[f"p_var_{method}"]
-        )
-        frame[f"change_{method}"] = change
-        frame[f"change_{method}_significant"] = significant
-    return frame
-
-
-def _write_scores(cursor, frame: pd.DataFrame, scope: str, period_type: str) -> int:
-    if frame.empty:
-        return 0
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    out = pd.DataFrame({
-        "unit_id": frame["unit_id"].astype("int64"),
-        "scope": scope,
-        "dimension_id": frame["dim"].where(frame["dim"] > 0).astype("Int64"),
-        "procedure_id": frame["proc"].where(frame["proc"] > 0).astype("Int64"),
-        "period_type": period_type,
-        "period_start": frame["start"].map(date.isoformat),
-    })
-    for column in SUMS:
-        out[column] = frame[column].to_numpy()
-    for column in ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766",
-                   "ci_high_766", "enough_responses", "change_sipas", "change_sipas_significant", "change_766",
-                   "change_766_significant"):
-        out[column] = frame[column].to_numpy()
-    out["computed_at"] = now
+    `wanted` None: every row from `source` (a full recompute; the level is empty). Otherwise
+    `source` holds the differences for the periods in `wanted` of `units` (None = all): they are
+    added to the stored rows, the periods before serve for the change, and the rows of `units`
+    × `wanted` are replaced (a key whose responses fell to zero disappears).
+    """
     columns = ", ".join(SCORE_COLUMNS)
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        out["computed_at"] = now.isoformat()
-        out.to_csv(buffer, index=False, header=False, na_rep="", quoting=csv.QUOTE_MINIMAL)
-        buffer.seek(0)
-        cursor.copy_expert(f"COPY reports_score ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
-    else:
-        placeholders = ", ".join(["%s"] * len(SCORE_COLUMNS))
-        cursor.executemany(f"INSERT INTO reports_score ({columns}) VALUES ({placeholders})",
-                           zip(*(_sql_values(out[c]) for c in SCORE_COLUMNS), strict=True))
-    return len(out)
-
-
-def _sql_values(column: pd.Series) -> list:
-    """Plain Python values for the driver: NaN and <NA> become None, numpy scalars Python ones."""
-    if column.dtype == object:
-        return column.tolist()
-    if column.dtype.kind == "f":
-        return [None if math.isnan(v) else v for v in column.tolist()]
-    if column.dtype.kind == "b":
-        return [bool(v) for v in column.tolist()]
-    if str(column.dtype) == "Int64":
-        return [None if v is pd.NA else int(v) for v in column.tolist()]
-    return column.tolist()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if wanted is None:
+            cursor.execute(f"INSERT INTO reports_score ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"),
+                           [now])
+            return cursor.rowcount
+        if not wanted or (units is not None and not units):
+            return 0
+        before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
+        unit_filter = f" AND unit_id IN ({_ids_sql(units)})" if units is not None else ""
+        starts = ",".join(_date_sql(s) for s in sorted(wanted))
+        stored = (
+            "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), " + ", ".join(SUMS)
+            + f" FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'{unit_filter} "
+            "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(wanted | before)) + ")"
+        )
+        keep = f"c.responses > 0 AND c.period_start IN ({starts})"
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_scores AS SELECT {columns} FROM reports_score "
+                       "WHERE 1 = 0")
+        cursor.execute("DELETE FROM rollup_scores")
+        cursor.execute(f"INSERT INTO rollup_scores ({columns}) "
+                       + _finished_sql(f"{source} UNION ALL {stored}", scope, period_type, keep), [now])
+        cursor.execute(f"DELETE FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'"
+                       f"{unit_filter} AND period_start IN ({starts})")
+        cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
+        return cursor.rowcount
