@@ -640,11 +640,16 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
 
     def change(method: str) -> str:
         # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0.
-        delta = f"(c.index_{method} - p.index_{method})"
-        se = f"sqrt(c.var_{method} + p.var_{method})"
-        return (f"{delta}, CASE WHEN c.var_{method} + p.var_{method} > 0 "
-                f"AND abs({delta} / 100.0) / {se} > {scoring.Z95!r} THEN TRUE ELSE FALSE END")
+        delta = f"(c.index_{method} - c.prev_index_{method})"
+        total = f"(c.var_{method} + c.prev_var_{method})"
+        return (f"{delta}, CASE WHEN {total} > 0 AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} "
+                "THEN TRUE ELSE FALSE END")
 
+    def previous(column: str) -> str:
+        # The row before in the same series counts only if it is the period just before.
+        return f"CASE WHEN w.before_start = pc.period_start THEN w.before_{column} END AS prev_{column}"
+
+    lagged = ("index_sipas", "var_sipas", "index_766", "var_766")
     return (
         f"WITH g AS (SELECT s.unit_id, s.period_start, s.dim, s.proc, {sums} FROM ({source}) s "
         "GROUP BY s.unit_id, s.period_start, s.dim, s.proc), "
@@ -656,14 +661,18 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         f"{variance('g.satisfied', 'g.sum_y2_sipas', 'g.sum_xy_sipas', 'g.r_sipas')} AS var_sipas, "
         f"{variance('g.not_dissatisfied', 'g.sum_y2_766', 'g.sum_xy_766', 'g.r_766')} AS var_766 FROM r g), "
         f"f AS (SELECT f.*, CASE WHEN f.answers > 0 THEN {_dbl('f.sum_values')} / f.answers END AS mean, "
-        f"{bounds('sipas')}, {bounds('766')} FROM v f) "
+        f"{bounds('sipas')}, {bounds('766')} FROM v f), "
+        # The previous period by a window over each series (no self-join: SQLite has no hash join).
+        "w AS (SELECT f.*, LAG(f.period_start) OVER series AS before_start, "
+        + ", ".join(f"LAG(f.{c}) OVER series AS before_{c}" for c in lagged)
+        + " FROM f WINDOW series AS (PARTITION BY f.unit_id, f.dim, f.proc ORDER BY f.period_start)), "
+        "x AS (SELECT w.*, " + ", ".join(previous(c) for c in lagged) + " FROM w LEFT JOIN reports_calendarday pc "
+        f"ON pc.day = {_minus_one_day('w.period_start')} AND pc.period_type = '{period_type}') "
         f"SELECT c.unit_id, '{scope}', NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
         + ", ".join(f"c.{col}" for col in SUMS)
         + ", c.mean, c.index_sipas, c.ci_low_sipas, c.ci_high_sipas, c.index_766, c.ci_low_766, c.ci_high_766, "
         f"c.responses >= {int(settings.MIN_RESPONSES_FOR_RANKING)}, {change('sipas')}, {change('766')}, %s "
-        f"FROM f c LEFT JOIN reports_calendarday pc ON pc.day = {_minus_one_day('c.period_start')} "
-        f"AND pc.period_type = '{period_type}' LEFT JOIN f p ON p.unit_id = c.unit_id AND p.dim = c.dim "
-        f"AND p.proc = c.proc AND p.period_start = pc.period_start WHERE {keep}"
+        f"FROM x c WHERE {keep}"
     )
 
 
