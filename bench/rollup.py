@@ -183,14 +183,19 @@ with connection.cursor() as c:
 df["day"] = pd.to_datetime(df["at"], utc=True).dt.tz_convert("Asia/Ho_Chi_Minh").dt.date
 df["ys"] = (df["value"] >= 4).astype(int); df["yn"] = (df["value"] >= 3).astype(int)
 keys = ["rid", "unit", "proc", "day"]
+# Per response and dimension (and overall, dim 0), then the same base level as DaySum (checked
+# row for row against it once):
+# (unit, day, dimension) over all procedures, and (unit, day, procedure) overall.
 per = pd.concat([df.groupby(keys + ["dim"], dropna=False).agg(x=("value", "size"), ys=("ys", "sum"),
                                                              yn=("yn", "sum"), sv=("value", "sum")).reset_index(),
                  df.assign(dim=0).groupby(keys + ["dim"], dropna=False).agg(
                      x=("value", "size"), ys=("ys", "sum"), yn=("yn", "sum"), sv=("value", "sum")).reset_index()])
 per["xx"] = per.x * per.x; per["yy"] = per.ys * per.ys; per["xy"] = per.x * per.ys
-base = per.groupby(["unit", "proc", "day", "dim"], dropna=False).agg(
-    n=("rid", "size"), x=("x", "sum"), ys=("ys", "sum"), yn=("yn", "sum"), sv=("sv", "sum"),
-    xx=("xx", "sum"), yy=("yy", "sum"), xy=("xy", "sum")).reset_index()
+per["y2n"] = per.yn * per.yn; per["xyn"] = per.x * per.yn
+sums = dict(n=("rid", "size"), x=("x", "sum"), ys=("ys", "sum"), yn=("yn", "sum"), sv=("sv", "sum"),
+            xx=("xx", "sum"), yy=("yy", "sum"), xy=("xy", "sum"), y2n=("y2n", "sum"), xyn=("xyn", "sum"))
+base = pd.concat([per.groupby(["unit", "day", "dim"], dropna=False).agg(**sums).reset_index(),
+                  per[(per.dim == 0) & per.proc.notna()].groupby(["unit", "day", "proc"]).agg(**sums).reset_index()])
 print(len(base), time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
