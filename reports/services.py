@@ -500,10 +500,55 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
     all_days = {first + timedelta(days=i) for first, last, _ in spans for i in range((last - first).days + 1)}
     _log_dimensionless("rollup_delta")
     _ensure_calendar(min(all_days), max(all_days))
+    leaves = _leaves()
+    if any(units is None for _, _, units in spans):
+        units = inner = touched_leaves = None
+    else:
+        units = {u for _, _, us in spans for u in us}
+        ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
+        inner, touched_leaves = (ancestors | units) - leaves, units & leaves
     for scope, period_type in LEVELS:
+        wanted = _periods_touched(all_days, period_type)
+        if scope == "own":
+            stats["written"] += _recompute_level(scope, period_type, _day_source("rollup_delta", scope, period_type),
+                                                 units, wanted)
+            continue
+        # A unit whose subtree is itself (most of them) has subtree rows equal to its own rows,
+        # just rewritten: copied. Only the units above others are recomputed through the closure.
+        stats["written"] += _copy_leaves(period_type, leaves if touched_leaves is None else touched_leaves, wanted)
+        inner_sql = f" AND cl.ancestor_id IN ({INNER_SQL})" if inner is None else (
+            f" AND cl.ancestor_id IN ({_ids_sql(inner)})")
         stats["written"] += _recompute_level(
-            scope, period_type, _day_source("rollup_delta", scope, period_type), incremental=True
+            scope, period_type, _day_source("rollup_delta", scope, period_type, inner_sql),
+            inner if inner is not None else _inner_units(), wanted,
         )
+
+
+def _leaves() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(LEAVES_SQL)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _inner_units() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(INNER_SQL)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _copy_leaves(period_type: str, units: set[int], starts: set[date]) -> int:
+    """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL."""
+    if not units or not starts:
+        return 0
+    where = (f"period_type = '{period_type}' AND unit_id IN ({_ids_sql(units)}) "
+             "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")")
+    columns = ", ".join(SCORE_COLUMNS)
+    copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM reports_score WHERE scope = 'subtree' AND {where}")
+        cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {copied} FROM reports_score "
+                       f"WHERE scope = 'own' AND {where}")
+        return cursor.rowcount
 
 
 def _log_dimensionless(table: str = "reports_daysum") -> None:
@@ -530,14 +575,20 @@ FIGURE_COLUMNS = ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index
                   "change_766_significant")
 
 
-def _day_source(table: str, scope: str, period_type: str) -> str:
+def _periods_touched(days: set[date], period_type: str) -> set[date]:
+    """Periods holding the days, and the periods after them (their change depends on these)."""
+    starts = {scoring.period_start(d, period_type) for d in days}
+    return starts | {scoring.next_period_start(s, period_type) for s in starts}
+
+
+def _day_source(table: str, scope: str, period_type: str, ancestors_sql: str = "") -> str:
     """Rows (unit_id, period_start, dim, proc, sums) of one level from DaySum-shaped `table`.
 
     Day figures are overall only (a unit rarely gets more than a few answers a day, so
     per-dimension days would be noise); procedures get month figures, overall only.
     """
     unit = "cl.ancestor_id" if scope == "subtree" else "d.unit_id"
-    closure = " JOIN reports_unitclosure cl ON cl.descendant_id = d.unit_id" if scope == "subtree" else ""
+    closure = f" JOIN reports_unitclosure cl ON cl.descendant_id = d.unit_id{ancestors_sql}" if scope == "subtree" else ""
     sums = ", ".join(f"d.{c} AS {c}" for c in SUMS)
     if period_type == "day":
         return (f"SELECT {unit} AS unit_id, d.day AS period_start, 0 AS dim, 0 AS proc, {sums} FROM {table} d"
@@ -589,7 +640,7 @@ def _all_scores(stats: dict) -> None:
                 source = _day_source("reports_daysum", scope, period_type)
             else:
                 source = _score_source(scope, period_type)
-            stats["written"] += _recompute_level(scope, period_type, source, incremental=False)
+            stats["written"] += _recompute_level(scope, period_type, source, None, None)
 
 
 def _dbl(sql: str) -> str:
@@ -664,75 +715,39 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
     )
 
 
-def _shift_sql(column: str, period_type: str, steps: int) -> str:
-    """SQL for the start of the period `steps` periods after (before, if negative) `column`."""
-    days, months = (steps, 0) if period_type == "day" else (0, steps * {"month": 1, "quarter": 3, "year": 12}[period_type])
-    if connection.vendor == "postgresql":
-        return f"({column} + {days})" if days else f"CAST({column} + INTERVAL '{months} months' AS DATE)"
-    return f"date({column}, '{days:+d} days')" if days else f"date({column}, '{months:+d} months')"
-
-
-def _recompute_level(scope: str, period_type: str, source: str, incremental: bool) -> int:
+def _recompute_level(scope: str, period_type: str, source: str, units: set[int] | None,
+                     wanted: set[date] | None) -> int:
     """Write the Score rows of one level; rows written.
 
-    Full (`incremental` False): every row from `source`; the level is empty. Incremental:
-    `source` holds the differences of the changed days mapped onto this level's keys. Only
-    the keys they touch and the same keys one period later (whose change depends on them)
-    are rewritten: stored sums + differences, finished again, with the stored rows of the
-    periods before read for the change. A key whose responses fall to zero disappears.
+    `wanted` None: every row from `source` (a full recompute; the level is empty). Otherwise
+    `source` holds the differences for the periods in `wanted` of `units` (None = all): they are
+    added to the stored rows, the periods before serve for the change, and the rows of `units`
+    × `wanted` are replaced (a key whose responses fell to zero disappears).
     """
     columns = ", ".join(SCORE_COLUMNS)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        if not incremental:
+        if wanted is None:
             cursor.execute(f"INSERT INTO reports_score ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"),
                            [now])
             return cursor.rowcount
-        key = "unit_id, period_start, dim, proc"
-        sums = ", ".join(SUMS)
-        for table, extra in (("rollup_keys", ", " + ", ".join(f"{c} bigint" for c in SUMS)), ("rollup_want", "")):
-            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} (unit_id bigint, period_start date, "
-                           f"dim bigint, proc bigint{extra})")
-            cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(f"INSERT INTO rollup_keys ({key}, {sums}) SELECT {key}, "
-                       + ", ".join(f"SUM({c})" for c in SUMS) + f" FROM ({source}) s GROUP BY {key}")
-        if not cursor.rowcount:
+        if not wanted or (units is not None and not units):
             return 0
-        cursor.execute(f"INSERT INTO rollup_keys ({key}, {sums}) SELECT unit_id, "
-                       f"{_shift_sql('period_start', period_type, 1)}, dim, proc, " + ", ".join("0" for _ in SUMS)
-                       + " FROM rollup_keys")
-        cursor.execute(f"INSERT INTO rollup_want ({key}) SELECT {key} FROM rollup_keys UNION "
-                       f"SELECT unit_id, {_shift_sql('period_start', period_type, -1)}, dim, proc FROM rollup_keys")
-
-        cursor.execute("SELECT DISTINCT period_start FROM rollup_want")
-        starts = ",".join(_date_sql(_as_date(row[0])) for row in cursor.fetchall())
-
-        def stored(keys: str, what: str) -> str:
-            # The level's rows of the few periods concerned (one index range each), matched to
-            # the keys by a hash join: cheaper than one index lookup per key.
-            return (f"SELECT {what} FROM reports_score s JOIN {keys} k ON s.unit_id = k.unit_id "
-                    "AND COALESCE(s.dimension_id, 0) = k.dim AND COALESCE(s.procedure_id, 0) = k.proc "
-                    f"AND s.period_start = k.period_start WHERE s.scope = '{scope}' "
-                    f"AND s.period_type = '{period_type}' AND s.period_start IN ({starts})")
-
-        rows = stored("rollup_want", "s.unit_id, s.period_start, COALESCE(s.dimension_id, 0), "
-                                     "COALESCE(s.procedure_id, 0), " + ", ".join(f"s.{c}" for c in SUMS))
-        if connection.vendor == "postgresql":
-            # Thousands of keys: one bitmap scan of the periods and a hash join beat a nested loop
-            # of index lookups (~20 µs each), which the planner prefers on small estimates.
-            cursor.execute("SET LOCAL enable_nestloop = off")
-        keep = ("c.responses > 0 AND EXISTS (SELECT 1 FROM rollup_keys k WHERE k.unit_id = c.unit_id "
-                "AND k.period_start = c.period_start AND k.dim = c.dim AND k.proc = c.proc)")
+        before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
+        unit_filter = f" AND unit_id IN ({_ids_sql(units)})" if units is not None else ""
+        starts = ",".join(_date_sql(s) for s in sorted(wanted))
+        stored = (
+            "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), " + ", ".join(SUMS)
+            + f" FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'{unit_filter} "
+            "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(wanted | before)) + ")"
+        )
+        keep = f"c.responses > 0 AND c.period_start IN ({starts})"
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_scores AS SELECT {columns} FROM reports_score "
                        "WHERE 1 = 0")
         cursor.execute("DELETE FROM rollup_scores")
-        cursor.execute(f"INSERT INTO rollup_scores ({columns}) " + _finished_sql(
-            f"SELECT {key}, {sums} FROM rollup_keys UNION ALL {rows}", scope, period_type, keep), [now])
-        ids = stored(f"(SELECT DISTINCT {key} FROM rollup_keys)", "s.id")
-        # PostgreSQL: the ids found once (ARRAY), then deleted through the primary key.
-        cursor.execute(f"DELETE FROM reports_score WHERE id = ANY(ARRAY({ids}))" if connection.vendor == "postgresql"
-                       else f"DELETE FROM reports_score WHERE id IN ({ids})")
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_nestloop = on")
+        cursor.execute(f"INSERT INTO rollup_scores ({columns}) "
+                       + _finished_sql(f"{source} UNION ALL {stored}", scope, period_type, keep), [now])
+        cursor.execute(f"DELETE FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'"
+                       f"{unit_filter} AND period_start IN ({starts})")
         cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
         return cursor.rowcount
