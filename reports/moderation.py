@@ -30,9 +30,16 @@ logger = logging.getLogger(__name__)
 def queue_rollup() -> None:
     """Ask for an incremental rollup now; failures are logged, the periodic rollup catches up."""
     try:
+        from celery import current_app
+
         from . import tasks
 
-        tasks.rollup_incremental.delay()
+        if current_app.conf.task_always_eager:
+            # The embedded mode: run it here and now, without asking a broker for a producer
+            # (Celery's eager apply_async still acquires one from its pool).
+            tasks.rollup_incremental.apply()
+        else:
+            tasks.rollup_incremental.delay()
     except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds of errors; none may undo the change
         logger.warning("moderation: could not queue the rollup (%s); the scheduled rollup will pick it up", exc)
 

@@ -270,7 +270,7 @@ def _queue_rollup() -> None:
             if task is None:
                 logger.info("rollup task %s is not registered; the periodic rollup will count this answer", ROLLUP_TASK)
                 return
-            task.apply_async()
+            task.apply()  # in-process; apply_async would still take a producer from the broker pool
         else:
             # One queued incremental rollup picks up every answer committed before it runs, so a
             # burst of submissions needs one message, not one each (per ROLLUP_QUEUE_DEBOUNCE s).
