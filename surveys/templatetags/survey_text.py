@@ -9,8 +9,9 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 SOFT_HYPHEN = "\u00ad"
-# Long rating words that do not fit a fifth of a phone screen: where they may break, with a hyphen.
-_BREAKS = re.compile(r"(?<=\b[Dd]is)(?=satisfied\b)|(?<=\b[Ii]n)(?=complete\b)")
+# Long rating words that do not fit a fifth of a phone screen: where they may break, with a
+# hyphen, at English syllable breaks (dis·satis·fied).
+_BREAKS = re.compile(r"(?<=\b[Dd]is)(?=satisfied\b)|(?<=[Ss]atis)(?=fied\b)")
 
 
 @register.filter(needs_autoescape=True)
