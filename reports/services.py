@@ -525,12 +525,14 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
 
 
 def _leaves() -> set[int]:
+    """Units whose subtree is only themselves (no sub-units, no predecessor merged into them)."""
     with connection.cursor() as cursor:
         cursor.execute(LEAVES_SQL)
         return {row[0] for row in cursor.fetchall()}
 
 
 def _inner_units() -> set[int]:
+    """Units above at least one other unit."""
     with connection.cursor() as cursor:
         cursor.execute(INNER_SQL)
         return {row[0] for row in cursor.fetchall()}
