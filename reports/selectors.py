@@ -499,15 +499,51 @@ def published_publications() -> QuerySet[OpenDataPublication]:
             .select_related("unit").order_by("-period_start", "unit__path", "period_type"))
 
 
+# Units are ranked among peers only: a ward beside a commune (the same tier since 2025), never
+# beside a department. Kinds not listed form a group of their own.
+PEER_GROUPS = {
+    Unit.Kind.WARD: "local", Unit.Kind.COMMUNE: "local", Unit.Kind.SPECIAL_ZONE: "local",
+    Unit.Kind.DISTRICT: "district", Unit.Kind.DEPARTMENT: "department",
+    Unit.Kind.SERVICE_CENTRE: "service_centre", Unit.Kind.CITY: "province", Unit.Kind.PROVINCE: "province",
+}
+PEER_ORDER = ("local", "department", "service_centre", "district", "province")
+
+
+def peer_group(kind: str) -> str:
+    return PEER_GROUPS.get(kind, kind)
+
+
+def peer_group_label(group: str) -> str:
+    """The kinds of a peer group, in the user's language ("ward, commune, special zone")."""
+    kinds = [k for k, g in PEER_GROUPS.items() if g == group] or [group]
+    labels = dict(Unit.Kind.choices)
+    return ", ".join(str(labels.get(k, k)) for k in kinds)
+
+
 def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
-    """The ranking of a unit's direct sub-units for a period, as plain values to freeze into a publication."""
+    """The ranking of a unit's direct sub-units for a period, as plain values to freeze into a
+    publication: ranked within their peer group (PEER_GROUPS), groups in PEER_ORDER."""
     children = Unit.objects.filter(parent=unit, active=True).order_by("code")
     rows = comparison(units=children, period=period, method="sipas")
+    groups: dict[str, list[CompareRow]] = {}
+    for row in rows:
+        groups.setdefault(peer_group(row.unit.kind), []).append(row)
+    ordered = []
+    for group in sorted(groups, key=lambda g: (PEER_ORDER.index(g) if g in PEER_ORDER else len(PEER_ORDER), g)):
+        members = groups[group]
+        ranked = sorted((r for r in members if r.focus.enough and r.focus.index is not None), key=lambda r: -r.focus.index)
+        previous_index, previous_rank = None, 0
+        for position, row in enumerate(ranked, start=1):
+            if row.focus.index != previous_index:
+                previous_rank, previous_index = position, row.focus.index
+            row.rank = previous_rank
+        ordered += [(group, row) for row in sort_comparison(members, "rank")]
     dims = dimensions()
     frozen = []
-    for row in sort_comparison(rows, "rank"):
+    for group, row in ordered:
         f = row.overall
         frozen.append({
+            "group": group,
             "rank": row.rank, "code": row.unit.code, "name_vi": row.unit.name_vi,
             "name_en": row.unit.name_en or row.unit.name_vi, "kind": row.unit.kind,
             "responses": f.responses, "enough": f.enough, "mean": _r(f.mean),

@@ -33,6 +33,7 @@ from . import abuse, exports, moderation, selectors
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
+from .templatetags import reports_tags
 
 logger = logging.getLogger(__name__)
 
@@ -311,12 +312,13 @@ def open_data_csv(request, code: str, period: str):
     rows = _publication_rows(publication, p)
     dims = selectors.dimensions()
     english = (request.LANGUAGE_CODE or "vi").startswith("en")
-    head = [_("Rank (SIPAS)"), _("Unit code"), _("Unit"), _("Reporting period"), _("Responses"),
+    head = [_("Rank (SIPAS)"), _("Unit code"), _("Unit"), _("Kind of unit"), _("Reporting period"), _("Responses"),
             _("Enough answers"), _("Mean score (1–5)"), _("SIPAS index (%)"), _("SIPAS 95% interval, low"),
             _("SIPAS 95% interval, high"), _("Decision 766 index (%)"), _("Decision 766 95% interval, low"),
             _("Decision 766 95% interval, high")] + [
         _("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
-    body = ([r["rank"] or "", r["code"], r["name_en"] if english else r["name_vi"], p.key, r["responses"],
+    body = ([r["rank"] or "", r["code"], r["name_en"] if english else r["name_vi"], reports_tags.peer_group(r), p.key,
+             r["responses"],
              _("yes") if r["enough"] else _("no"), r["mean"] if r["enough"] else None, r["index_sipas"],
              r["ci_low_sipas"], r["ci_high_sipas"], r["index_766"], r["ci_low_766"], r["ci_high_766"]]
             + [r["dimensions"].get(d.code) for d in dims] for r in rows)

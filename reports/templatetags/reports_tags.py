@@ -77,3 +77,14 @@ def heat(figures) -> str:
 @register.filter
 def stars(value) -> str:
     return "" if value is None else pct(value)
+
+
+@register.filter
+def peer_group(row) -> str:
+    """The peer group a published row was ranked in ("ward, commune, special zone"); rows frozen
+    before groups existed fall back to their kind's group."""
+    from reports.selectors import peer_group as group_of
+    from reports.selectors import peer_group_label
+
+    group = row.get("group") or group_of(row.get("kind", ""))
+    return peer_group_label(group)

@@ -54,7 +54,29 @@ def test_published_ranking_is_readable_without_login_as_page_and_csv(client, sco
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][0] == "Rank (SIPAS)"
     assert [(r[0], r[1]) for r in rows[1:3]] == [("1", "00004"), ("2", "00008")]
-    assert rows[3][1] == "SO-TP" and rows[3][0] == "" and rows[3][7] == ""  # not enough answers: no rank, no index
+    assert rows[0][3] == "Kind of unit" and rows[1][3] == "ward, commune, special zone"
+    assert rows[0][8] == "SIPAS index (%)"
+    assert rows[3][1] == "SO-TP" and rows[3][0] == "" and rows[3][8] == ""  # not enough answers: no rank, no index
+
+
+@pytest.mark.django_db
+def test_units_are_ranked_among_their_peers_only(client, city, settings):
+    """A department is not ranked beside wards: each peer group has its own ranks, wards first."""
+    settings.LANGUAGE_CODE = "en"
+    make_unit_scores(city.ward_a, start=OCT, index=90.0)
+    make_unit_scores(city.ward_b, start=OCT, index=80.0)
+    make_unit_scores(city.department, start=OCT, index=99.0)
+    _publish(client, city)
+    page = client.get("/open-data/01/2025-10/").content.decode()
+    assert page.index("ward, commune, special zone") < page.index("Ba Dinh Ward") < page.index("department<")
+    body = b"".join(client.get("/open-data/01/2025-10/csv/").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))[1:]
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("1", "00004", "ward, commune, special zone"), ("2", "00008", "ward, commune, special zone"),
+        ("1", "SO-TP", "department"),
+    ]
+    frozen = OpenDataPublication.objects.get().rows
+    assert [(r["group"], r["rank"]) for r in frozen] == [("local", 1), ("local", 2), ("department", 1)]
 
 
 @pytest.mark.django_db
