@@ -348,3 +348,49 @@ def test_command_refuses_a_bad_window_with_one_clear_line(args, message):
         call_command("rollup", *args)
     assert "\n" not in str(caught.value)
     assert not RollupRun.objects.exists()
+
+
+# --------------------------------------------------------------------------- SQL = scoring.py
+
+
+@pytest.mark.anydb
+@pytest.mark.django_db
+def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
+    """Every Score figure the SQL finishes equals what reports.scoring computes from the row's own
+    stored sums (and, for the change, from the previous period's row)."""
+    import numpy as np
+
+    from reports import scoring
+
+    random_responses(city, version, random.Random(11), 120, [None], date(2025, 3, 20), 80)
+    services.rollup_run(mode="full")
+    rows = list(Score.objects.all())
+    assert len(rows) > 100
+    assert any(r.change_sipas is not None for r in rows) and any(r.ci_low_766 is not None for r in rows)
+    assert any(r.enough_responses for r in rows)
+    sums = {c: np.array([getattr(r, c) for r in rows], dtype=float) for c in scoring.SUM_COLUMNS}
+    want = scoring.finish(sums, 30)
+    key = {(r.unit_id, r.scope, r.dimension_id, r.procedure_id, r.period_type, r.period_start): i
+           for i, r in enumerate(rows)}
+    for i, r in enumerate(rows):
+        for name in ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766"):
+            expected = want[name][i]
+            got = getattr(r, name)
+            assert (got is None) == bool(np.isnan(expected)), (name, r)
+            if got is not None:
+                assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (name, r)
+        assert r.enough_responses == bool(want["enough_responses"][i])
+        before = key.get((r.unit_id, r.scope, r.dimension_id, r.procedure_id, r.period_type,
+                          scoring.previous_period_start(r.period_start, r.period_type)))
+        for method in ("sipas", "766"):
+            if before is None:
+                change, significant = np.array([np.nan]), np.array([False])
+            else:
+                change, significant = scoring.change_arrays(
+                    [want[f"index_{method}"][i]], [want[f"var_{method}"][i]],
+                    [want[f"index_{method}"][before]], [want[f"var_{method}"][before]])
+            got = getattr(r, f"change_{method}")
+            assert (got is None) == bool(np.isnan(change[0])), (method, r)
+            if got is not None:
+                assert got == pytest.approx(change[0], rel=1e-12, abs=1e-12), (method, r)
+            assert getattr(r, f"change_{method}_significant") == bool(significant[0]), (method, r)
