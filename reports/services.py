@@ -12,8 +12,9 @@ Rules this module protects (DESIGN.md, Scoring method; issue 5):
 - Incremental runs recompute the DaySum rows of the (unit, day) keys of responses whose
   `changed_at` moved since the last successful run's watermark (minus a safety overlap for
   transactions that commit late), from the raw answers of those keys. The difference new − old
-  of those rows is then added to the Score rows they feed (sums are additive), and only those
-  rows and the following periods' (whose change they alter) are finished again: the cost
+  of those rows is then added to the Score rows they feed (sums are additive), and the touched
+  units' rows of those periods and of the following ones (whose change they alter) are finished
+  again; subtree rows of units without sub-units are copied from their own rows. The cost
   follows the changed keys, not the length of the history. Integer sums make the result equal
   a full recompute exactly, and running twice changes nothing.
 - One rollup at a time (PostgreSQL advisory lock; a file lock on SQLite). Each run changes
