@@ -433,14 +433,18 @@ def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", 
         row = CompareRow(u, overall, focus, dims, method)
         row._by_dim = own
         result.append(row)
-    ranked = sorted((r for r in result if r.focus.enough and r.focus.index is not None),
-                    key=lambda r: -r.focus.index)
+    _assign_ranks(result)
+    return result
+
+
+def _assign_ranks(rows: list[CompareRow]) -> None:
+    """Rank by the focus index among rows with enough answers; equal indexes share a rank."""
+    ranked = sorted((r for r in rows if r.focus.enough and r.focus.index is not None), key=lambda r: -r.focus.index)
     previous_index, previous_rank = None, 0
     for position, row in enumerate(ranked, start=1):
         if row.focus.index != previous_index:
             previous_rank, previous_index = position, row.focus.index
         row.rank = previous_rank
-    return result
 
 
 def attach_dimensions(rows: list[CompareRow], *, period: Period, procedure: Procedure | None = None) -> None:
@@ -520,6 +524,12 @@ def peer_group_label(group: str) -> str:
     return ", ".join(str(labels.get(k, k)) for k in kinds)
 
 
+def published_row_group(row: dict[str, Any]) -> str:
+    """The peer-group label of a frozen publication row; rows frozen before groups existed
+    fall back to their kind's group."""
+    return peer_group_label(row.get("group") or peer_group(row.get("kind", "")))
+
+
 def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
     """The ranking of a unit's direct sub-units for a period, as plain values to freeze into a
     publication: ranked within their peer group (PEER_GROUPS), groups in PEER_ORDER."""
@@ -531,12 +541,9 @@ def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
     ordered = []
     for group in sorted(groups, key=lambda g: (PEER_ORDER.index(g) if g in PEER_ORDER else len(PEER_ORDER), g)):
         members = groups[group]
-        ranked = sorted((r for r in members if r.focus.enough and r.focus.index is not None), key=lambda r: -r.focus.index)
-        previous_index, previous_rank = None, 0
-        for position, row in enumerate(ranked, start=1):
-            if row.focus.index != previous_index:
-                previous_rank, previous_index = position, row.focus.index
-            row.rank = previous_rank
+        for row in members:
+            row.rank = None  # ranked again among peers only
+        _assign_ranks(members)
         ordered += [(group, row) for row in sort_comparison(members, "rank")]
     dims = dimensions()
     frozen = []

@@ -501,10 +501,10 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
     all_days = {first + timedelta(days=i) for first, last, _ in spans for i in range((last - first).days + 1)}
     _log_dimensionless("rollup_delta")
     _ensure_calendar(min(all_days), max(all_days))
-    leaves = _leaves()
     if any(units is None for _, _, units in spans):
         units = inner = touched_leaves = None
     else:
+        leaves = _units(LEAVES_SQL)
         units = {u for _, _, us in spans for u in us}
         ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
         inner, touched_leaves = (ancestors | units) - leaves, units & leaves
@@ -516,35 +516,29 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
             continue
         # A unit whose subtree is itself (most of them) has subtree rows equal to its own rows,
         # just rewritten: copied. Only the units above others are recomputed through the closure.
-        stats["written"] += _copy_leaves(period_type, leaves if touched_leaves is None else touched_leaves, wanted)
-        inner_sql = f" AND cl.ancestor_id IN ({INNER_SQL})" if inner is None else (
-            f" AND cl.ancestor_id IN ({_ids_sql(inner)})")
+        stats["written"] += _copy_leaves(period_type, touched_leaves, wanted)
+        inner_sql = f" AND cl.ancestor_id IN ({INNER_SQL if inner is None else _ids_sql(inner)})"
         stats["written"] += _recompute_level(
             scope, period_type, _day_source("rollup_delta", scope, period_type, inner_sql),
-            inner if inner is not None else _inner_units(), wanted,
+            inner if inner is not None else _units(INNER_SQL), wanted,
         )
 
 
-def _leaves() -> set[int]:
-    """Units whose subtree is only themselves (no sub-units, no predecessor merged into them)."""
+def _units(sql: str) -> set[int]:
+    """The unit ids a one-column query returns (LEAVES_SQL, INNER_SQL)."""
     with connection.cursor() as cursor:
-        cursor.execute(LEAVES_SQL)
+        cursor.execute(sql)
         return {row[0] for row in cursor.fetchall()}
 
 
-def _inner_units() -> set[int]:
-    """Units above at least one other unit."""
-    with connection.cursor() as cursor:
-        cursor.execute(INNER_SQL)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _copy_leaves(period_type: str, units: set[int], starts: set[date]) -> int:
-    """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL."""
-    if not units or not starts:
+def _copy_leaves(period_type: str, units: set[int] | None, starts: set[date] | None) -> int:
+    """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL.
+    `units` None: every such unit (LEAVES_SQL); `starts` None: every period."""
+    if (units is not None and not units) or (starts is not None and not starts):
         return 0
-    where = (f"period_type = '{period_type}' AND unit_id IN ({_ids_sql(units)}) "
-             "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")")
+    where = f"period_type = '{period_type}' AND unit_id IN ({LEAVES_SQL if units is None else _ids_sql(units)})"
+    if starts is not None:
+        where += " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")"
     columns = ", ".join(SCORE_COLUMNS)
     copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
     with connection.cursor() as cursor:
@@ -633,11 +627,7 @@ def _all_scores(stats: dict) -> None:
         for scope, period_type in LEVELS:
             if scope == "subtree":
                 # A unit whose subtree is itself has subtree rows equal to its own: copied as they are.
-                columns = ", ".join(SCORE_COLUMNS)
-                copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
-                cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {copied} FROM reports_score "
-                               f"WHERE scope = 'own' AND period_type = '{period_type}' AND unit_id IN ({LEAVES_SQL})")
-                stats["written"] += cursor.rowcount
+                stats["written"] += _copy_leaves(period_type, None, None)
                 source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({INNER_SQL})")
             elif period_type in ("day", "month"):
                 source = _day_source("reports_daysum", scope, period_type)

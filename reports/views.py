@@ -33,7 +33,6 @@ from . import abuse, exports, moderation, selectors
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
-from .templatetags import reports_tags
 
 logger = logging.getLogger(__name__)
 
@@ -317,7 +316,7 @@ def open_data_csv(request, code: str, period: str):
             _("SIPAS 95% interval, high"), _("Decision 766 index (%)"), _("Decision 766 95% interval, low"),
             _("Decision 766 95% interval, high")] + [
         _("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
-    body = ([r["rank"] or "", r["code"], r["name_en"] if english else r["name_vi"], reports_tags.peer_group(r), p.key,
+    body = ([r["rank"] or "", r["code"], r["name_en"] if english else r["name_vi"], selectors.published_row_group(r), p.key,
              r["responses"],
              _("yes") if r["enough"] else _("no"), r["mean"] if r["enough"] else None, r["index_sipas"],
              r["ci_low_sipas"], r["ci_high_sipas"], r["index_766"], r["ci_low_766"], r["ci_high_766"]]

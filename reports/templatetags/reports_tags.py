@@ -12,6 +12,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from reports.selectors import published_row_group
+
 register = template.Library()
 
 
@@ -81,10 +83,5 @@ def stars(value) -> str:
 
 @register.filter
 def peer_group(row) -> str:
-    """The peer group a published row was ranked in ("ward, commune, special zone"); rows frozen
-    before groups existed fall back to their kind's group."""
-    from reports.selectors import peer_group as group_of
-    from reports.selectors import peer_group_label
-
-    group = row.get("group") or group_of(row.get("kind", ""))
-    return peer_group_label(group)
+    """The peer group a published row was ranked in ("ward, commune, special zone")."""
+    return published_row_group(row)
