@@ -35,8 +35,8 @@ class Score(models.Model):
 
     # Scores are derived data, rebuilt by the rollup from the answers: the database keeps no
     # foreign-key triggers on them (their per-row checks at commit cost ~40% of a full
-    # recompute on PostgreSQL); Django still cascades deletions. `score_unit_period` and the
-    # unique key cover the lookups, so the columns need no index of their own.
+    # recompute on PostgreSQL); Django still cascades deletions. The unique key (unit first) and
+    # `score_period_scope` cover the lookups, so the columns need no index of their own.
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores", db_constraint=False, db_index=False)
     scope = models.CharField(max_length=8, choices=Scope.choices)
     dimension = models.ForeignKey(Dimension, models.CASCADE, null=True, blank=True, related_name="+",
@@ -78,19 +78,20 @@ class Score(models.Model):
         constraints = [
             # "Overall" and "all procedures" are NULL; an expression index over COALESCE(…, 0)
             # makes them one key on every database (SQLite ignores nulls_distinct=False).
+            # Unit and period lead, so the key also serves every lookup of one unit's figures (a
+            # separate (unit, period) index cost every rollup write a fourth index entry).
             models.UniqueConstraint(
                 "unit",
+                "period_type",
+                "period_start",
                 "scope",
                 Coalesce("dimension", Value(0)),
                 Coalesce("procedure", Value(0)),
-                "period_type",
-                "period_start",
                 name="score_one_row_per_key",
             ),
         ]
         indexes = [
             models.Index(fields=["period_type", "period_start", "scope"], name="score_period_scope"),
-            models.Index(fields=["unit", "period_type", "period_start"], name="score_unit_period"),
         ]
 
     def __str__(self) -> str:
