@@ -513,18 +513,17 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         units = {u for _, _, us in spans for u in us}
         ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
         inner, touched_leaves = (ancestors | units) - leaves, units & leaves
-    for scope, period_type in LEVELS:
+    for period_type in scoring.PERIOD_TYPES:
         wanted = _periods_touched(all_days, period_type)
-        if scope == "own":
-            stats["written"] += _recompute_level(scope, period_type, _day_source("rollup_delta", scope, period_type),
-                                                 units, wanted)
-            continue
+        stats["written"] += _recompute_level("own", period_type, _day_source("rollup_delta", "own", period_type),
+                                             units, wanted)
         # A unit whose subtree is itself (most of them) has subtree rows equal to its own rows,
-        # just rewritten: copied. Only the units above others are recomputed through the closure.
+        # just written (and still in rollup_scores): copied. Only the units above others are
+        # recomputed through the closure.
         stats["written"] += _copy_leaves(period_type, touched_leaves, wanted)
         inner_sql = f" AND cl.ancestor_id IN ({INNER_SQL if inner is None else _ids_sql(inner)})"
         stats["written"] += _recompute_level(
-            scope, period_type, _day_source("rollup_delta", scope, period_type, inner_sql),
+            "subtree", period_type, _day_source("rollup_delta", "subtree", period_type, inner_sql),
             inner if inner is not None else _units(INNER_SQL), wanted,
         )
 
@@ -539,7 +538,8 @@ def _units(sql: str) -> set[int]:
 def _copy_leaves(period_type: str, units: set[int] | None, starts: set[date] | None, *,
                  table: str = "reports_score") -> int:
     """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL.
-    `units` None: every such unit (LEAVES_SQL); `starts` None: every period."""
+    `units` None: every such unit (LEAVES_SQL). `starts` None: every period, from `table`;
+    otherwise those periods, from rollup_scores, which holds the own rows just recomputed."""
     if (units is not None and not units) or (starts is not None and not starts):
         return 0
     where = f"period_type = '{period_type}' AND unit_id IN ({LEAVES_SQL if units is None else _ids_sql(units)})"
@@ -549,7 +549,8 @@ def _copy_leaves(period_type: str, units: set[int] | None, starts: set[date] | N
     copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE scope = 'subtree' AND {where}")
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {copied} FROM {table} WHERE scope = 'own' AND {where}")
+        source = table if starts is None else "rollup_scores"
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {copied} FROM {source} WHERE scope = 'own' AND {where}")
         return cursor.rowcount
 
 
