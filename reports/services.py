@@ -354,6 +354,9 @@ def _sync_closure() -> bool:
         UnitClosure.objects.bulk_create(
             (UnitClosure(ancestor_id=a, descendant_id=d) for a, d in sorted(wanted)), batch_size=5000
         )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_unitclosure")
     logger.info("rollup: unit closure changed (%s pairs)", len(wanted))
     return True
 
@@ -372,6 +375,9 @@ def _ensure_calendar(first: date, last: date) -> None:
                 rows.append(CalendarDay(day=day, period_type=kind, period_start=scoring.period_start(day, kind)))
         day += timedelta(days=1)
     CalendarDay.objects.bulk_create(rows, batch_size=5000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_calendarday")
 
 
 def _daysum_range() -> tuple[date, date] | None:
@@ -507,7 +513,8 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
     _log_dimensionless("rollup_delta")
     _ensure_calendar(min(all_days), max(all_days))
     if any(units is None for _, _, units in spans):
-        units = inner = touched_leaves = None
+        units = touched_leaves = None
+        inner = _units(INNER_SQL)
     else:
         leaves = _units(LEAVES_SQL)
         units = {u for _, _, us in spans for u in us}
@@ -521,10 +528,9 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         # just written (and still in rollup_scores): copied. Only the units above others are
         # recomputed through the closure.
         stats["written"] += _copy_leaves(period_type, touched_leaves, wanted)
-        inner_sql = f" AND cl.ancestor_id IN ({INNER_SQL if inner is None else _ids_sql(inner)})"
         stats["written"] += _recompute_level(
-            "subtree", period_type, _day_source("rollup_delta", "subtree", period_type, inner_sql),
-            inner if inner is not None else _units(INNER_SQL), wanted,
+            "subtree", period_type, _day_source("rollup_delta", "subtree", period_type,
+                                                f" AND cl.ancestor_id IN ({_ids_sql(inner)})"), inner, wanted,
         )
 
 
@@ -538,17 +544,20 @@ def _units(sql: str) -> set[int]:
 def _copy_leaves(period_type: str, units: set[int] | None, starts: set[date] | None, *,
                  table: str = "reports_score") -> int:
     """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL.
-    `units` None: every such unit (LEAVES_SQL). `starts` None: every period, from `table`;
-    otherwise those periods, from rollup_scores, which holds the own rows just recomputed."""
+    `units` None: every such unit (LEAVES_SQL). `starts` None: every period, from `table` (a full
+    run, whose level is still empty); otherwise those periods, from rollup_scores, which holds
+    the own rows just recomputed."""
     if (units is not None and not units) or (starts is not None and not starts):
         return 0
-    where = f"period_type = '{period_type}' AND unit_id IN ({LEAVES_SQL if units is None else _ids_sql(units)})"
+    # Ids, not a subquery: the planner cannot see how few rows a GROUP BY … HAVING keeps.
+    where = f"period_type = '{period_type}' AND unit_id IN ({_ids_sql(_units(LEAVES_SQL) if units is None else units)})"
     if starts is not None:
         where += " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")"
     columns = ", ".join(SCORE_COLUMNS)
     copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE scope = 'subtree' AND {where}")
+        if starts is not None:
+            cursor.execute(f"DELETE FROM {table} WHERE scope = 'subtree' AND {where}")
         source = table if starts is None else "rollup_scores"
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {copied} FROM {source} WHERE scope = 'own' AND {where}")
         return cursor.rowcount
@@ -644,6 +653,7 @@ def _all_scores(stats: dict) -> None:
             table = "reports_score"
             # DELETE, not TRUNCATE: dashboards keep reading the previous scores until this commits.
             cursor.execute("DELETE FROM reports_score")
+        inner = _units(INNER_SQL)
         for scope, period_type in LEVELS:
             if table == SCORE_NEXT and (scope, period_type) in (("own", "quarter"), ("subtree", "day")):
                 # Quarters, years and subtrees read the rows just written: the planner must know them.
@@ -651,7 +661,7 @@ def _all_scores(stats: dict) -> None:
             if scope == "subtree":
                 # A unit whose subtree is itself has subtree rows equal to its own: copied as they are.
                 stats["written"] += _copy_leaves(period_type, None, None, table=table)
-                source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({INNER_SQL})", table=table)
+                source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({_ids_sql(inner)})", table=table)
             elif period_type in ("day", "month"):
                 source = _day_source("reports_daysum", scope, period_type)
             else:
