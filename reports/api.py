@@ -87,6 +87,7 @@ class ScoreSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code")
     unit_name = serializers.CharField(source="unit.name_vi")
     dimension = serializers.SerializerMethodField()
+    scope = serializers.SerializerMethodField()
     procedure = serializers.SerializerMethodField()
     period = serializers.SerializerMethodField()
     period_end = serializers.SerializerMethodField()
@@ -98,6 +99,10 @@ class ScoreSerializer(serializers.ModelSerializer):
         fields = ["unit", "unit_name", "scope", "dimension", "procedure", "period_type", "period", "period_start",
                   "period_end", "responses", "answers", "mean", "enough_responses", "sipas", "decision_766",
                   "computed_at"]
+
+    def get_scope(self, obj) -> str:
+        # A unit without sub-units answers `subtree` with its own rows (ScoreQuerySet.in_scope).
+        return self.context.get("scope") or obj.scope
 
     def get_dimension(self, obj) -> str | None:
         return obj.dimension.code if obj.dimension_id else None
@@ -176,12 +181,13 @@ class ScoreList(generics.ListAPIView):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["method"] = self.get_filters().get("method", "both")
+        context["scope"] = self.get_filters().get("scope", Scope.SUBTREE)
         return context
 
     def get_queryset(self):
         f = self.get_filters()
         units = scope_units(self.request)
-        qs = Score.objects.filter(scope=f.get("scope", Scope.SUBTREE))
+        qs = Score.objects.in_scope(f.get("scope", Scope.SUBTREE))
         if f.get("unit"):
             unit = units.filter(code=f["unit"]).first()
             if unit is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,29 @@ class PeriodType(models.TextChoices):
 class Scope(models.TextChoices):
     OWN = "own", _("own answers")
     SUBTREE = "subtree", _("unit and sub-units")
+
+
+class ScoreQuerySet(models.QuerySet):
+    def in_scope(self, scope: str) -> ScoreQuerySet:
+        """The rows of `scope`, as every reader must ask for them.
+
+        A unit whose subtree is only itself (no sub-units, nothing merged into it) has no
+        stored subtree rows, since they would equal its own rows (nearly half the table, and of
+        every rollup's writes): for `subtree` its own rows stand in for them.
+        """
+        return self.filter(scope_q(scope))
+
+
+def scope_q(scope: str) -> Q:
+    """The condition of ScoreQuerySet.in_scope, to combine with others."""
+    if scope == Scope.OWN:
+        return Q(scope=Scope.OWN)
+    # "Alone": the closure holds the unit as its own ancestor and nothing else below it (two index
+    # lookups a row; a unit the rollup has not seen yet is not alone).
+    members = UnitClosure.objects.filter(ancestor_id=OuterRef("unit_id"))
+    alone = Q(Exists(members.filter(descendant_id=OuterRef("unit_id")))) & ~Q(
+        Exists(members.exclude(descendant_id=OuterRef("unit_id"))))
+    return Q(scope=Scope.SUBTREE) | (Q(scope=Scope.OWN) & alone)
 
 
 class Score(models.Model):
@@ -71,6 +94,8 @@ class Score(models.Model):
     change_766 = models.FloatField(null=True)
     change_766_significant = models.BooleanField(default=False)
     computed_at = models.DateTimeField(auto_now=True)
+
+    objects = ScoreQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("score")

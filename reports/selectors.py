@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Procedure, Unit
 from surveys.models import Answer, Dimension, Response
 
-from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score
+from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score, scope_q
 
 METHODS = ("sipas", "766")
 SCORE_FIELDS = (
@@ -140,8 +140,8 @@ def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = No
     enough answers"), so it is the default only when no earlier period has scores.
     """
     current = current_period(period_type)
-    rows = Score.objects.filter(period_type=period_type, dimension__isnull=True, procedure__isnull=True,
-                                scope=Scope.SUBTREE, period_start__lte=current.start)
+    rows = Score.objects.in_scope(Scope.SUBTREE).filter(period_type=period_type, dimension__isnull=True,
+                                                        procedure__isnull=True, period_start__lte=current.start)
     if unit is not None:
         rows = rows.filter(unit=unit)
     found = rows.aggregate(complete=Max("period_start", filter=Q(period_start__lt=current.start)),
@@ -216,8 +216,8 @@ class Figures:
         return "up" if self.change > 0 else "down" if self.change < 0 else ""
 
 
-def _score_rows(**filters) -> QuerySet:
-    return Score.objects.filter(**filters).values(*SCORE_FIELDS)
+def _score_rows(scope: str, **filters) -> QuerySet:
+    return Score.objects.in_scope(scope).filter(**filters).values(*SCORE_FIELDS)
 
 
 def min_responses() -> int:
@@ -250,7 +250,7 @@ def unit_dashboard(*, unit: Unit, period: Period, scope: str = Scope.SUBTREE, me
                    ancestors: list[Unit] | None = None, trend_months: int = 24) -> UnitDashboard:
     """Everything the unit page shows, in a fixed number of queries whatever the size of the tree."""
     dims = dimensions()
-    rows = list(_score_rows(unit=unit, scope=scope, period_type=period.type, period_start=period.start,
+    rows = list(_score_rows(scope, unit=unit, period_type=period.type, period_start=period.start,
                             procedure__isnull=True))
     by_dim = {r["dimension_id"]: r for r in rows}
     overall = Figures(by_dim.get(None), method)
@@ -259,8 +259,8 @@ def unit_dashboard(*, unit: Unit, period: Period, scope: str = Scope.SUBTREE, me
     dimension_mean = sum(shown) / len(shown) if shown and len(shown) == len(dims) else None
 
     procedure_scores = list(
-        Score.objects.filter(unit=unit, scope=scope, period_type=period.type, period_start=period.start,
-                             dimension__isnull=True, procedure__isnull=False)
+        Score.objects.in_scope(scope).filter(unit=unit, period_type=period.type, period_start=period.start,
+                                             dimension__isnull=True, procedure__isnull=False)
         .select_related("procedure").order_by("-responses", "procedure__code")
     )
     procedure_rows = [(s.procedure, Figures(_as_row(s), method)) for s in procedure_scores]
@@ -285,16 +285,17 @@ def monthly_trend(*, unit: Unit, city: Unit | None, scope: str, method: str, unt
     first = Period(PeriodType.MONTH, _add_months(last.start, -(months - 1)))
     unit_ids = [unit.id] + ([city.id] if city is not None and city.id != unit.id else [])
     rows = Score.objects.filter(
-        Q(unit_id=unit.id, scope=scope) | Q(unit_id__in=unit_ids[1:], scope=Scope.SUBTREE),
+        (Q(unit_id=unit.id) & scope_q(scope)) | (Q(unit_id__in=unit_ids[1:]) & scope_q(Scope.SUBTREE)),
         period_type=PeriodType.MONTH, period_start__gte=first.start, period_start__lte=last.start,
         dimension__isnull=True, procedure__isnull=True,
-    ).values(*SCORE_FIELDS, "scope")
+    ).values(*SCORE_FIELDS)
     own: dict[date, dict] = {}
     town: dict[date, dict] = {}
     for r in rows:
-        if r["unit_id"] == unit.id and r["scope"] == scope:
+        if r["unit_id"] == unit.id:
             own[r["period_start"]] = r
-        if city is not None and r["unit_id"] == city.id and r["scope"] == Scope.SUBTREE:
+        # The city's line is its whole subtree (the unit's own line, when the unit is the city).
+        if city is not None and r["unit_id"] == city.id and (city.id != unit.id or scope == Scope.SUBTREE):
             town[r["period_start"]] = r
     points = []
     for i in range(months):
@@ -309,7 +310,7 @@ def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, F
     children = list(Unit.objects.filter(parent=unit).order_by("code"))
     if not children:
         return []
-    rows = _score_rows(unit__parent=unit, scope=Scope.SUBTREE, period_type=period.type,
+    rows = _score_rows(Scope.SUBTREE, unit__parent=unit, period_type=period.type,
                        period_start=period.start, dimension__isnull=True, procedure__isnull=True)
     by_unit = {r["unit_id"]: r for r in rows}
     # A unit dissolved in a reorganisation is listed only for periods in which it has answers.
@@ -391,8 +392,8 @@ class CompareRow:
 
 def _compare_scores(unit_ids, *, period: Period, procedure: Procedure | None, dimension_ids=None,
                     all_dimensions: bool = False) -> QuerySet:
-    rows = Score.objects.filter(unit_id__in=unit_ids, scope=Scope.SUBTREE, period_type=period.type,
-                                period_start=period.start)
+    rows = Score.objects.in_scope(Scope.SUBTREE).filter(unit_id__in=unit_ids, period_type=period.type,
+                                                        period_start=period.start)
     rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
     if not all_dimensions:
         wanted = Q(dimension__isnull=True)

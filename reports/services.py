@@ -14,7 +14,7 @@ Rules this module protects (DESIGN.md, Scoring method; issue 5):
   transactions that commit late), from the raw answers of those keys. The difference new − old
   of those rows is then added to the Score rows they feed (sums are additive), and the touched
   units' rows of those periods and of the following ones (whose change they alter) are finished
-  again; subtree rows of units without sub-units are copied from their own rows. The cost
+  again. Units without sub-units have no subtree rows (readers take their own rows). The cost
   follows the changed keys, not the length of the history. Integer sums make the result equal
   a full recompute exactly, and running twice changes nothing.
 - One rollup at a time (PostgreSQL advisory lock; a file lock on SQLite). Each run changes
@@ -111,30 +111,10 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
     run = RollupRun.objects.create(mode=mode, status=RollupRun.Status.RUNNING)
     stats = {"responses": 0, "keys": 0, "written": 0}
     try:
-        closure_changed = _sync_closure()
-        last = (
-            RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED, watermark__isnull=False)
-            .order_by("-watermark")
-            .values_list("watermark", flat=True)
-            .first()
-        )
-        if mode == RollupRun.Mode.INCREMENTAL and (last is None or closure_changed):
-            mode = run.mode = RollupRun.Mode.FULL
-        if mode == RollupRun.Mode.FULL:
-            _full(stats)
-            run.watermark = watermark
-        elif mode == RollupRun.Mode.WINDOW:
-            tz = _tz()
-            run.since = datetime.combine(since, datetime.min.time(), tz) if since else None
-            run.until = datetime.combine(until + timedelta(days=1), datetime.min.time(), tz) if until else None
-            _window(since, until, stats)
-            if closure_changed:
-                _all_scores(stats)
-        else:
-            overlap = timedelta(seconds=getattr(settings, "ROLLUP_WATERMARK_OVERLAP_SECONDS", 600))
-            run.since = last - overlap
-            _incremental(run.since, stats)
-            run.watermark = watermark
+        with transaction.atomic():
+            # One transaction with the recompute it may force: a failed run leaves the closure
+            # (which readers use to tell units without sub-units) and the scores as they were.
+            _run_mode(run, mode, since, until, watermark, stats)
     except Exception as exc:
         run.status = RollupRun.Status.FAILED
         run.error = f"{exc.__class__.__name__}: {exc}"[:2000]
@@ -152,6 +132,35 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
     logger.info("rollup %s: %s responses, %s keys, %s scores in %.2fs", run.mode, stats["responses"],
                 stats["keys"], stats["written"], time.monotonic() - started)
     return run
+
+
+def _run_mode(run: RollupRun, mode: str, since: date | None, until: date | None, watermark: datetime,
+              stats: dict) -> None:
+    """The run's work (inside its transaction): the closure first, then the mode's recompute."""
+    closure_changed = _sync_closure()
+    last = (
+        RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED, watermark__isnull=False)
+        .order_by("-watermark")
+        .values_list("watermark", flat=True)
+        .first()
+    )
+    if mode == RollupRun.Mode.INCREMENTAL and (last is None or closure_changed):
+        mode = run.mode = RollupRun.Mode.FULL
+    if mode == RollupRun.Mode.FULL:
+        _full(stats)
+        run.watermark = watermark
+    elif mode == RollupRun.Mode.WINDOW:
+        tz = _tz()
+        run.since = datetime.combine(since, datetime.min.time(), tz) if since else None
+        run.until = datetime.combine(until + timedelta(days=1), datetime.min.time(), tz) if until else None
+        _window(since, until, stats)
+        if closure_changed:
+            _all_scores(stats)
+    else:
+        overlap = timedelta(seconds=getattr(settings, "ROLLUP_WATERMARK_OVERLAP_SECONDS", 600))
+        run.since = last - overlap
+        _incremental(run.since, stats)
+        run.watermark = watermark
 
 
 # --------------------------------------------------------------------------- locking
@@ -512,22 +521,19 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
     all_days = {first + timedelta(days=i) for first, last, _ in spans for i in range((last - first).days + 1)}
     _log_dimensionless("rollup_delta")
     _ensure_calendar(min(all_days), max(all_days))
+    inner = _units(INNER_SQL)
     if any(units is None for _, _, units in spans):
-        units = touched_leaves = None
-        inner = _units(INNER_SQL)
+        units = None
     else:
-        leaves = _units(LEAVES_SQL)
         units = {u for _, _, us in spans for u in us}
         ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
-        inner, touched_leaves = (ancestors | units) - leaves, units & leaves
+        inner &= ancestors | units
     for period_type in scoring.PERIOD_TYPES:
         wanted = _periods_touched(all_days, period_type)
         stats["written"] += _recompute_level("own", period_type, _day_source("rollup_delta", "own", period_type),
                                              units, wanted)
-        # A unit whose subtree is itself (most of them) has subtree rows equal to its own rows,
-        # just written (and still in rollup_scores): copied. Only the units above others are
-        # recomputed through the closure.
-        stats["written"] += _copy_leaves(period_type, touched_leaves, wanted)
+        # A unit whose subtree is only itself (most of them) has no subtree rows: readers take
+        # its own rows (Score.objects.in_scope). Only the units above others have them.
         stats["written"] += _recompute_level(
             "subtree", period_type, _day_source("rollup_delta", "subtree", period_type,
                                                 f" AND cl.ancestor_id IN ({_ids_sql(inner)})"), inner, wanted,
@@ -535,32 +541,10 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
 
 
 def _units(sql: str) -> set[int]:
-    """The unit ids a one-column query returns (LEAVES_SQL, INNER_SQL)."""
+    """The unit ids a one-column query returns (INNER_SQL)."""
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {row[0] for row in cursor.fetchall()}
-
-
-def _copy_leaves(period_type: str, units: set[int] | None, starts: set[date] | None, *,
-                 table: str = "reports_score") -> int:
-    """Subtree rows of units whose subtree is only themselves: their own rows, copied in SQL.
-    `units` None: every such unit (LEAVES_SQL). `starts` None: every period, from `table` (a full
-    run, whose level is still empty); otherwise those periods, from rollup_scores, which holds
-    the own rows just recomputed."""
-    if (units is not None and not units) or (starts is not None and not starts):
-        return 0
-    # Ids, not a subquery: the planner cannot see how few rows a GROUP BY … HAVING keeps.
-    where = f"period_type = '{period_type}' AND unit_id IN ({_ids_sql(_units(LEAVES_SQL) if units is None else units)})"
-    if starts is not None:
-        where += " AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(starts)) + ")"
-    columns = ", ".join(SCORE_COLUMNS)
-    copied = ", ".join("'subtree'" if c == "scope" else c for c in SCORE_COLUMNS)
-    with connection.cursor() as cursor:
-        if starts is not None:
-            cursor.execute(f"DELETE FROM {table} WHERE scope = 'subtree' AND {where}")
-        source = table if starts is None else "rollup_scores"
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {copied} FROM {source} WHERE scope = 'own' AND {where}")
-        return cursor.rowcount
 
 
 def _log_dimensionless(table: str = "reports_daysum") -> None:
@@ -630,7 +614,6 @@ def _score_source(scope: str, period_type: str, units_sql: str = "", *, table: s
             "AND s.procedure_id IS NULL")
 
 
-LEAVES_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) = 1"
 INNER_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) > 1"
 
 
@@ -659,8 +642,7 @@ def _all_scores(stats: dict) -> None:
                 # Quarters, years and subtrees read the rows just written: the planner must know them.
                 cursor.execute(f"ANALYZE {table}")
             if scope == "subtree":
-                # A unit whose subtree is itself has subtree rows equal to its own: copied as they are.
-                stats["written"] += _copy_leaves(period_type, None, None, table=table)
+                # Only units above others: the others' subtree rows would equal their own rows.
                 source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({_ids_sql(inner)})", table=table)
             elif period_type in ("day", "month"):
                 source = _day_source("reports_daysum", scope, period_type)

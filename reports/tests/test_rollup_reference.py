@@ -139,17 +139,25 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
 
 
 def stored_scores() -> dict[tuple, dict]:
-    rows = Score.objects.values("unit_id", "scope", "dimension_id", "procedure_id", "period_type", "period_start",
-                                *FIGURES)
-    return {(r.pop("unit_id"), r.pop("scope"), r.pop("dimension_id"), r.pop("procedure_id"), r.pop("period_type"),
-             r.pop("period_start")): r for r in rows}
+    """The rows as every reader gets them (Score.objects.in_scope), for both scopes: a unit
+    without sub-units answers `subtree` with its own rows."""
+    found: dict[tuple, dict] = {}
+    for scope in ("own", "subtree"):
+        for r in Score.objects.in_scope(scope).values("unit_id", "dimension_id", "procedure_id", "period_type",
+                                                      "period_start", *FIGURES):
+            key = (r.pop("unit_id"), scope, r.pop("dimension_id"), r.pop("procedure_id"), r.pop("period_type"),
+                   r.pop("period_start"))
+            assert key not in found, f"two rows for {key}"
+            found[key] = r
+    return found
 
 
 def assert_matches_reference(today: date | None = None) -> None:
     expected = reference_scores(today)
     stored = stored_scores()
     assert set(stored) == set(expected), (
-        f"missing {sorted(set(expected) - set(stored))[:5]}, unexpected {sorted(set(stored) - set(expected))[:5]}"
+        f"missing {sorted(set(expected) - set(stored), key=str)[:5]}, "
+        f"unexpected {sorted(set(stored) - set(expected), key=str)[:5]}"
     )
     for key, want in expected.items():
         got = stored[key]
