@@ -93,15 +93,11 @@ def build(units: int, months: int) -> dict:
         )) + "\n")
         rows += 1
 
-    # As the rollup stores them: units without sub-units have no subtree rows (their own rows
-    # answer for both scopes, through the closure table the rollup keeps).
-    from reports.services import _sync_closure
-
-    _sync_closure()
+    # As the rollup stores them: a unit without sub-units keeps one row set, scope "both".
     alone = {created_unit.pk for created_unit in created}
     for unit in all_units:
         base = 75 + rng.random() * 15
-        for scope in ("own",) if unit.pk in alone else ("own", "subtree"):
+        for scope in ("both",) if unit.pk in alone else ("own", "subtree"):
             for period_type, starts in (("month", month_starts), ("quarter", quarters), ("year", years)):
                 for start in starts:
                     row(unit.pk, scope, None, None, period_type, start, base)
@@ -109,7 +105,7 @@ def build(units: int, months: int) -> dict:
                         row(unit.pk, scope, dim.pk, None, period_type, start, base)
         for start in month_starts:
             for proc in procedures:
-                row(unit.pk, "own" if unit.pk in alone else "subtree", None, proc.pk, "month", start, base)
+                row(unit.pk, "both" if unit.pk in alone else "subtree", None, proc.pk, "month", start, base)
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -24,27 +24,24 @@ class Scope(models.TextChoices):
     SUBTREE = "subtree", _("unit and sub-units")
 
 
+BOTH_SCOPES = "both"  # stored scope of a unit whose subtree is only itself: own = subtree
+
+
 class ScoreQuerySet(models.QuerySet):
     def in_scope(self, scope: str) -> ScoreQuerySet:
         """The rows of `scope`, as every reader must ask for them.
 
-        A unit whose subtree is only itself (no sub-units, nothing merged into it) has no
-        stored subtree rows, since they would equal its own rows (nearly half the table, and of
-        every rollup's writes): for `subtree` its own rows stand in for them.
+        A unit whose subtree is only itself (no sub-units, nothing merged into it) keeps one set
+        of rows, stored with scope "both": its own rows are its subtree rows. Two copies would be
+        nearly half the table, and of every rollup's writes.
         """
         return self.filter(scope_q(scope))
 
 
 def scope_q(scope: str) -> Q:
-    """The condition of ScoreQuerySet.in_scope, to combine with others."""
-    if scope == Scope.OWN:
-        return Q(scope=Scope.OWN)
-    # "Alone": the closure holds the unit as its own ancestor and nothing else below it (two index
-    # lookups a row; a unit the rollup has not seen yet is not alone).
-    members = UnitClosure.objects.filter(ancestor_id=OuterRef("unit_id"))
-    alone = Q(Exists(members.filter(descendant_id=OuterRef("unit_id")))) & ~Q(
-        Exists(members.exclude(descendant_id=OuterRef("unit_id"))))
-    return Q(scope=Scope.SUBTREE) | (Q(scope=Scope.OWN) & alone)
+    """The condition of ScoreQuerySet.in_scope, to combine with others (index-friendly: an IN list
+    on the scope column)."""
+    return Q(scope__in=[scope, BOTH_SCOPES])
 
 
 class Score(models.Model):

@@ -14,7 +14,7 @@ Rules this module protects (DESIGN.md, Scoring method; issue 5):
   transactions that commit late), from the raw answers of those keys. The difference new − old
   of those rows is then added to the Score rows they feed (sums are additive), and the touched
   units' rows of those periods and of the following ones (whose change they alter) are finished
-  again. Units without sub-units have no subtree rows (readers take their own rows). The cost
+  again. A unit without sub-units keeps one row set, scope "both" (Score.objects.in_scope). The cost
   follows the changed keys, not the length of the history. Integer sums make the result equal
   a full recompute exactly, and running twice changes nothing.
 - One rollup at a time (PostgreSQL advisory lock; a file lock on SQLite). Each run changes
@@ -532,8 +532,8 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         wanted = _periods_touched(all_days, period_type)
         stats["written"] += _recompute_level("own", period_type, _day_source("rollup_delta", "own", period_type),
                                              units, wanted)
-        # A unit whose subtree is only itself (most of them) has no subtree rows: readers take
-        # its own rows (Score.objects.in_scope). Only the units above others have them.
+        # A unit whose subtree is only itself (most of them) keeps one row set (scope "both",
+        # written by the own level): only the units above others have subtree rows.
         stats["written"] += _recompute_level(
             "subtree", period_type, _day_source("rollup_delta", "subtree", period_type,
                                                 f" AND cl.ancestor_id IN ({_ids_sql(inner)})"), inner, wanted,
@@ -605,16 +605,30 @@ def _score_source(scope: str, period_type: str, units_sql: str = "", *, table: s
     if scope == "subtree":
         return (f"SELECT cl.ancestor_id AS unit_id, s.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
                 f"COALESCE(s.procedure_id, 0) AS proc, {sums} FROM {table} s JOIN reports_unitclosure cl "
-                f"ON cl.descendant_id = s.unit_id WHERE s.scope = 'own' AND s.period_type = '{period_type}'"
+                f"ON cl.descendant_id = s.unit_id WHERE s.scope IN {_stored('own')} AND s.period_type = '{period_type}'"
                 f"{units_sql}")
     finer = {"quarter": "month", "year": "quarter"}[period_type]
     return (f"SELECT s.unit_id AS unit_id, c.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
             f"0 AS proc, {sums} FROM {table} s JOIN reports_calendarday c ON c.day = s.period_start "
-            f"AND c.period_type = '{period_type}' WHERE s.scope = 'own' AND s.period_type = '{finer}' "
+            f"AND c.period_type = '{period_type}' WHERE s.scope IN {_stored('own')} AND s.period_type = '{finer}' "
             "AND s.procedure_id IS NULL")
 
 
 INNER_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) > 1"
+LONE_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) = 1"
+
+
+def _stored(scope: str) -> str:
+    """SQL list of the stored scope values holding a level's rows: a unit whose subtree is only
+    itself keeps one row set, scope 'both' (its own rows are its subtree rows; Score.BOTH)."""
+    return "('own', 'both')" if scope == "own" else "('subtree')"
+
+
+def _written(scope: str) -> str:
+    """SQL for the scope value a level writes (alias c): own rows of lone units are 'both'."""
+    if scope == "own":
+        return f"CASE WHEN c.unit_id IN ({LONE_SQL}) THEN 'both' ELSE 'own' END"
+    return f"'{scope}'"
 
 
 def _all_scores(stats: dict) -> None:
@@ -642,7 +656,7 @@ def _all_scores(stats: dict) -> None:
                 # Quarters, years and subtrees read the rows just written: the planner must know them.
                 cursor.execute(f"ANALYZE {table}")
             if scope == "subtree":
-                # Only units above others: the others' subtree rows would equal their own rows.
+                # Only units above others: the others' own rows are stored as "both".
                 source = _score_source(scope, period_type, f" AND cl.ancestor_id IN ({_ids_sql(inner)})", table=table)
             elif period_type in ("day", "month"):
                 source = _day_source("reports_daysum", scope, period_type)
@@ -765,7 +779,7 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         + " FROM f WINDOW series AS (PARTITION BY f.unit_id, f.dim, f.proc ORDER BY f.period_start)), "
         "x AS (SELECT w.*, " + ", ".join(previous(c) for c in lagged) + " FROM w LEFT JOIN reports_calendarday pc "
         f"ON pc.day = {_minus_one_day('w.period_start')} AND pc.period_type = '{period_type}') "
-        f"SELECT c.unit_id, '{scope}', NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
+        f"SELECT c.unit_id, {_written(scope)}, NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
         + ", ".join(f"c.{col}" for col in SUMS)
         + ", c.mean, c.index_sipas, c.ci_low_sipas, c.ci_high_sipas, c.index_766, c.ci_low_766, c.ci_high_766, "
         f"c.responses >= {int(settings.MIN_RESPONSES_FOR_RANKING)}, {change('sipas')}, {change('766')}, %s "
@@ -796,7 +810,7 @@ def _recompute_level(scope: str, period_type: str, source: str, units: set[int] 
         starts = ",".join(_date_sql(s) for s in sorted(wanted))
         stored = (
             "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), " + ", ".join(SUMS)
-            + f" FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'{unit_filter} "
+            + f" FROM reports_score WHERE scope IN {_stored(scope)} AND period_type = '{period_type}'{unit_filter} "
             "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(wanted | before)) + ")"
         )
         keep = f"c.responses > 0 AND c.period_start IN ({starts})"
@@ -805,7 +819,7 @@ def _recompute_level(scope: str, period_type: str, source: str, units: set[int] 
         cursor.execute("DELETE FROM rollup_scores")
         cursor.execute(f"INSERT INTO rollup_scores ({columns}) "
                        + _finished_sql(f"{source} UNION ALL {stored}", scope, period_type, keep), [now])
-        cursor.execute(f"DELETE FROM reports_score WHERE scope = '{scope}' AND period_type = '{period_type}'"
+        cursor.execute(f"DELETE FROM reports_score WHERE scope IN {_stored(scope)} AND period_type = '{period_type}'"
                        f"{unit_filter} AND period_start IN ({starts})")
         cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
         return cursor.rowcount

@@ -32,8 +32,8 @@ DAY = date(2025, 6, 10)
 
 
 def overall(unit, scope="own", period_type="day", start=DAY, **extra):
-    return Score.objects.get(unit=unit, scope=scope, dimension=None, procedure=None, period_type=period_type,
-                             period_start=start, **extra)
+    return Score.objects.in_scope(scope).get(unit=unit, dimension=None, procedure=None, period_type=period_type,
+                                             period_start=start, **extra)
 
 
 def touch(response, **changes):
@@ -63,10 +63,10 @@ def test_three_responses_by_hand(city, version):
     assert (round(day.ci_low_sipas, 2), round(day.ci_high_sipas, 2)) == (48.02, 79.26)
     assert (round(day.ci_low_766, 2), round(day.ci_high_766, 2)) == (67.87, 77.59)
     assert day.enough_responses is False and day.change_sipas is None
-    access = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="access", period_type="month")
+    access = Score.objects.in_scope("own").get(unit=city.ward_a, dimension__code="access", period_type="month")
     assert (access.responses, access.answers, access.satisfied, access.not_dissatisfied) == (3, 8, 5, 6)
     assert access.index_sipas == 62.5 and access.index_766 == 75.0
-    procedures = Score.objects.get(unit=city.ward_a, scope="own", dimension__code="procedures", period_type="month")
+    procedures = Score.objects.in_scope("own").get(unit=city.ward_a, dimension__code="procedures", period_type="month")
     assert (procedures.responses, procedures.answers, procedures.satisfied) == (3, 3, 2)
     # The same figures in the ward's subtree, the city's subtree, and every longer period.
     for unit, scope in ((city.ward_a, "subtree"), (city.root, "subtree")):
@@ -133,7 +133,7 @@ def test_answer_without_dimension_counts_in_overall_only_and_is_logged(city, ver
     with caplog.at_level(logging.WARNING, logger="reports.services"):
         services.rollup_run(mode="full")
     assert overall(city.ward_a).answers == 17
-    dims = Score.objects.filter(unit=city.ward_a, scope="own", period_type="month", dimension__isnull=False)
+    dims = Score.objects.in_scope("own").filter(unit=city.ward_a, period_type="month", dimension__isnull=False)
     assert sum(s.answers for s in dims) == 16
     assert "without a dimension" in caplog.text
     assert_matches_reference()
@@ -146,7 +146,7 @@ def test_procedures_get_month_figures_of_their_own(city, version):
     make_response(version, city.ward_a, [1, 5], procedure=land, submitted_at=local(DAY))
     make_response(version, city.ward_a, [4], procedure=None, submitted_at=local(DAY))
     services.rollup_run(mode="full")
-    month = Score.objects.filter(unit=city.ward_a, scope="own", period_type="month", dimension=None)
+    month = Score.objects.in_scope("own").filter(unit=city.ward_a, period_type="month", dimension=None)
     assert {s.procedure_id: s.index_sipas for s in month} == {None: 80.0, birth.pk: 100.0, land.pk: 50.0}
     assert not Score.objects.filter(period_type__in=["day", "quarter", "year"], procedure__isnull=False).exists()
 
@@ -175,7 +175,7 @@ def test_merged_unit_keeps_its_history_and_counts_in_its_successors_subtree(city
     march = date(2025, 3, 1)
     assert overall(old, period_type="month", start=march).responses == 1
     assert overall(new, "subtree", period_type="month", start=march).index_sipas == 100.0
-    assert not Score.objects.filter(unit=new, scope="own", period_start=march).exists()
+    assert not Score.objects.in_scope("own").filter(unit=new, period_start=march).exists()
     assert overall(district, "subtree", period_type="month", start=march).responses == 2
     assert overall(city.root, "subtree", period_type="month", start=march).responses == 2  # not 3
     year = overall(new, "subtree", period_type="year", start=date(2025, 1, 1))

@@ -210,7 +210,7 @@ def test_full_rollup_equals_the_reference_computed_from_raw_answers(city):
     assert run.status == "succeeded"
     assert_matches_reference()
     # Sanity of the reference itself: some figures have enough answers, some changes exist.
-    assert Score.objects.filter(scope="subtree", unit=city.root, period_type="year", dimension=None,
+    assert Score.objects.in_scope("subtree").filter(unit=city.root, period_type="year", dimension=None,
                                 procedure=None).get().responses >= 30
 
 
@@ -225,7 +225,7 @@ def test_local_day_boundaries_follow_ho_chi_minh_time(city):
 
     services.rollup_run(mode="full")
 
-    own = Score.objects.filter(unit=city.ward_a, scope="own", dimension=None, procedure=None)
+    own = Score.objects.in_scope("own").filter(unit=city.ward_a, dimension=None, procedure=None)
     assert own.get(period_type="day", period_start=date(2025, 3, 31)).index_sipas == 100.0
     assert own.get(period_type="day", period_start=date(2025, 4, 1)).index_sipas == 0.0
     assert own.get(period_type="quarter", period_start=date(2025, 1, 1)).responses == 1

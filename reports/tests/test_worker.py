@@ -78,7 +78,7 @@ def test_a_committed_submission_is_rolled_up_by_a_real_worker(city, redis_server
     assert Score.objects.filter(unit=city.ward_a).exists(), "no Score rows after 90 s; worker log:\n" + output
     run = RollupRun.objects.get()
     assert run.status == "succeeded"
-    month = Score.objects.get(unit=city.root, scope="subtree", dimension=None, procedure=None, period_type="month",
+    month = Score.objects.in_scope("subtree").get(unit=city.root, dimension=None, procedure=None, period_type="month",
                               period_start=date(2025, 10, 1))
     assert (month.responses, month.answers, month.satisfied) == (1, 3, 2)
     assert "reports.tasks.rollup_incremental" in output
