@@ -112,8 +112,9 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
     stats = {"responses": 0, "keys": 0, "written": 0}
     try:
         with transaction.atomic():
-            # One transaction with the recompute it may force: a failed run leaves the closure
-            # (which readers use to tell units without sub-units) and the scores as they were.
+            # One transaction with the recompute a closure change forces: a failed run leaves the
+            # closure and the scores as they were, so which units keep a single "both" row set
+            # and which have subtree rows always matches the closure of record.
             _run_mode(run, mode, since, until, watermark, stats)
     except Exception as exc:
         run.status = RollupRun.Status.FAILED
@@ -620,7 +621,7 @@ LONE_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAV
 
 def _stored(scope: str) -> str:
     """SQL list of the stored scope values holding a level's rows: a unit whose subtree is only
-    itself keeps one row set, scope 'both' (its own rows are its subtree rows; Score.BOTH)."""
+    itself keeps one row set, scope 'both' (its own rows are its subtree rows; models.BOTH_SCOPES)."""
     return "('own', 'both')" if scope == "own" else "('subtree')"
 
 
@@ -635,8 +636,8 @@ def _all_scores(stats: dict) -> None:
     """Every Score row from DaySum (full recompute), level by level, in one transaction.
 
     On PostgreSQL the rows go into a new table without indexes, the indexes are built once at the
-    end, and the new table takes the old one's place at commit: maintaining three indexes row by
-    row (and checking the unique key against the old rows, dead but not yet gone) cost more than
+    end, and the new table takes the old one's place at commit: maintaining the indexes row by row
+    (and checking the unique key against the old rows, dead but not yet gone) cost more than
     computing the rows. Dashboards read the previous scores until the swap, which waits only for
     the queries running at that instant. On SQLite the rows are replaced in place.
     """
