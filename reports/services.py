@@ -48,7 +48,7 @@ from agencies.models import Unit, UnitSuccession
 from surveys.models import Dimension
 
 from . import scoring
-from .models import CalendarDay, RollupRun, UnitClosure
+from .models import BOTH_SCOPES, CalendarDay, RollupRun, UnitClosure
 
 logger = logging.getLogger(__name__)
 
@@ -415,8 +415,7 @@ def _full(stats: dict) -> None:
             columns = ", ".join(f"CAST(b.{c} AS BIGINT) AS {c}" for c in ("procedure_key", "dimension_key", *SUMS))
             cursor.execute(f"CREATE TABLE {DAYSUM_NEXT} AS SELECT CAST(row_number() OVER () AS BIGINT) AS id, "
                            f"CAST(b.unit_id AS BIGINT) AS unit_id, b.day, {columns} FROM ({base_select_sql()}) b")
-            cursor.execute(f"SELECT COUNT(*) FROM {DAYSUM_NEXT}")
-            rows = cursor.fetchone()[0]
+            stats["keys"] = rows = cursor.rowcount
             not_null = ", ".join(f"ALTER COLUMN {c} SET NOT NULL"
                                  for c in ("unit_id", "day", "procedure_key", "dimension_key", *SUMS))
             cursor.execute(f"ALTER TABLE {DAYSUM_NEXT} ALTER COLUMN id SET NOT NULL, {not_null}, ALTER COLUMN id "
@@ -425,10 +424,9 @@ def _full(stats: dict) -> None:
         else:
             cursor.execute("DELETE FROM reports_daysum")
             cursor.execute(DAYSUM_INSERT + base_select_sql())
+            stats["keys"] = cursor.rowcount
         cursor.execute("SELECT COUNT(*) FROM surveys_response r WHERE r.excluded = FALSE " + _channel_sql())
         stats["responses"] = cursor.fetchone()[0]
-        cursor.execute("SELECT COUNT(*) FROM reports_daysum")
-        stats["keys"] = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE reports_daysum")
     _log_dimensionless()
@@ -621,14 +619,14 @@ LONE_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAV
 
 def _stored(scope: str) -> str:
     """SQL list of the stored scope values holding a level's rows: a unit whose subtree is only
-    itself keeps one row set, scope 'both' (its own rows are its subtree rows; models.BOTH_SCOPES)."""
-    return "('own', 'both')" if scope == "own" else "('subtree')"
+    itself keeps one row set, scope BOTH_SCOPES (its own rows are its subtree rows)."""
+    return f"('own', '{BOTH_SCOPES}')" if scope == "own" else "('subtree')"
 
 
 def _written(scope: str) -> str:
     """SQL for the scope value a level writes (alias c): own rows of lone units are 'both'."""
     if scope == "own":
-        return f"CASE WHEN c.unit_id IN ({LONE_SQL}) THEN 'both' ELSE 'own' END"
+        return f"CASE WHEN c.unit_id IN ({LONE_SQL}) THEN '{BOTH_SCOPES}' ELSE 'own' END"
     return f"'{scope}'"
 
 
@@ -683,12 +681,13 @@ def _swap_in(cursor, new: str, old: str) -> None:
                    "AND tablename = %s", [old])
     indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in backed]
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    on_old = f" ON {_qualified(cursor, old)} "
     renames = []
     for name, definition in constraints:
         cursor.execute(f'ALTER TABLE {new} ADD CONSTRAINT "{name}_next" {definition}')
         renames.append(f'ALTER TABLE {old} RENAME CONSTRAINT "{name}_next" TO "{name}"')
     for name, definition in indexes:
-        head, _on, tail = definition.partition(f" ON {_qualified(cursor, old)} ")
+        head, _on, tail = definition.partition(on_old)
         if not tail:
             raise RuntimeError(f"cannot copy index {name}: {definition}")
         cursor.execute(head.replace(f"INDEX {name}", f'INDEX "{name}_next"', 1)
