@@ -78,9 +78,17 @@ class MembershipAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if previous is not None and previous == {"role": obj.role, "unit_id": obj.unit_id, "user_id": obj.user_id}:
             return
-        audit.record(actor=request.user, action=audit.Action.ROLE_GRANT, obj=obj, object_label=_membership_label(obj),
-                     details={"username": obj.user.get_username(), "role": obj.role,
-                              "previous_role": previous["role"] if previous else None})
+        audit.record(
+            actor=request.user,
+            action=audit.Action.ROLE_GRANT,
+            obj=obj,
+            object_label=_membership_label(obj),
+            details={
+                "username": obj.user.get_username(),
+                "role": obj.role,
+                "previous_role": previous["role"] if previous else None,
+            },
+        )
 
     def delete_model(self, request, obj):
         _audit_role_removed(request, obj)
@@ -97,8 +105,13 @@ def _membership_label(obj: Membership) -> str:
 
 
 def _audit_role_removed(request, obj: Membership) -> None:
-    audit.record(actor=request.user, action=audit.Action.ROLE_REVOKE, obj=obj, object_label=_membership_label(obj),
-                 details={"username": obj.user.get_username(), "previous_role": obj.role})
+    audit.record(
+        actor=request.user,
+        action=audit.Action.ROLE_REVOKE,
+        obj=obj,
+        object_label=_membership_label(obj),
+        details={"username": obj.user.get_username(), "previous_role": obj.role},
+    )
 
 
 @admin.register(AuditEvent)

@@ -53,8 +53,13 @@ class ImportResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.units_created or self.units_updated or self.successions_created
-                    or self.successions_updated or self.successions_deleted)
+        return bool(
+            self.units_created
+            or self.units_updated
+            or self.successions_created
+            or self.successions_updated
+            or self.successions_deleted
+        )
 
 
 @dataclass
@@ -81,13 +86,19 @@ def english_name(name_vi: str) -> str:
     if name_vi in _CONVENTIONAL_ENGLISH:
         return _CONVENTIONAL_ENGLISH[name_vi]
     kinds = [
-        ("Thành phố", "City"), ("Tỉnh", "Province"), ("Phường", "Ward"), ("Xã", "Commune"),
-        ("Đặc khu", "Special Zone"), ("Thị trấn", "Township"), ("Quận", "District"),
-        ("Huyện", "District"), ("Thị xã", "Town"),
+        ("Thành phố", "City"),
+        ("Tỉnh", "Province"),
+        ("Phường", "Ward"),
+        ("Xã", "Commune"),
+        ("Đặc khu", "Special Zone"),
+        ("Thị trấn", "Township"),
+        ("Quận", "District"),
+        ("Huyện", "District"),
+        ("Thị xã", "Town"),
     ]
     for prefix, english in kinds:
         if name_vi.startswith(prefix + " "):
-            return f"{_ascii(name_vi[len(prefix) + 1:])} {english}"
+            return f"{_ascii(name_vi[len(prefix) + 1 :])} {english}"
     return _ascii(name_vi)
 
 
@@ -121,8 +132,8 @@ def read_units_file(path: str | Path) -> dict:
         raise UnitsFileError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from None
     except json.JSONDecodeError as exc:
         raise UnitsFileError(
-            _("%(path)s is not valid JSON (line %(line)s): %(error)s") % {"path": path, "line": exc.lineno,
-                                                                          "error": exc.msg}
+            _("%(path)s is not valid JSON (line %(line)s): %(error)s")
+            % {"path": path, "line": exc.lineno, "error": exc.msg}
         ) from None
     validate_units_data(data)
     return data
@@ -181,8 +192,11 @@ def validate_units_data(data) -> None:
                 if merge["type"] == "full":
                     previous = full_of.setdefault(merge["old_id"], commune_code)
                     if previous != commune_code:
-                        _fail(spot, _("old unit %(old)s cannot go fully into both %(a)s and %(b)s")
-                              % {"old": merge["old_id"], "a": previous, "b": commune_code})
+                        _fail(
+                            spot,
+                            _("old unit %(old)s cannot go fully into both %(a)s and %(b)s")
+                            % {"old": merge["old_id"], "a": previous, "b": commune_code},
+                        )
         districts = province.get("districts", [])
         if not isinstance(districts, list):
             _fail(where, _("“districts” must be a list"))
@@ -200,8 +214,12 @@ def province_codes(data: dict) -> list[str]:
 
 def _is_unchanged(new_code: str, new_name: str, merges: list[dict]) -> bool:
     """A unit formed wholly from one old unit with the same code and name is that unit, continued."""
-    return (len(merges) == 1 and merges[0]["old_id"] == new_code and merges[0]["type"] == "full"
-            and merges[0]["name"] == new_name)
+    return (
+        len(merges) == 1
+        and merges[0]["old_id"] == new_code
+        and merges[0]["type"] == "full"
+        and merges[0]["name"] == new_name
+    )
 
 
 def plan_units(data: dict, provinces: list[str], effective_on: date):
@@ -217,15 +235,15 @@ def plan_units(data: dict, provinces: list[str], effective_on: date):
         if merges and not _is_unchanged(p_code, p_name, merges):
             for merge in merges:
                 old = historical_code(merge["old_id"])
-                units.setdefault(old, _UnitSpec(old, merge["name"].strip(), _province_kind(merge["name"]), None,
-                                                False, effective_on))
+                units.setdefault(
+                    old, _UnitSpec(old, merge["name"].strip(), _province_kind(merge["name"]), None, False, effective_on)
+                )
                 links[(old, p_code)] = merge["type"]
         district_of: dict[str, str] = {}
         district_members: dict[str, set[str]] = {}
         for district in province.get("districts", []):
             d_code = historical_code(district["district_id"])
-            units[d_code] = _UnitSpec(d_code, district["name"].strip(), Unit.Kind.DISTRICT, p_code, False,
-                                      effective_on)
+            units[d_code] = _UnitSpec(d_code, district["name"].strip(), Unit.Kind.DISTRICT, p_code, False, effective_on)
             district_members[d_code] = set()
             for old_id in district["old_ids"]:
                 district_of[str(old_id)] = d_code
@@ -239,8 +257,10 @@ def plan_units(data: dict, provinces: list[str], effective_on: date):
             for merge in commune["merges"]:
                 old = historical_code(merge["old_id"])
                 parent = district_of.get(merge["old_id"], p_code)
-                units.setdefault(old, _UnitSpec(old, merge["name"].strip(), _commune_kind(merge["name"]), parent,
-                                                False, effective_on))
+                units.setdefault(
+                    old,
+                    _UnitSpec(old, merge["name"].strip(), _commune_kind(merge["name"]), parent, False, effective_on),
+                )
                 links[(old, c_code)] = merge["type"]
                 old_links.setdefault(merge["old_id"], {})[c_code] = merge["type"]
                 if merge["old_id"] in district_of:
@@ -272,8 +292,10 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
     wanted = list(provinces) if provinces else available
     unknown = [code for code in wanted if code not in available]
     if unknown:
-        raise UnitsFileError(_("Unknown province code %(codes)s; the file has: %(available)s")
-                             % {"codes": ", ".join(unknown), "available": ", ".join(available)})
+        raise UnitsFileError(
+            _("Unknown province code %(codes)s; the file has: %(available)s")
+            % {"codes": ", ".join(unknown), "available": ", ".join(available)}
+        )
     specs, links = plan_units(data, wanted, effective_on)
     result = ImportResult(provinces=wanted)
 
@@ -285,9 +307,15 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
         for spec in specs:
             if spec.code in existing_codes or _spec_level(spec) != level:
                 continue
-            unit = Unit(code=spec.code, name_vi=spec.name_vi, name_en=english_name(spec.name_vi), kind=spec.kind,
-                        parent=by_code[spec.parent_code] if spec.parent_code else None,
-                        active=spec.active, dissolved_on=spec.dissolved_on)
+            unit = Unit(
+                code=spec.code,
+                name_vi=spec.name_vi,
+                name_en=english_name(spec.name_vi),
+                kind=spec.kind,
+                parent=by_code[spec.parent_code] if spec.parent_code else None,
+                active=spec.active,
+                dissolved_on=spec.dissolved_on,
+            )
             batch.append(unit)
             by_code[spec.code] = unit
         Unit.objects.bulk_create(batch, batch_size=1000)
@@ -306,8 +334,7 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
         if spec.code not in existing_codes:
             continue
         unit = by_code[spec.code]
-        fields = {"name_vi": spec.name_vi, "kind": spec.kind, "active": spec.active,
-                  "dissolved_on": spec.dissolved_on}
+        fields = {"name_vi": spec.name_vi, "kind": spec.kind, "active": spec.active, "dissolved_on": spec.dissolved_on}
         if not unit.name_en:
             fields["name_en"] = english_name(spec.name_vi)
         dirty = [name for name, value in fields.items() if getattr(unit, name) != value]
@@ -315,8 +342,13 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
             setattr(unit, name, fields[name])
         parent = by_code[spec.parent_code] if spec.parent_code else None
         # A file without districts (the country list) keeps the district an earlier file gave.
-        keeps_district = (not spec.active and spec.kind != Unit.Kind.DISTRICT and parent is not None
-                          and unit.parent_id is not None and district_parents.get(unit.parent_id) == parent.pk)
+        keeps_district = (
+            not spec.active
+            and spec.kind != Unit.Kind.DISTRICT
+            and parent is not None
+            and unit.parent_id is not None
+            and district_parents.get(unit.parent_id) == parent.pk
+        )
         if keeps_district:
             parent = by_id.get(unit.parent_id) or Unit.objects.get(pk=unit.parent_id)
         if unit.parent_id != (parent.pk if parent else None):
@@ -337,21 +369,29 @@ def import_units(*, data: dict, provinces: list[str] | None = None, effective_on
     return result
 
 
-def _sync_successions(links: dict[tuple[str, str], str], by_code: dict[str, Unit], effective_on: date,
-                      result: ImportResult) -> None:
+def _sync_successions(
+    links: dict[tuple[str, str], str], by_code: dict[str, Unit], effective_on: date, result: ImportResult
+) -> None:
     predecessor_ids = {by_code[old].pk for old, _new in links}
-    existing = {(s.predecessor_id, s.successor_id): s
-                for s in UnitSuccession.objects.filter(predecessor_id__in=predecessor_ids)}
+    existing = {
+        (s.predecessor_id, s.successor_id): s for s in UnitSuccession.objects.filter(predecessor_id__in=predecessor_ids)
+    }
     wanted = {(by_code[old].pk, by_code[new].pk): kind for (old, new), kind in links.items()}
     stale = [s.pk for key, s in existing.items() if key not in wanted]
     # A link whose kind changes is replaced, so that "one full successor" holds at every step.
-    replaced = [s.pk for key, s in existing.items()
-                if key in wanted and (s.kind != wanted[key] or s.effective_on != effective_on)]
+    replaced = [
+        s.pk
+        for key, s in existing.items()
+        if key in wanted and (s.kind != wanted[key] or s.effective_on != effective_on)
+    ]
     if stale or replaced:
         UnitSuccession.objects.filter(pk__in=stale + replaced).delete()
     UnitSuccession.objects.bulk_create(
-        [UnitSuccession(predecessor_id=p, successor_id=s, kind=kind, effective_on=effective_on)
-         for (p, s), kind in wanted.items() if (p, s) not in existing or existing[(p, s)].pk in replaced],
+        [
+            UnitSuccession(predecessor_id=p, successor_id=s, kind=kind, effective_on=effective_on)
+            for (p, s), kind in wanted.items()
+            if (p, s) not in existing or existing[(p, s)].pk in replaced
+        ],
         batch_size=1000,
     )
     result.successions_deleted = len(stale)

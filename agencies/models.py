@@ -239,9 +239,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_label = models.CharField(_("object"), max_length=255, blank=True)
-    unit = models.ForeignKey(
-        Unit, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("unit")
-    )
+    unit = models.ForeignKey(Unit, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("unit"))
     details = models.JSONField(_("details"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

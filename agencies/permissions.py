@@ -21,9 +21,7 @@ def _units_for_roles(user, roles, queryset: UnitQuerySet | None = None) -> UnitQ
         return queryset.none()
     if user.is_superuser:
         return queryset
-    paths = list(
-        Membership.objects.filter(user=user, role__in=roles).values_list("unit__path", flat=True)
-    )
+    paths = list(Membership.objects.filter(user=user, role__in=roles).values_list("unit__path", flat=True))
     if not paths:
         return queryset.none()
     condition = Q()

@@ -65,8 +65,19 @@ class BenchStack:
         port = free_port()
         self.redis_dir = tempfile.mkdtemp(prefix="thuocdo-bench-redis-")
         self.redis = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.redis_dir],
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.redis_dir,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -77,8 +88,16 @@ class BenchStack:
         """gunicorn with `workers` sync workers on a free loopback port; returns the port."""
         port = free_port()
         self.gunicorn = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--log-level", log_level, "satisfaction.wsgi:application"],
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                log_level,
+                "satisfaction.wsgi:application",
+            ],
             cwd=ROOT,
             env={**os.environ, **self.env},
         )

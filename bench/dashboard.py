@@ -49,14 +49,14 @@ def build(units: int, months: int) -> dict:
     rng = random.Random(2025)
     dims = list(ensure_dimensions().values())
     root = Unit.objects.create(code="01", kind="city", name_vi="Thành phố Hà Nội", name_en="Hanoi")
-    districts = [Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
-                 for i in range(30)]
+    districts = [
+        Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}") for i in range(30)
+    ]
     leaves = []
     for i in range(units - 31):
         parent = districts[i % len(districts)]
         kind = "ward" if i % 3 else "commune"
-        leaves.append(Unit(code=f"{10000 + i:05d}", kind=kind, parent=parent, name_vi=f"Phường {i}",
-                           path="", depth=2))
+        leaves.append(Unit(code=f"{10000 + i:05d}", kind=kind, parent=parent, name_vi=f"Phường {i}", path="", depth=2))
     created = Unit.objects.bulk_create(leaves)
     for unit in created:
         unit.path = f"{unit.parent.path}{unit.pk}/"
@@ -68,11 +68,38 @@ def build(units: int, months: int) -> dict:
     month_starts = _months(last, months)
     quarters = sorted({date(m.year, 3 * ((m.month - 1) // 3) + 1, 1) for m in month_starts})
     years = sorted({date(m.year, 1, 1) for m in month_starts})
-    columns = ["unit_id", "scope", "dimension_id", "procedure_id", "period_type", "period_start", "responses",
-               "answers", "satisfied", "not_dissatisfied", "dissatisfied", "sum_values", "sum_x2", "sum_y2_sipas",
-               "sum_xy_sipas", "sum_y2_766", "sum_xy_766", "mean", "index_sipas", "ci_low_sipas", "ci_high_sipas",
-               "index_766", "ci_low_766", "ci_high_766", "enough_responses", "change_sipas",
-               "change_sipas_significant", "change_766", "change_766_significant", "computed_at"]
+    columns = [
+        "unit_id",
+        "scope",
+        "dimension_id",
+        "procedure_id",
+        "period_type",
+        "period_start",
+        "responses",
+        "answers",
+        "satisfied",
+        "not_dissatisfied",
+        "dissatisfied",
+        "sum_values",
+        "sum_x2",
+        "sum_y2_sipas",
+        "sum_xy_sipas",
+        "sum_y2_766",
+        "sum_xy_766",
+        "mean",
+        "index_sipas",
+        "ci_low_sipas",
+        "ci_high_sipas",
+        "index_766",
+        "ci_low_766",
+        "ci_high_766",
+        "enough_responses",
+        "change_sipas",
+        "change_sipas_significant",
+        "change_766",
+        "change_766_significant",
+        "computed_at",
+    ]
     buffer = io.StringIO()
     rows = 0
 
@@ -84,13 +111,44 @@ def build(units: int, months: int) -> dict:
         half = 3.0 + rng.random() * 3
         change = rng.gauss(0, 3)
         answers = responses * 16
-        buffer.write("\t".join(str(v) for v in (
-            unit_id, scope, dim or r"\N", proc or r"\N", period_type, start.isoformat(), responses, answers,
-            int(answers * index / 100), int(answers * i766 / 100), int(answers * 0.05), answers * 4, answers * 16,
-            0, 0, 0, 0, round(1 + 4 * index / 100, 3), index, index - half, min(100, index + half), i766,
-            i766 - half, min(100, i766 + half), "t" if responses >= 30 else "f", change,
-            "t" if abs(change) > 4 else "f", change, "t" if abs(change) > 4 else "f", "2025-01-01 00:00:00+00",
-        )) + "\n")
+        buffer.write(
+            "\t".join(
+                str(v)
+                for v in (
+                    unit_id,
+                    scope,
+                    dim or r"\N",
+                    proc or r"\N",
+                    period_type,
+                    start.isoformat(),
+                    responses,
+                    answers,
+                    int(answers * index / 100),
+                    int(answers * i766 / 100),
+                    int(answers * 0.05),
+                    answers * 4,
+                    answers * 16,
+                    0,
+                    0,
+                    0,
+                    0,
+                    round(1 + 4 * index / 100, 3),
+                    index,
+                    index - half,
+                    min(100, index + half),
+                    i766,
+                    i766 - half,
+                    min(100, i766 + half),
+                    "t" if responses >= 30 else "f",
+                    change,
+                    "t" if abs(change) > 4 else "f",
+                    change,
+                    "t" if abs(change) > 4 else "f",
+                    "2025-01-01 00:00:00+00",
+                )
+            )
+            + "\n"
+        )
         rows += 1
 
     # As the rollup stores them: a unit without sub-units keeps one row set, scope "both".
@@ -108,8 +166,7 @@ def build(units: int, months: int) -> dict:
                 row(unit.pk, "both" if unit.pk in alone else "subtree", None, proc.pk, "month", start, base)
     buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {Score._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {Score._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
         cursor.execute(f"ANALYZE {Score._meta.db_table}")
         cursor.execute(f"ANALYZE {Unit._meta.db_table}")
     admin = get_user_model().objects.create_user("bench-admin", password="bench-password-123")
@@ -117,8 +174,16 @@ def build(units: int, months: int) -> dict:
     ward_unit = created[len(created) // 2]
     ward_staff = get_user_model().objects.create_user("bench-staff", password="bench-password-123")
     Membership.objects.create(user=ward_staff, unit=ward_unit, role="staff")
-    return {"admin": admin, "staff": ward_staff, "root": root, "district": districts[0], "ward": ward_unit,
-            "rows": rows, "units": len(all_units), "period": f"{month_starts[-2]:%Y-%m}"}
+    return {
+        "admin": admin,
+        "staff": ward_staff,
+        "root": root,
+        "district": districts[0],
+        "ward": ward_unit,
+        "rows": rows,
+        "units": len(all_units),
+        "period": f"{month_starts[-2]:%Y-%m}",
+    }
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, float, int]:
@@ -164,13 +229,20 @@ def main() -> int:
         subprocess_env = {"PGHOST": "127.0.0.1", "PGPORT": str(server.port), "PGUSER": "postgres"}
         import subprocess
 
-        subprocess.run([str(server.bindir / "createdb"), "thuocdo_bench"], check=True,
-                       env={**os.environ, **subprocess_env})
+        subprocess.run(
+            [str(server.bindir / "createdb"), "thuocdo_bench"], check=True, env={**os.environ, **subprocess_env}
+        )
         url = server.url("thuocdo_bench")
     # Production-like: DEBUG off (no query log), persistent connections, plain static storage.
-    os.environ.update(DATABASE_URL=url, DEBUG="false", SECRET_KEY="bench-" + "x" * 50, ALLOWED_HOSTS="testserver",
-                      SECURE_SSL_REDIRECT="false", STATICFILES_BACKEND="django.contrib.staticfiles.storage."
-                      "StaticFilesStorage", DJANGO_SETTINGS_MODULE="satisfaction.settings")
+    os.environ.update(
+        DATABASE_URL=url,
+        DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 50,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="false",
+        STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
+        DJANGO_SETTINGS_MODULE="satisfaction.settings",
+    )
     try:
         import django
 

@@ -59,12 +59,13 @@ def make_world(units: int, questions: int) -> dict:
     from surveys.standard import ensure_dimensions
 
     root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
-    districts = [Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
-                 for i in range(max(1, units // 33))]
+    districts = [
+        Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
+        for i in range(max(1, units // 33))
+    ]
     leaves = units - 1 - len(districts)
     for i in range(leaves):
-        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)],
-                            name_vi=f"Xã {i}")
+        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}")
     Procedure.objects.bulk_create(Procedure(code=f"B.{i:04d}", name_vi=f"Thủ tục {i}") for i in range(20))
     dims = list(ensure_dimensions().values())
     survey = Survey.objects.create(owner=root, slug="bench", is_standard=True)
@@ -74,7 +75,11 @@ def make_world(units: int, questions: int) -> dict:
         for i in range(questions)
     )
     unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
-    return {"version": version.pk, "units": unit_ids, "procedures": sorted(Procedure.objects.filter(code__startswith="B.").values_list("id", flat=True))}
+    return {
+        "version": version.pk,
+        "units": unit_ids,
+        "procedures": sorted(Procedure.objects.filter(code__startswith="B.").values_list("id", flat=True)),
+    }
 
 
 def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: int = 0, changed_now: bool) -> None:
@@ -98,8 +103,10 @@ def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: in
             series = "s"
             rand = "((random() / 18446744073709551616.0) + 0.5)"
             uuid_sql = "lower(hex(randomblob(16)))"
-            at = (f"strftime('%Y-%m-%d %H:%M:%f', '2024-12-31 17:00:00', '+' || "
-                  f"CAST(({first_day} + {rand} * {days}) * 86400 AS INTEGER) || ' seconds')")
+            at = (
+                f"strftime('%Y-%m-%d %H:%M:%f', '2024-12-31 17:00:00', '+' || "
+                f"CAST(({first_day} + {rand} * {days}) * 86400 AS INTEGER) || ' seconds')"
+            )
             pick = "(abs(random()) % {n})"
             prefix = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count}) "
         unit_sql = f"{units[0]} + " + pick.format(n=len(units))
@@ -134,11 +141,15 @@ def age_changes() -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("UPDATE surveys_response SET changed_at = changed_at - INTERVAL '1 day' "
-                           "WHERE changed_at > now() - INTERVAL '1 day'")
+            cursor.execute(
+                "UPDATE surveys_response SET changed_at = changed_at - INTERVAL '1 day' "
+                "WHERE changed_at > now() - INTERVAL '1 day'"
+            )
         else:
-            cursor.execute("UPDATE surveys_response SET changed_at = strftime('%Y-%m-%d %H:%M:%f', changed_at, "
-                           "'-1 day') WHERE changed_at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 day')")
+            cursor.execute(
+                "UPDATE surveys_response SET changed_at = strftime('%Y-%m-%d %H:%M:%f', changed_at, "
+                "'-1 day') WHERE changed_at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 day')"
+            )
 
 
 def counts() -> tuple[int, int]:
@@ -170,9 +181,22 @@ def floor() -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET work_mem = '256MB'")
-        sums = ", ".join(f"SUM(b.{c})" for c in ("responses", "answers", "satisfied", "not_dissatisfied",
-                                                 "dissatisfied", "sum_values", "sum_x2", "sum_y2_sipas",
-                                                 "sum_xy_sipas", "sum_y2_766", "sum_xy_766"))
+        sums = ", ".join(
+            f"SUM(b.{c})"
+            for c in (
+                "responses",
+                "answers",
+                "satisfied",
+                "not_dissatisfied",
+                "dissatisfied",
+                "sum_values",
+                "sum_x2",
+                "sum_y2_sipas",
+                "sum_xy_sipas",
+                "sum_y2_766",
+                "sum_xy_766",
+            )
+        )
         cursor.execute(f"SELECT COUNT(*), {sums} FROM ({base_select_sql()}) b")
         rows = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
@@ -216,16 +240,19 @@ print(len(base), time.perf_counter() - started, resource.getrusage(resource.RUSA
 
 def naive_pandas(env: dict) -> tuple[float, float, int]:
     """(seconds, peak RSS MB, rows) of the naive rollup in a child process."""
-    out = subprocess.run([sys.executable, "-c", NAIVE, str(ROOT)], env=env, capture_output=True, text=True,
-                         check=True, timeout=3600)
+    out = subprocess.run(
+        [sys.executable, "-c", NAIVE, str(ROOT)], env=env, capture_output=True, text=True, check=True, timeout=3600
+    )
     rows, seconds, rss = out.stdout.split()
     return float(seconds), float(rss), int(rows)
 
 
-KEY_AND_FIGURES = ("unit_id, scope, dimension_id, procedure_id, period_type, period_start, responses, answers, "
-                   "satisfied, not_dissatisfied, dissatisfied, mean, index_sipas, ci_low_sipas, ci_high_sipas, "
-                   "index_766, ci_low_766, ci_high_766, enough_responses, change_sipas, change_sipas_significant, "
-                   "change_766, change_766_significant")
+KEY_AND_FIGURES = (
+    "unit_id, scope, dimension_id, procedure_id, period_type, period_start, responses, answers, "
+    "satisfied, not_dissatisfied, dissatisfied, mean, index_sipas, ci_low_sipas, ci_high_sipas, "
+    "index_766, ci_low_766, ci_high_766, enough_responses, change_sipas, change_sipas_significant, "
+    "change_766, change_766_significant"
+)
 
 
 def keep_scores() -> None:
@@ -241,11 +268,15 @@ def differing_scores() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM reports_score EXCEPT "
-                       f"SELECT {KEY_AND_FIGURES} FROM bench_scores) a")
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM reports_score EXCEPT "
+            f"SELECT {KEY_AND_FIGURES} FROM bench_scores) a"
+        )
         missing = cursor.fetchone()[0]
-        cursor.execute(f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM bench_scores EXCEPT "
-                       f"SELECT {KEY_AND_FIGURES} FROM reports_score) a")
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT {KEY_AND_FIGURES} FROM bench_scores EXCEPT "
+            f"SELECT {KEY_AND_FIGURES} FROM reports_score) a"
+        )
         return missing + cursor.fetchone()[0]
 
 
@@ -297,9 +328,13 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         world = make_world(args.units, args.questions)
-        figures: dict = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                                    f"{platform.system()} {platform.release()}",
-                         "database": connection.vendor, "units": args.units, "questions": args.questions}
+        figures: dict = {
+            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{platform.system()} {platform.release()}",
+            "database": connection.vendor,
+            "units": args.units,
+            "questions": args.questions,
+        }
         first = max(1, args.responses // 10)
         t, _ = timed(add_responses, world, first, changed_now=False)
         print(f"loaded {counts()} (responses, answers) in {t:.1f}s", flush=True)
@@ -308,8 +343,11 @@ def main() -> int:
         add_responses(world, args.day, days=1.0, first_day=366, changed_now=True)
         t1, run = timed(services.rollup_run, mode="incremental")
         assert run.mode == "incremental", run.mode
-        figures["history_1"] = {"responses_answers": counts(), "incremental_s": round(t1, 3),
-                                "incremental_scores_written": run.scores_written}
+        figures["history_1"] = {
+            "responses_answers": counts(),
+            "incremental_s": round(t1, 3),
+            "incremental_scores_written": run.scores_written,
+        }
         print(f"history 1: incremental after one day {t1:.3f}s", flush=True)
         # The next day's answers arrive a day later: this day is then long past the watermark's
         # safety overlap (ROLLUP_WATERMARK_OVERLAP_SECONDS), as in production.
@@ -331,17 +369,24 @@ def main() -> int:
         t_again, _ = timed(services.rollup_run, mode="full")
         print(f"full again {t_again:.2f}s", flush=True)
         consistent = differing_scores() == 0
-        figures["history_2"] = {"responses_answers": counts(), "floor_s": round(t_floor, 2), "base_rows": base_rows,
-                                "full_s": round(t_full, 2), "full_again_s": round(t_again, 2),
-                                "scores": run.scores_written,
-                                "incremental_s": round(t2, 3), "incremental_scores_written": run2.scores_written,
-                                "peak_rss_mb_after_full": round(full_rss, 1),
-                                "incremental_equals_full": consistent}
+        figures["history_2"] = {
+            "responses_answers": counts(),
+            "floor_s": round(t_floor, 2),
+            "base_rows": base_rows,
+            "full_s": round(t_full, 2),
+            "full_again_s": round(t_again, 2),
+            "scores": run.scores_written,
+            "incremental_s": round(t2, 3),
+            "incremental_scores_written": run2.scores_written,
+            "peak_rss_mb_after_full": round(full_rss, 1),
+            "incremental_equals_full": consistent,
+        }
         if not args.skip_naive:
             connection.close()
             t_naive, naive_rss, naive_rows = naive_pandas(env)
-            figures["history_2"].update(naive_pandas_s=round(t_naive, 2), naive_pandas_rss_mb=round(naive_rss, 1),
-                                        naive_rows=naive_rows)
+            figures["history_2"].update(
+                naive_pandas_s=round(t_naive, 2), naive_pandas_rss_mb=round(naive_rss, 1), naive_rows=naive_rows
+            )
         figures["peak_rss_mb"] = round(rss_mb(), 1)
         h2 = figures["history_2"]
         figures["targets"] = {

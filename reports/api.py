@@ -48,18 +48,24 @@ class ScoreFilterSerializer(serializers.Serializer):
     """The query string, validated: a malformed filter is a 400 that names the field, never a 500."""
 
     unit = serializers.CharField(required=False, max_length=32, help_text="Unit code.")
-    subtree = serializers.BooleanField(required=False, default=False,
-                                       help_text="With `unit`: also every unit below it.")
-    period = serializers.CharField(required=False, max_length=10,
-                                   help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year).")
+    subtree = serializers.BooleanField(
+        required=False, default=False, help_text="With `unit`: also every unit below it."
+    )
+    period = serializers.CharField(
+        required=False, max_length=10, help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."
+    )
     period_type = serializers.ChoiceField(required=False, choices=[c for c, _l in PeriodType.choices])
     since = serializers.DateField(required=False, help_text="Periods starting on or after this date.")
     until = serializers.DateField(required=False, help_text="Periods starting on or before this date.")
-    dimension = serializers.CharField(required=False, max_length=32,
-                                      help_text="A dimension code, `overall` (default) or `all`.")
-    procedure = serializers.CharField(required=False, max_length=32,
-                                      help_text="A procedure's national code, `all` (default: all procedures "
-                                                "together) or `each` (one row per procedure).")
+    dimension = serializers.CharField(
+        required=False, max_length=32, help_text="A dimension code, `overall` (default) or `all`."
+    )
+    procedure = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text="A procedure's national code, `all` (default: all procedures "
+        "together) or `each` (one row per procedure).",
+    )
     scope = serializers.ChoiceField(required=False, default=Scope.SUBTREE, choices=[c for c, _l in Scope.choices])
     method = serializers.ChoiceField(required=False, default="both", choices=["sipas", "766", "both"])
 
@@ -96,9 +102,24 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Score
-        fields = ["unit", "unit_name", "scope", "dimension", "procedure", "period_type", "period", "period_start",
-                  "period_end", "responses", "answers", "mean", "enough_responses", "sipas", "decision_766",
-                  "computed_at"]
+        fields = [
+            "unit",
+            "unit_name",
+            "scope",
+            "dimension",
+            "procedure",
+            "period_type",
+            "period",
+            "period_start",
+            "period_end",
+            "responses",
+            "answers",
+            "mean",
+            "enough_responses",
+            "sipas",
+            "decision_766",
+            "computed_at",
+        ]
 
     def get_scope(self, obj) -> str:
         # A unit without sub-units answers `subtree` with its own rows (ScoreQuerySet.in_scope).
@@ -111,8 +132,11 @@ class ScoreSerializer(serializers.ModelSerializer):
         return obj.procedure.code if obj.procedure_id else None
 
     def get_period(self, obj) -> str:
-        return Period(obj.period_type, obj.period_start).key if obj.period_type != PeriodType.DAY else (
-            obj.period_start.isoformat())
+        return (
+            Period(obj.period_type, obj.period_start).key
+            if obj.period_type != PeriodType.DAY
+            else (obj.period_start.isoformat())
+        )
 
     def get_period_end(self, obj) -> str:
         if obj.period_type == PeriodType.DAY:
@@ -157,10 +181,14 @@ class ScorePagination(LimitOffsetPagination):
         OpenApiParameter("subtree", OpenApiTypes.BOOL, description="With `unit`: also every unit below it."),
         OpenApiParameter("period", OpenApiTypes.STR, description="2025-10, 2025-Q3 or 2025."),
         OpenApiParameter("period_type", OpenApiTypes.STR, enum=["day", "month", "quarter", "year"]),
-        OpenApiParameter("since", OpenApiTypes.DATE), OpenApiParameter("until", OpenApiTypes.DATE),
+        OpenApiParameter("since", OpenApiTypes.DATE),
+        OpenApiParameter("until", OpenApiTypes.DATE),
         OpenApiParameter("dimension", OpenApiTypes.STR, description="Dimension code, `overall` (default) or `all`."),
-        OpenApiParameter("procedure", OpenApiTypes.STR,
-                         description="Procedure code, `all` (default, all procedures together) or `each`."),
+        OpenApiParameter(
+            "procedure",
+            OpenApiTypes.STR,
+            description="Procedure code, `all` (default, all procedures together) or `each`.",
+        ),
         OpenApiParameter("scope", OpenApiTypes.STR, enum=["subtree", "own"]),
         OpenApiParameter("method", OpenApiTypes.STR, enum=["both", "sipas", "766"]),
     ],
@@ -222,5 +250,6 @@ class ScoreList(generics.ListAPIView):
             if proc is None:
                 raise exceptions.ValidationError({"procedure": [_("There is no such administrative procedure.")]})
             qs = qs.filter(procedure=proc)
-        return (qs.select_related("unit", "dimension", "procedure")
-                .order_by("unit__path", "period_start", "dimension__order", "procedure__code", "id"))
+        return qs.select_related("unit", "dimension", "procedure").order_by(
+            "unit__path", "period_start", "dimension__order", "procedure__code", "id"
+        )

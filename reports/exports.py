@@ -29,18 +29,32 @@ def _n(value: float | None, enough: bool = True) -> float | None:
 
 def figure_columns() -> list[str]:
     return [
-        _("Responses"), _("Rated answers"), _("Enough answers"), _("Mean score (1–5)"),
-        _("SIPAS index (%)"), _("SIPAS 95% interval, low"), _("SIPAS 95% interval, high"),
-        _("Decision 766 index (%)"), _("Decision 766 95% interval, low"), _("Decision 766 95% interval, high"),
+        _("Responses"),
+        _("Rated answers"),
+        _("Enough answers"),
+        _("Mean score (1–5)"),
+        _("SIPAS index (%)"),
+        _("SIPAS 95% interval, low"),
+        _("SIPAS 95% interval, high"),
+        _("Decision 766 index (%)"),
+        _("Decision 766 95% interval, low"),
+        _("Decision 766 95% interval, high"),
     ]
 
 
 def figure_values(f: Figures) -> list[Any]:
     """Indexes only when there are enough answers: an export must not carry a misleading number."""
     return [
-        f.responses, f.answers, _("yes") if f.enough else _("no"), _n(f.mean, f.enough),
-        _n(f.index_sipas, f.enough), _n(f.ci_low_sipas, f.enough), _n(f.ci_high_sipas, f.enough),
-        _n(f.index_766, f.enough), _n(f.ci_low_766, f.enough), _n(f.ci_high_766, f.enough),
+        f.responses,
+        f.answers,
+        _("yes") if f.enough else _("no"),
+        _n(f.mean, f.enough),
+        _n(f.index_sipas, f.enough),
+        _n(f.ci_low_sipas, f.enough),
+        _n(f.ci_high_sipas, f.enough),
+        _n(f.index_766, f.enough),
+        _n(f.ci_low_766, f.enough),
+        _n(f.ci_high_766, f.enough),
     ]
 
 
@@ -63,13 +77,19 @@ def unit_tables(dash: UnitDashboard) -> dict[str, tuple[list[str], list[list[Any
     overall = [base + [_("Overall index")] + figure_values(dash.overall)]
     elements = [base + [d.name] + figure_values(f) for d, f in dash.dimension_rows]
     procedures = [base + [f"{p.code} {p.name}"] + figure_values(f) for p, f in dash.procedure_rows]
-    children = [[c.code, c.name, dash.period.key, "subtree", _("Overall index")] + figure_values(f)
-                for c, f in dash.children]
-    trend = [base[:2] + [point["period"].key, dash.scope, _("Overall index")] + figure_values(point["unit"])
-             for point in dash.trend]
+    children = [
+        [c.code, c.name, dash.period.key, "subtree", _("Overall index")] + figure_values(f) for c, f in dash.children
+    ]
+    trend = [
+        base[:2] + [point["period"].key, dash.scope, _("Overall index")] + figure_values(point["unit"])
+        for point in dash.trend
+    ]
     if dash.city is not None:
-        trend += [[dash.city.code, dash.city.name, point["period"].key, "subtree", _("Overall index")]
-                  + figure_values(point["city"]) for point in dash.trend]
+        trend += [
+            [dash.city.code, dash.city.name, point["period"].key, "subtree", _("Overall index")]
+            + figure_values(point["city"])
+            for point in dash.trend
+        ]
     return {
         _("Overall"): (head, overall),
         _("Elements"): (head, elements),
@@ -90,23 +110,33 @@ def unit_flat(dash: UnitDashboard) -> tuple[list[str], list[list[Any]]]:
     return head, rows
 
 
-def compare_table(rows: list[CompareRow], *, period: Period, method: str, dims, focus=None
-                  ) -> tuple[list[str], list[list[Any]]]:
+def compare_table(
+    rows: list[CompareRow], *, period: Period, method: str, dims, focus=None
+) -> tuple[list[str], list[list[Any]]]:
     """The comparison as shown: the figures are the focus's (the chosen element, else overall)."""
     method_label = "SIPAS" if method == "sipas" else _("Decision 766")
     focus_label = focus.name if focus is not None else _("overall index")
-    head = [
-        _("Rank (%(method)s, %(focus)s)") % {"method": method_label, "focus": focus_label},
-        _("Unit code"), _("Unit"), _("Kind"), _("Reporting period"),
-    ] + figure_columns() + [
-        _("Change since previous period, %(method)s (points; * significant)") % {"method": method_label},
-    ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": method_label} for d in dims]
+    head = (
+        [
+            _("Rank (%(method)s, %(focus)s)") % {"method": method_label, "focus": focus_label},
+            _("Unit code"),
+            _("Unit"),
+            _("Kind"),
+            _("Reporting period"),
+        ]
+        + figure_columns()
+        + [
+            _("Change since previous period, %(method)s (points; * significant)") % {"method": method_label},
+        ]
+        + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": method_label} for d in dims]
+    )
     body = []
     for row in rows:
         f = row.focus
         body.append(
             [row.rank or "", row.unit.code, row.unit.name, row.unit.get_kind_display(), period.key]
-            + figure_values(f) + [change_label(f, method)]
+            + figure_values(f)
+            + [change_label(f, method)]
             + [_n(d.index, d.enough) for d in row.dims]
         )
     return head, body
@@ -134,8 +164,9 @@ def csv_response(filename: str, head: list[str], rows: Iterable[list[Any]]) -> S
     return response
 
 
-def xlsx_response(filename: str, sheets: dict[str, tuple[list[str], list[list[Any]]]],
-                  about: list[tuple[str, str]]) -> HttpResponse:
+def xlsx_response(
+    filename: str, sheets: dict[str, tuple[list[str], list[list[Any]]]], about: list[tuple[str, str]]
+) -> HttpResponse:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, (head, rows) in sheets.items():
@@ -147,8 +178,9 @@ def xlsx_response(filename: str, sheets: dict[str, tuple[list[str], list[list[An
                 width = max(len(str(c.value or "")) for c in column[:200])
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
         info = about + [(_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M"))]
-        pd.DataFrame(info, columns=[_("Field"), _("Value")]).to_excel(writer, sheet_name=_sheet_name(_("About")),
-                                                                       index=False)
+        pd.DataFrame(info, columns=[_("Field"), _("Value")]).to_excel(
+            writer, sheet_name=_sheet_name(_("About")), index=False
+        )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -70,50 +70,72 @@ class DashboardForm(_FilterForm):
     scope = forms.ChoiceField(label=_("Answers counted"), required=False, choices=Scope.choices)
     method = forms.ChoiceField(label=_("Method"), required=False, choices=METHOD_CHOICES)
     dimension = forms.ModelChoiceField(
-        label=_("Comments on element"), required=False, queryset=Dimension.objects.all(), to_field_name="code",
+        label=_("Comments on element"),
+        required=False,
+        queryset=Dimension.objects.all(),
+        to_field_name="code",
         empty_label=_("all elements"),
         error_messages={"invalid_choice": _("There is no such element.")},
     )
-    rating = forms.TypedChoiceField(label=_("Rating"), required=False, choices=RATING_CHOICES, coerce=int,
-                                    empty_value=None,
-                                    error_messages={"invalid_choice": _("A rating is a whole number from 1 to 5.")})
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        required=False,
+        choices=RATING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("A rating is a whole number from 1 to 5.")},
+    )
 
 
 class CompareForm(_FilterForm):
     period = PeriodField()
     method = forms.ChoiceField(label=_("Method"), required=False, choices=METHOD_CHOICES)
-    kind = forms.ChoiceField(label=_("Kind of unit"), required=False,
-                             choices=[("", _("all kinds"))] + list(Unit.Kind.choices))
-    parent = forms.ChoiceField(label=_("Parent unit"), required=False,
-                               error_messages={"invalid_choice": _("You cannot see a unit with that code.")})
+    kind = forms.ChoiceField(
+        label=_("Kind of unit"), required=False, choices=[("", _("all kinds"))] + list(Unit.Kind.choices)
+    )
+    parent = forms.ChoiceField(
+        label=_("Parent unit"),
+        required=False,
+        error_messages={"invalid_choice": _("You cannot see a unit with that code.")},
+    )
     dimension = forms.ModelChoiceField(
-        label=_("Element"), required=False, queryset=Dimension.objects.all(), to_field_name="code",
-        empty_label=_("overall index"), error_messages={"invalid_choice": _("There is no such element.")},
+        label=_("Element"),
+        required=False,
+        queryset=Dimension.objects.all(),
+        to_field_name="code",
+        empty_label=_("overall index"),
+        error_messages={"invalid_choice": _("There is no such element.")},
     )
     procedure = forms.ModelChoiceField(
-        label=_("Administrative procedure"), required=False, queryset=Procedure.objects.filter(active=True),
-        to_field_name="code", empty_label=_("all procedures"),
+        label=_("Administrative procedure"),
+        required=False,
+        queryset=Procedure.objects.filter(active=True),
+        to_field_name="code",
+        empty_label=_("all procedures"),
         error_messages={"invalid_choice": _("There is no such administrative procedure.")},
     )
     former = forms.BooleanField(label=_("Include units dissolved in a reorganisation"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False,
-                             error_messages={"invalid_choice": _("The table cannot be sorted by that column.")})
-    order = forms.ChoiceField(label=_("Order"), required=False,
-                              choices=[("asc", _("ascending")), ("desc", _("descending"))])
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        error_messages={"invalid_choice": _("The table cannot be sorted by that column.")},
+    )
+    order = forms.ChoiceField(
+        label=_("Order"), required=False, choices=[("asc", _("ascending")), ("desc", _("descending"))]
+    )
 
     def __init__(self, *args, parents: list[Unit], dims: list[Dimension], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = [("", _("any parent"))] + [(u.code, str(u)) for u in parents]
-        self.fields["sort"].choices = [(key, key) for key in COMPARE_SORTS] + [(f"dim_{d.code}", d.name)
-                                                                                for d in dims]
+        self.fields["sort"].choices = [(key, key) for key in COMPARE_SORTS] + [(f"dim_{d.code}", d.name) for d in dims]
 
 
 class ExcludeForm(forms.Form):
-    REASONS = [("spam", _("spam")), ("test", _("test answer")), ("duplicate", _("duplicate")),
-               ("other", _("other"))]
+    REASONS = [("spam", _("spam")), ("test", _("test answer")), ("duplicate", _("duplicate")), ("other", _("other"))]
     reason = forms.ChoiceField(label=_("Reason"), choices=REASONS)
-    note = forms.CharField(label=_("Details"), required=False, max_length=150,
-                           help_text=_("Required when the reason is “other”."))
+    note = forms.CharField(
+        label=_("Details"), required=False, max_length=150, help_text=_("Required when the reason is “other”.")
+    )
 
     def clean(self):
         data = super().clean()
@@ -128,17 +150,24 @@ class ExcludeForm(forms.Form):
 
 
 class IncludeForm(forms.Form):
-    note = forms.CharField(label=_("Why is it counted again?"), max_length=200,
-                           error_messages={"required": _("Say why this response is counted again.")})
+    note = forms.CharField(
+        label=_("Why is it counted again?"),
+        max_length=200,
+        error_messages={"required": _("Say why this response is counted again.")},
+    )
 
 
 class PublicationForm(_PeriodChoicesMixin, forms.Form):
-    unit = forms.ModelChoiceField(label=_("Ranking of the sub-units of"), queryset=Unit.objects.none(),
-                                  to_field_name="code",
-                                  error_messages={"invalid_choice": _("You do not administer that unit.")})
+    unit = forms.ModelChoiceField(
+        label=_("Ranking of the sub-units of"),
+        queryset=Unit.objects.none(),
+        to_field_name="code",
+        error_messages={"invalid_choice": _("You do not administer that unit.")},
+    )
     period = PeriodField(required=True)
-    note = forms.CharField(label=_("Note for readers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=1000)
+    note = forms.CharField(
+        label=_("Note for readers"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +177,12 @@ class PublicationForm(_PeriodChoicesMixin, forms.Form):
     def clean(self):
         data = super().clean()
         unit, period = data.get("unit"), data.get("period")
-        if unit is not None and period is not None and OpenDataPublication.objects.filter(
-                unit=unit, period_type=period.type, period_start=period.start).exists():
+        if (
+            unit is not None
+            and period is not None
+            and OpenDataPublication.objects.filter(
+                unit=unit, period_type=period.type, period_start=period.start
+            ).exists()
+        ):
             raise forms.ValidationError(_("There is already a publication for this unit and period."))
         return data

@@ -59,10 +59,12 @@ class Score(models.Model):
     # `score_period_scope` cover the lookups, so the columns need no index of their own.
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores", db_constraint=False, db_index=False)
     scope = models.CharField(max_length=8, choices=Scope.choices)
-    dimension = models.ForeignKey(Dimension, models.CASCADE, null=True, blank=True, related_name="+",
-                                  db_constraint=False, db_index=False)
-    procedure = models.ForeignKey(Procedure, models.CASCADE, null=True, blank=True, related_name="+",
-                                  db_constraint=False, db_index=False)
+    dimension = models.ForeignKey(
+        Dimension, models.CASCADE, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
+    )
+    procedure = models.ForeignKey(
+        Procedure, models.CASCADE, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
+    )
     period_type = models.CharField(max_length=8, choices=PeriodType.choices)
     period_start = models.DateField()
 
@@ -249,9 +251,7 @@ class OpenDataPublication(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-period_start", "unit__path"]

@@ -47,8 +47,14 @@ def queue_rollup() -> None:
 def _audit(action: str, response: Response, user, reason: str) -> None:
     """ModerationEvent is the per-response history shown on the moderation page; the staff-wide audit log
     (agencies.AuditEvent) gets the same fact, without the comment or anything else a citizen wrote."""
-    audit.record(actor=user, action=action, obj=response, object_label=f"#{response.pk}", unit=response.unit,
-                 details={"reason": reason[:200]})
+    audit.record(
+        actor=user,
+        action=action,
+        obj=response,
+        object_label=f"#{response.pk}",
+        unit=response.unit,
+        details={"reason": reason[:200]},
+    )
 
 
 def _locked_response(response_id: int, user) -> Response:
@@ -76,8 +82,9 @@ def response_exclude(*, response_id: int, user, reason: str, queue: bool = True)
     response.excluded_by = user
     response.changed_at = now
     response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
-    ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200],
-                                   actor=user)
+    ModerationEvent.objects.create(
+        response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200], actor=user
+    )
     _audit(audit.Action.RESPONSE_EXCLUDE, response, user, reason)
     if queue:
         transaction.on_commit(queue_rollup)
@@ -99,8 +106,9 @@ def response_include(*, response_id: int, user, reason: str) -> Response:
     response.excluded_by = None
     response.changed_at = timezone.now()
     response.save(update_fields=["excluded", "excluded_reason", "excluded_at", "excluded_by", "changed_at"])
-    ModerationEvent.objects.create(response=response, action=ModerationEvent.Action.INCLUDE, reason=reason[:200],
-                                   actor=user)
+    ModerationEvent.objects.create(
+        response=response, action=ModerationEvent.Action.INCLUDE, reason=reason[:200], actor=user
+    )
     _audit(audit.Action.RESPONSE_INCLUDE, response, user, reason)
     transaction.on_commit(queue_rollup)
     return response

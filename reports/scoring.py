@@ -110,8 +110,11 @@ class Estimate:
 def _clean_residual(residual, scale):
     """Σe² computed by subtraction loses ~1e-16 of the terms' size: anything within 1e-9 of the
     scale is rounding, not variance (e.g. when every response agrees, the interval must be 0 wide)."""
-    return np.where(residual <= 1e-9 * scale, 0.0, residual) if isinstance(residual, np.ndarray) else (
-        0.0 if residual <= 1e-9 * scale else residual)
+    return (
+        np.where(residual <= 1e-9 * scale, 0.0, residual)
+        if isinstance(residual, np.ndarray)
+        else (0.0 if residual <= 1e-9 * scale else residual)
+    )
 
 
 def ratio_estimate(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> Estimate:
@@ -198,7 +201,9 @@ def finish(sums: dict[str, np.ndarray], min_responses: int) -> dict[str, np.ndar
         n, answers, sums["not_dissatisfied"], sums["sum_x2"], sums["sum_y2_766"], sums["sum_xy_766"]
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(answers > 0, np.asarray(sums["sum_values"], dtype=float) / np.where(answers > 0, answers, 1), np.nan)
+        mean = np.where(
+            answers > 0, np.asarray(sums["sum_values"], dtype=float) / np.where(answers > 0, answers, 1), np.nan
+        )
     return {
         "mean": mean,
         "index_sipas": sipas["index"],

@@ -28,9 +28,24 @@ from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score, sc
 
 METHODS = ("sipas", "766")
 SCORE_FIELDS = (
-    "unit_id", "dimension_id", "procedure_id", "period_start", "responses", "answers", "mean",
-    "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766",
-    "enough_responses", "change_sipas", "change_sipas_significant", "change_766", "change_766_significant",
+    "unit_id",
+    "dimension_id",
+    "procedure_id",
+    "period_start",
+    "responses",
+    "answers",
+    "mean",
+    "index_sipas",
+    "ci_low_sipas",
+    "ci_high_sipas",
+    "index_766",
+    "ci_low_766",
+    "ci_high_766",
+    "enough_responses",
+    "change_sipas",
+    "change_sipas_significant",
+    "change_766",
+    "change_766_significant",
 )
 DASHBOARD_PERIOD_TYPES = (PeriodType.MONTH, PeriodType.QUARTER, PeriodType.YEAR)
 
@@ -88,7 +103,9 @@ class Period:
             return _("year %(year)s") % {"year": self.start.year}
         if self.type == PeriodType.QUARTER:
             return _("quarter %(quarter)s/%(year)s") % {
-                "quarter": (self.start.month - 1) // 3 + 1, "year": self.start.year}
+                "quarter": (self.start.month - 1) // 3 + 1,
+                "year": self.start.year,
+            }
         return _("month %(month)s/%(year)s") % {"month": self.start.month, "year": self.start.year}
 
     @property
@@ -140,12 +157,14 @@ def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = No
     enough answers"), so it is the default only when no earlier period has scores.
     """
     current = current_period(period_type)
-    rows = Score.objects.in_scope(Scope.SUBTREE).filter(period_type=period_type, dimension__isnull=True,
-                                                        procedure__isnull=True, period_start__lte=current.start)
+    rows = Score.objects.in_scope(Scope.SUBTREE).filter(
+        period_type=period_type, dimension__isnull=True, procedure__isnull=True, period_start__lte=current.start
+    )
     if unit is not None:
         rows = rows.filter(unit=unit)
-    found = rows.aggregate(complete=Max("period_start", filter=Q(period_start__lt=current.start)),
-                           any=Max("period_start"))
+    found = rows.aggregate(
+        complete=Max("period_start", filter=Q(period_start__lt=current.start)), any=Max("period_start")
+    )
     newest = found["complete"] or found["any"]
     return Period(period_type, newest) if newest else current
 
@@ -246,12 +265,20 @@ class UnitDashboard:
     children: list[tuple[Unit, Figures]] = field(default_factory=list)
 
 
-def unit_dashboard(*, unit: Unit, period: Period, scope: str = Scope.SUBTREE, method: str = "sipas",
-                   ancestors: list[Unit] | None = None, trend_months: int = 24) -> UnitDashboard:
+def unit_dashboard(
+    *,
+    unit: Unit,
+    period: Period,
+    scope: str = Scope.SUBTREE,
+    method: str = "sipas",
+    ancestors: list[Unit] | None = None,
+    trend_months: int = 24,
+) -> UnitDashboard:
     """Everything the unit page shows, in a fixed number of queries whatever the size of the tree."""
     dims = dimensions()
-    rows = list(_score_rows(scope, unit=unit, period_type=period.type, period_start=period.start,
-                            procedure__isnull=True))
+    rows = list(
+        _score_rows(scope, unit=unit, period_type=period.type, period_start=period.start, procedure__isnull=True)
+    )
     by_dim = {r["dimension_id"]: r for r in rows}
     overall = Figures(by_dim.get(None), method)
     dimension_rows = [(d, Figures(by_dim.get(d.id), method)) for d in dims]
@@ -259,35 +286,55 @@ def unit_dashboard(*, unit: Unit, period: Period, scope: str = Scope.SUBTREE, me
     dimension_mean = sum(shown) / len(shown) if shown and len(shown) == len(dims) else None
 
     procedure_scores = list(
-        Score.objects.in_scope(scope).filter(unit=unit, period_type=period.type, period_start=period.start,
-                                             dimension__isnull=True, procedure__isnull=False)
-        .select_related("procedure").order_by("-responses", "procedure__code")
+        Score.objects.in_scope(scope)
+        .filter(
+            unit=unit,
+            period_type=period.type,
+            period_start=period.start,
+            dimension__isnull=True,
+            procedure__isnull=False,
+        )
+        .select_related("procedure")
+        .order_by("-responses", "procedure__code")
     )
     procedure_rows = [(s.procedure, Figures(_as_row(s), method)) for s in procedure_scores]
 
     city = ancestors[0] if ancestors else None
-    trend = monthly_trend(unit=unit, city=city, scope=scope, method=method, until=period.end,
-                          months=trend_months)
+    trend = monthly_trend(unit=unit, city=city, scope=scope, method=method, until=period.end, months=trend_months)
     children = child_rows(unit=unit, period=period, method=method)
-    return UnitDashboard(unit=unit, period=period, scope=scope, method=method, overall=overall,
-                         dimension_rows=dimension_rows, dimension_mean=dimension_mean,
-                         procedure_rows=procedure_rows, trend=trend, city=city, children=children)
+    return UnitDashboard(
+        unit=unit,
+        period=period,
+        scope=scope,
+        method=method,
+        overall=overall,
+        dimension_rows=dimension_rows,
+        dimension_mean=dimension_mean,
+        procedure_rows=procedure_rows,
+        trend=trend,
+        city=city,
+        children=children,
+    )
 
 
 def _as_row(score: Score) -> dict[str, Any]:
     return {name: getattr(score, name) for name in SCORE_FIELDS}
 
 
-def monthly_trend(*, unit: Unit, city: Unit | None, scope: str, method: str, until: date,
-                  months: int = 24) -> list[dict[str, Any]]:
+def monthly_trend(
+    *, unit: Unit, city: Unit | None, scope: str, method: str, until: date, months: int = 24
+) -> list[dict[str, Any]]:
     """The unit's overall index month by month, beside the city's (the root unit's whole subtree)."""
     last = Period.containing(PeriodType.MONTH, until)
     first = Period(PeriodType.MONTH, _add_months(last.start, -(months - 1)))
     unit_ids = [unit.id] + ([city.id] if city is not None and city.id != unit.id else [])
     rows = Score.objects.filter(
         (Q(unit_id=unit.id) & scope_q(scope)) | (Q(unit_id__in=unit_ids[1:]) & scope_q(Scope.SUBTREE)),
-        period_type=PeriodType.MONTH, period_start__gte=first.start, period_start__lte=last.start,
-        dimension__isnull=True, procedure__isnull=True,
+        period_type=PeriodType.MONTH,
+        period_start__gte=first.start,
+        period_start__lte=last.start,
+        dimension__isnull=True,
+        procedure__isnull=True,
     ).values(*SCORE_FIELDS)
     own: dict[date, dict] = {}
     town: dict[date, dict] = {}
@@ -310,8 +357,14 @@ def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, F
     children = list(Unit.objects.filter(parent=unit).order_by("code"))
     if not children:
         return []
-    rows = _score_rows(Scope.SUBTREE, unit__parent=unit, period_type=period.type,
-                       period_start=period.start, dimension__isnull=True, procedure__isnull=True)
+    rows = _score_rows(
+        Scope.SUBTREE,
+        unit__parent=unit,
+        period_type=period.type,
+        period_start=period.start,
+        dimension__isnull=True,
+        procedure__isnull=True,
+    )
     by_unit = {r["unit_id"]: r for r in rows}
     # A unit dissolved in a reorganisation is listed only for periods in which it has answers.
     return [(c, Figures(by_unit.get(c.id), method)) for c in children if c.active or c.id in by_unit]
@@ -324,8 +377,9 @@ def last_rollup() -> RollupRun | None:
 # --------------------------------------------------------------------------- comments
 
 
-def comments(*, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | None = None,
-             rating: int | None = None) -> QuerySet[Response]:
+def comments(
+    *, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | None = None, rating: int | None = None
+) -> QuerySet[Response]:
     """The latest non-excluded comments (already masked when stored), newest first.
 
     With a dimension and/or a rating, only responses that rated that dimension (with that value)
@@ -341,8 +395,7 @@ def comments(*, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | N
             answers = answers.filter(value=rating)
         qs = qs.filter(Exists(answers))
     mean = Avg("answers__value", filter=Q(answers__kind="rating"))
-    return (qs.select_related("unit", "procedure").annotate(mean_rating=mean)
-            .order_by("-submitted_at", "-id"))
+    return qs.select_related("unit", "procedure").annotate(mean_rating=mean).order_by("-submitted_at", "-id")
 
 
 # --------------------------------------------------------------------------- comparison
@@ -390,10 +443,12 @@ class CompareRow:
         return [Figures(self._by_dim.get(d.id), self._method) for d in self._dims]
 
 
-def _compare_scores(unit_ids, *, period: Period, procedure: Procedure | None, dimension_ids=None,
-                    all_dimensions: bool = False) -> QuerySet:
-    rows = Score.objects.in_scope(Scope.SUBTREE).filter(unit_id__in=unit_ids, period_type=period.type,
-                                                        period_start=period.start)
+def _compare_scores(
+    unit_ids, *, period: Period, procedure: Procedure | None, dimension_ids=None, all_dimensions: bool = False
+) -> QuerySet:
+    rows = Score.objects.in_scope(Scope.SUBTREE).filter(
+        unit_id__in=unit_ids, period_type=period.type, period_start=period.start
+    )
     rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
     if not all_dimensions:
         wanted = Q(dimension__isnull=True)
@@ -403,9 +458,16 @@ def _compare_scores(unit_ids, *, period: Period, procedure: Procedure | None, di
     return rows.values(*SCORE_FIELDS)
 
 
-def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", dimension: Dimension | None = None,
-               procedure: Procedure | None = None, dims: list[Dimension] | None = None,
-               load: list[Dimension] | None = None) -> list[CompareRow]:
+def comparison(
+    *,
+    units: QuerySet[Unit],
+    period: Period,
+    method: str = "sipas",
+    dimension: Dimension | None = None,
+    procedure: Procedure | None = None,
+    dims: list[Dimension] | None = None,
+    load: list[Dimension] | None = None,
+) -> list[CompareRow]:
     """Every given unit with its figures (scope: unit and sub-units) and its rank.
 
     Rank is by the focus index (the chosen dimension's, else the overall one) of the chosen
@@ -417,8 +479,9 @@ def comparison(*, units: QuerySet[Unit], period: Period, method: str = "sipas", 
     kinds = dict(Unit.Kind.choices)
     unit_list = [UnitRow(*values, kinds) for values in units.values_list("id", "code", "name_vi", "name_en", "kind")]
     wanted = {d.id for d in (load or [])} | ({dimension.id} if dimension is not None else set())
-    rows = _compare_scores(units.values("id"), period=period, procedure=procedure, dimension_ids=wanted,
-                           all_dimensions=load is None)
+    rows = _compare_scores(
+        units.values("id"), period=period, procedure=procedure, dimension_ids=wanted, all_dimensions=load is None
+    )
     overall_rows: dict[int, dict] = {}
     by_unit: dict[int, dict[int, dict]] = {}
     for r in rows:
@@ -453,16 +516,16 @@ def attach_dimensions(rows: list[CompareRow], *, period: Period, procedure: Proc
     if not rows:
         return
     found: dict[int, dict[int, dict]] = {}
-    for r in _compare_scores([row.unit.id for row in rows], period=period, procedure=procedure,
-                             all_dimensions=True):
+    for r in _compare_scores([row.unit.id for row in rows], period=period, procedure=procedure, all_dimensions=True):
         if r["dimension_id"] is not None:
             found.setdefault(r["unit_id"], {})[r["dimension_id"]] = r
     for row in rows:
         row._by_dim = found.get(row.unit.id, {})
 
 
-def sort_comparison(rows: list[CompareRow], key: str, descending: bool = False,
-                    dims: list[Dimension] | None = None) -> list[CompareRow]:
+def sort_comparison(
+    rows: list[CompareRow], key: str, descending: bool = False, dims: list[Dimension] | None = None
+) -> list[CompareRow]:
     """Sort by a column; rows without a figure for that column always go last, whatever the direction."""
     dims_by_key = {f"dim_{d.code}": d for d in (dims or [])}
 
@@ -500,16 +563,24 @@ def sort_comparison(rows: list[CompareRow], key: str, descending: bool = False,
 
 
 def published_publications() -> QuerySet[OpenDataPublication]:
-    return (OpenDataPublication.objects.filter(status=OpenDataPublication.Status.PUBLISHED)
-            .select_related("unit").order_by("-period_start", "unit__path", "period_type"))
+    return (
+        OpenDataPublication.objects.filter(status=OpenDataPublication.Status.PUBLISHED)
+        .select_related("unit")
+        .order_by("-period_start", "unit__path", "period_type")
+    )
 
 
 # Units are ranked among peers only: a ward beside a commune (the same tier since 2025), never
 # beside a department. Kinds not listed form a group of their own.
 PEER_GROUPS = {
-    Unit.Kind.WARD: "local", Unit.Kind.COMMUNE: "local", Unit.Kind.SPECIAL_ZONE: "local",
-    Unit.Kind.DISTRICT: "district", Unit.Kind.DEPARTMENT: "department",
-    Unit.Kind.SERVICE_CENTRE: "service_centre", Unit.Kind.CITY: "province", Unit.Kind.PROVINCE: "province",
+    Unit.Kind.WARD: "local",
+    Unit.Kind.COMMUNE: "local",
+    Unit.Kind.SPECIAL_ZONE: "local",
+    Unit.Kind.DISTRICT: "district",
+    Unit.Kind.DEPARTMENT: "department",
+    Unit.Kind.SERVICE_CENTRE: "service_centre",
+    Unit.Kind.CITY: "province",
+    Unit.Kind.PROVINCE: "province",
 }
 PEER_ORDER = ("local", "department", "service_centre", "district", "province")
 
@@ -550,19 +621,26 @@ def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
     frozen = []
     for group, row in ordered:
         f = row.overall
-        frozen.append({
-            "group": group,
-            "rank": row.rank, "code": row.unit.code, "name_vi": row.unit.name_vi,
-            "name_en": row.unit.name_en or row.unit.name_vi, "kind": row.unit.kind,
-            "responses": f.responses, "enough": f.enough, "mean": _r(f.mean),
-            "index_sipas": _r(f.index_sipas) if f.enough else None,
-            "ci_low_sipas": _r(f.ci_low_sipas) if f.enough else None,
-            "ci_high_sipas": _r(f.ci_high_sipas) if f.enough else None,
-            "index_766": _r(f.index_766) if f.enough else None,
-            "ci_low_766": _r(f.ci_low_766) if f.enough else None,
-            "ci_high_766": _r(f.ci_high_766) if f.enough else None,
-            "dimensions": {d.code: (_r(df.index_sipas) if df.enough else None) for d, df in zip(dims, row.dims)},
-        })
+        frozen.append(
+            {
+                "group": group,
+                "rank": row.rank,
+                "code": row.unit.code,
+                "name_vi": row.unit.name_vi,
+                "name_en": row.unit.name_en or row.unit.name_vi,
+                "kind": row.unit.kind,
+                "responses": f.responses,
+                "enough": f.enough,
+                "mean": _r(f.mean),
+                "index_sipas": _r(f.index_sipas) if f.enough else None,
+                "ci_low_sipas": _r(f.ci_low_sipas) if f.enough else None,
+                "ci_high_sipas": _r(f.ci_high_sipas) if f.enough else None,
+                "index_766": _r(f.index_766) if f.enough else None,
+                "ci_low_766": _r(f.ci_low_766) if f.enough else None,
+                "ci_high_766": _r(f.ci_high_766) if f.enough else None,
+                "dimensions": {d.code: (_r(df.index_sipas) if df.enough else None) for d, df in zip(dims, row.dims)},
+            }
+        )
     return frozen
 
 

@@ -56,9 +56,25 @@ ADVISORY_LOCK_KEY = 5_171_880_005  # any constant; "the rollup" for pg_advisory_
 SUMS = scoring.SUM_COLUMNS
 SUM_SQL = ", ".join(f"SUM(src.{c})" for c in SUMS)
 SCORE_COLUMNS = (
-    "unit_id", "scope", "dimension_id", "procedure_id", "period_type", "period_start", *SUMS,
-    "mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766",
-    "enough_responses", "change_sipas", "change_sipas_significant", "change_766", "change_766_significant",
+    "unit_id",
+    "scope",
+    "dimension_id",
+    "procedure_id",
+    "period_type",
+    "period_start",
+    *SUMS,
+    "mean",
+    "index_sipas",
+    "ci_low_sipas",
+    "ci_high_sipas",
+    "index_766",
+    "ci_low_766",
+    "ci_high_766",
+    "enough_responses",
+    "change_sipas",
+    "change_sipas_significant",
+    "change_766",
+    "change_766_significant",
     "computed_at",
 )
 LEVELS = [("own", t) for t in scoring.PERIOD_TYPES] + [("subtree", t) for t in scoring.PERIOD_TYPES]
@@ -121,7 +137,9 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
         run.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         run.finished_at = timezone.now()
         run.responses_seen, run.keys_recomputed, run.scores_written = (
-            stats["responses"], stats["keys"], stats["written"]
+            stats["responses"],
+            stats["keys"],
+            stats["written"],
         )
         run.save()
         logger.exception("rollup %s failed", run.mode)
@@ -130,13 +148,20 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
     run.finished_at = timezone.now()
     run.responses_seen, run.keys_recomputed, run.scores_written = stats["responses"], stats["keys"], stats["written"]
     run.save()
-    logger.info("rollup %s: %s responses, %s keys, %s scores in %.2fs", run.mode, stats["responses"],
-                stats["keys"], stats["written"], time.monotonic() - started)
+    logger.info(
+        "rollup %s: %s responses, %s keys, %s scores in %.2fs",
+        run.mode,
+        stats["responses"],
+        stats["keys"],
+        stats["written"],
+        time.monotonic() - started,
+    )
     return run
 
 
-def _run_mode(run: RollupRun, mode: str, since: date | None, until: date | None, watermark: datetime,
-              stats: dict) -> None:
+def _run_mode(
+    run: RollupRun, mode: str, since: date | None, until: date | None, watermark: datetime, stats: dict
+) -> None:
     """The run's work (inside its transaction): the closure first, then the mode's recompute."""
     closure_changed = _sync_closure()
     last = (
@@ -269,25 +294,29 @@ def base_select_sql(response_filter: str = "") -> str:
 
     def per_response(i: int, dim: int) -> str:
         match = "" if dim == 0 else (f"q.dimension_id = {dim}" if dim > 0 else "q.dimension_id IS NULL")
-        both = (lambda extra: f"{match} AND {extra}" if match else extra)
+        both = lambda extra: f"{match} AND {extra}" if match else extra
         total = "SUM(a.value)" if not match else f"SUM(a.value) FILTER (WHERE {match})"
-        return (f"{count(match)} AS x{i}, {count(both('a.value >= 4'))} AS ys{i}, "
-                f"{count(both('a.value >= 3'))} AS yn{i}, {count(both('a.value <= 2'))} AS dis{i}, "
-                f"CAST(COALESCE({total}, 0) AS INTEGER) AS sv{i}")
+        return (
+            f"{count(match)} AS x{i}, {count(both('a.value >= 4'))} AS ys{i}, "
+            f"{count(both('a.value >= 3'))} AS yn{i}, {count(both('a.value <= 2'))} AS dis{i}, "
+            f"CAST(COALESCE({total}, 0) AS INTEGER) AS sv{i}"
+        )
 
     def per_day(i: int) -> str:
         x, ys, yn = f"p.x{i}", f"p.ys{i}", f"p.yn{i}"
-        return (f"{count(x + ' > 0')} AS n{i}, SUM({x}) AS x{i}, SUM({ys}) AS ys{i}, SUM({yn}) AS yn{i}, "
-                f"SUM(p.dis{i}) AS dis{i}, SUM(p.sv{i}) AS sv{i}, SUM({x} * {x}) AS xx{i}, "
-                f"SUM({ys} * {ys}) AS yys{i}, SUM({x} * {ys}) AS xys{i}, SUM({yn} * {yn}) AS yyn{i}, "
-                f"SUM({x} * {yn}) AS xyn{i}")
+        return (
+            f"{count(x + ' > 0')} AS n{i}, SUM({x}) AS x{i}, SUM({ys}) AS ys{i}, SUM({yn}) AS yn{i}, "
+            f"SUM(p.dis{i}) AS dis{i}, SUM(p.sv{i}) AS sv{i}, SUM({x} * {x}) AS xx{i}, "
+            f"SUM({ys} * {ys}) AS yys{i}, SUM({x} * {ys}) AS xys{i}, SUM({yn} * {yn}) AS yyn{i}, "
+            f"SUM({x} * {yn}) AS xyn{i}"
+        )
 
     def row(i: int, prefix: str = "d.") -> str:
-        return ", ".join(f"{prefix}{c}{i}" for c in ("n", "x", "ys", "yn", "dis", "sv", "xx", "yys", "xys", "yyn", "xyn"))
+        return ", ".join(
+            f"{prefix}{c}{i}" for c in ("n", "x", "ys", "yn", "dis", "sv", "xx", "yys", "xys", "yyn", "xyn")
+        )
 
-    responses = (
-        f"SELECT r.id FROM surveys_response r WHERE r.excluded = FALSE {_channel_sql()} {response_filter}"
-    )
+    responses = f"SELECT r.id FROM surveys_response r WHERE r.excluded = FALSE {_channel_sql()} {response_filter}"
     # Both steps are read twice; SQLite 3.35+ and PostgreSQL 12+ compute them once when asked.
     materialized = "MATERIALIZED " if vendor == "postgresql" or sqlite3.sqlite_version_info >= (3, 35) else ""
     p = (
@@ -299,12 +328,16 @@ def base_select_sql(response_filter: str = "") -> str:
         # The filter again on the outer side, or the planner probes every response for a few.
         + (f" WHERE TRUE {response_filter})" if response_filter else ")")
     )
-    d = (f"d AS {materialized}(SELECT p.unit_id, p.day, {', '.join(per_day(i) for i in range(len(dims)))} "
-         "FROM p GROUP BY p.unit_id, p.day)")
+    d = (
+        f"d AS {materialized}(SELECT p.unit_id, p.day, {', '.join(per_day(i) for i in range(len(dims)))} "
+        "FROM p GROUP BY p.unit_id, p.day)"
+    )
     if vendor == "postgresql":
         values = ", ".join(f"({dim}, {row(i)})" for i, dim in enumerate(dims))
-        unpivot = (f"SELECT d.unit_id, d.day, 0 AS procedure_key, v.* FROM d CROSS JOIN LATERAL (VALUES {values}) "
-                   f"v(dimension_key, {', '.join(SUMS)}) WHERE v.responses > 0")
+        unpivot = (
+            f"SELECT d.unit_id, d.day, 0 AS procedure_key, v.* FROM d CROSS JOIN LATERAL (VALUES {values}) "
+            f"v(dimension_key, {', '.join(SUMS)}) WHERE v.responses > 0"
+        )
     else:
         named = ", ".join(f"{column} AS {name}" for column, name in zip(row(0).split(", "), SUMS, strict=True))
         unpivot = f"SELECT d.unit_id, d.day, 0 AS procedure_key, 0 AS dimension_key, {named} FROM d WHERE d.n0 > 0"
@@ -320,9 +353,7 @@ def base_select_sql(response_filter: str = "") -> str:
     return f"WITH {p}, {d} {unpivot} UNION ALL {procedures}"
 
 
-DAYSUM_INSERT = (
-    "INSERT INTO reports_daysum (unit_id, day, procedure_key, dimension_key, " + ", ".join(SUMS) + ") "
-)
+DAYSUM_INSERT = "INSERT INTO reports_daysum (unit_id, day, procedure_key, dimension_key, " + ", ".join(SUMS) + ") "
 
 
 # --------------------------------------------------------------------------- closure and calendar
@@ -331,7 +362,9 @@ DAYSUM_INSERT = (
 def desired_closure(today: date | None = None) -> set[tuple[int, int]]:
     """(ancestor, descendant) pairs from the unit tree and the full successions in force."""
     today = today or timezone.localdate()
-    paths = {pk: [int(x) for x in path.strip("/").split("/") if x] for pk, path in Unit.objects.values_list("id", "path")}
+    paths = {
+        pk: [int(x) for x in path.strip("/").split("/") if x] for pk, path in Unit.objects.values_list("id", "path")
+    }
     merged_into = dict(
         UnitSuccession.objects.filter(kind=UnitSuccession.Kind.FULL, effective_on__lte=today).values_list(
             "predecessor_id", "successor_id"
@@ -413,13 +446,18 @@ def _full(stats: dict) -> None:
             # cannot), and the indexes are built once instead of maintained row by row.
             cursor.execute(f"DROP TABLE IF EXISTS {DAYSUM_NEXT}")
             columns = ", ".join(f"CAST(b.{c} AS BIGINT) AS {c}" for c in ("procedure_key", "dimension_key", *SUMS))
-            cursor.execute(f"CREATE TABLE {DAYSUM_NEXT} AS SELECT CAST(row_number() OVER () AS BIGINT) AS id, "
-                           f"CAST(b.unit_id AS BIGINT) AS unit_id, b.day, {columns} FROM ({base_select_sql()}) b")
+            cursor.execute(
+                f"CREATE TABLE {DAYSUM_NEXT} AS SELECT CAST(row_number() OVER () AS BIGINT) AS id, "
+                f"CAST(b.unit_id AS BIGINT) AS unit_id, b.day, {columns} FROM ({base_select_sql()}) b"
+            )
             stats["keys"] = rows = cursor.rowcount
-            not_null = ", ".join(f"ALTER COLUMN {c} SET NOT NULL"
-                                 for c in ("unit_id", "day", "procedure_key", "dimension_key", *SUMS))
-            cursor.execute(f"ALTER TABLE {DAYSUM_NEXT} ALTER COLUMN id SET NOT NULL, {not_null}, ALTER COLUMN id "
-                           f"ADD GENERATED BY DEFAULT AS IDENTITY (START WITH {rows + 1})")
+            not_null = ", ".join(
+                f"ALTER COLUMN {c} SET NOT NULL" for c in ("unit_id", "day", "procedure_key", "dimension_key", *SUMS)
+            )
+            cursor.execute(
+                f"ALTER TABLE {DAYSUM_NEXT} ALTER COLUMN id SET NOT NULL, {not_null}, ALTER COLUMN id "
+                f"ADD GENERATED BY DEFAULT AS IDENTITY (START WITH {rows + 1})"
+            )
             _swap_in(cursor, DAYSUM_NEXT, "reports_daysum")
         else:
             cursor.execute("DELETE FROM reports_daysum")
@@ -504,13 +542,17 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         for first, last, units in spans:
             where = "day >= %s AND day <= %s" + (f" AND unit_id IN ({_ids_sql(units)})" if units is not None else "")
             days = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
-            cursor.execute(f"INSERT INTO rollup_delta SELECT unit_id, day, procedure_key, dimension_key, {negated} "
-                           f"FROM reports_daysum WHERE {where}", days)
+            cursor.execute(
+                f"INSERT INTO rollup_delta SELECT unit_id, day, procedure_key, dimension_key, {negated} "
+                f"FROM reports_daysum WHERE {where}",
+                days,
+            )
             cursor.execute(f"DELETE FROM reports_daysum WHERE {where}", days)
             start = datetime.combine(first, datetime.min.time(), tz)
             end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
             response_filter = "AND r.submitted_at >= %s AND r.submitted_at < %s" + (
-                f" AND r.unit_id IN ({_ids_sql(units)})" if units is not None else "")
+                f" AND r.unit_id IN ({_ids_sql(units)})" if units is not None else ""
+            )
             bounds = [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
             cursor.execute(DAYSUM_INSERT + base_select_sql(response_filter), bounds * 2)
             cursor.execute(f"INSERT INTO rollup_delta SELECT {keys} FROM reports_daysum WHERE {where}", days)
@@ -529,13 +571,17 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         inner &= ancestors | units
     for period_type in scoring.PERIOD_TYPES:
         wanted = _periods_touched(all_days, period_type)
-        stats["written"] += _recompute_level("own", period_type, _day_source("rollup_delta", "own", period_type),
-                                             units, wanted)
+        stats["written"] += _recompute_level(
+            "own", period_type, _day_source("rollup_delta", "own", period_type), units, wanted
+        )
         # A unit whose subtree is only itself (most of them) keeps one row set (scope "both",
         # written by the own level): only the units above others have subtree rows.
         stats["written"] += _recompute_level(
-            "subtree", period_type, _day_source("rollup_delta", "subtree", period_type,
-                                                f" AND cl.ancestor_id IN ({_ids_sql(inner)})"), inner, wanted,
+            "subtree",
+            period_type,
+            _day_source("rollup_delta", "subtree", period_type, f" AND cl.ancestor_id IN ({_ids_sql(inner)})"),
+            inner,
+            wanted,
         )
 
 
@@ -554,8 +600,10 @@ def _log_dimensionless(table: str = "reports_daysum") -> None:
         cursor.execute(sql)
         count = cursor.fetchone()[0]
     if count:
-        logger.warning("rollup: %s rated answers belong to questions without a dimension; "
-                       "they count in the overall figures only", count)
+        logger.warning(
+            "rollup: %s rated answers belong to questions without a dimension; they count in the overall figures only",
+            count,
+        )
 
 
 # --------------------------------------------------------------------------- scores
@@ -565,9 +613,20 @@ def _log_dimensionless(table: str = "reports_daysum") -> None:
 # mirror `scoring.ratio_estimate_arrays` and `scoring.change_arrays` operation for operation.
 # Nothing passes through Python but the statements.
 
-FIGURE_COLUMNS = ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766",
-                  "ci_high_766", "enough_responses", "change_sipas", "change_sipas_significant", "change_766",
-                  "change_766_significant")
+FIGURE_COLUMNS = (
+    "mean",
+    "index_sipas",
+    "ci_low_sipas",
+    "ci_high_sipas",
+    "index_766",
+    "ci_low_766",
+    "ci_high_766",
+    "enough_responses",
+    "change_sipas",
+    "change_sipas_significant",
+    "change_766",
+    "change_766_significant",
+)
 
 
 def _periods_touched(days: set[date], period_type: str) -> set[date]:
@@ -583,17 +642,25 @@ def _day_source(table: str, scope: str, period_type: str, ancestors_sql: str = "
     per-dimension days would be noise); procedures get month figures, overall only.
     """
     unit = "cl.ancestor_id" if scope == "subtree" else "d.unit_id"
-    closure = f" JOIN reports_unitclosure cl ON cl.descendant_id = d.unit_id{ancestors_sql}" if scope == "subtree" else ""
+    closure = (
+        f" JOIN reports_unitclosure cl ON cl.descendant_id = d.unit_id{ancestors_sql}" if scope == "subtree" else ""
+    )
     sums = ", ".join(f"d.{c} AS {c}" for c in SUMS)
     if period_type == "day":
-        return (f"SELECT {unit} AS unit_id, d.day AS period_start, 0 AS dim, 0 AS proc, {sums} FROM {table} d"
-                f"{closure} WHERE d.procedure_key = 0 AND d.dimension_key = 0")
+        return (
+            f"SELECT {unit} AS unit_id, d.day AS period_start, 0 AS dim, 0 AS proc, {sums} FROM {table} d"
+            f"{closure} WHERE d.procedure_key = 0 AND d.dimension_key = 0"
+        )
     calendar = f" JOIN reports_calendarday c ON c.day = d.day AND c.period_type = '{period_type}'"
-    sql = (f"SELECT {unit} AS unit_id, c.period_start AS period_start, d.dimension_key AS dim, 0 AS proc, {sums} "
-           f"FROM {table} d{calendar}{closure} WHERE d.procedure_key = 0 AND d.dimension_key >= 0")
+    sql = (
+        f"SELECT {unit} AS unit_id, c.period_start AS period_start, d.dimension_key AS dim, 0 AS proc, {sums} "
+        f"FROM {table} d{calendar}{closure} WHERE d.procedure_key = 0 AND d.dimension_key >= 0"
+    )
     if period_type == "month":
-        sql += (f" UNION ALL SELECT {unit}, c.period_start, 0, d.procedure_key, {sums} FROM {table} d{calendar}"
-                f"{closure} WHERE d.procedure_key > 0")
+        sql += (
+            f" UNION ALL SELECT {unit}, c.period_start, 0, d.procedure_key, {sums} FROM {table} d{calendar}"
+            f"{closure} WHERE d.procedure_key > 0"
+        )
     return sql
 
 
@@ -602,15 +669,19 @@ def _score_source(scope: str, period_type: str, units_sql: str = "", *, table: s
     subtrees from own rows through the closure (restricted to ancestors in `units_sql`)."""
     sums = ", ".join(f"s.{c} AS {c}" for c in SUMS)
     if scope == "subtree":
-        return (f"SELECT cl.ancestor_id AS unit_id, s.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
-                f"COALESCE(s.procedure_id, 0) AS proc, {sums} FROM {table} s JOIN reports_unitclosure cl "
-                f"ON cl.descendant_id = s.unit_id WHERE s.scope IN {_stored('own')} AND s.period_type = '{period_type}'"
-                f"{units_sql}")
+        return (
+            f"SELECT cl.ancestor_id AS unit_id, s.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
+            f"COALESCE(s.procedure_id, 0) AS proc, {sums} FROM {table} s JOIN reports_unitclosure cl "
+            f"ON cl.descendant_id = s.unit_id WHERE s.scope IN {_stored('own')} AND s.period_type = '{period_type}'"
+            f"{units_sql}"
+        )
     finer = {"quarter": "month", "year": "quarter"}[period_type]
-    return (f"SELECT s.unit_id AS unit_id, c.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
-            f"0 AS proc, {sums} FROM {table} s JOIN reports_calendarday c ON c.day = s.period_start "
-            f"AND c.period_type = '{period_type}' WHERE s.scope IN {_stored('own')} AND s.period_type = '{finer}' "
-            "AND s.procedure_id IS NULL")
+    return (
+        f"SELECT s.unit_id AS unit_id, c.period_start AS period_start, COALESCE(s.dimension_id, 0) AS dim, "
+        f"0 AS proc, {sums} FROM {table} s JOIN reports_calendarday c ON c.day = s.period_start "
+        f"AND c.period_type = '{period_type}' WHERE s.scope IN {_stored('own')} AND s.period_type = '{finer}' "
+        "AND s.procedure_id IS NULL"
+    )
 
 
 INNER_SQL = "SELECT ancestor_id FROM reports_unitclosure GROUP BY ancestor_id HAVING COUNT(*) > 1"
@@ -643,8 +714,9 @@ def _all_scores(stats: dict) -> None:
         if connection.vendor == "postgresql":
             table = SCORE_NEXT
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(f"CREATE TABLE {table} (LIKE reports_score INCLUDING DEFAULTS INCLUDING IDENTITY "
-                           "INCLUDING CONSTRAINTS)")
+            cursor.execute(
+                f"CREATE TABLE {table} (LIKE reports_score INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+            )
         else:
             table = "reports_score"
             # DELETE, not TRUNCATE: dashboards keep reading the previous scores until this commits.
@@ -673,12 +745,16 @@ DAYSUM_NEXT = "reports_daysum_next"
 def _swap_in(cursor, new: str, old: str) -> None:
     """Give `new` the indexes, constraints and sequence name of `old`, then put it in its place
     (PostgreSQL; inside the caller's transaction, so readers see the old table until commit)."""
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')", [old])
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')",
+        [old],
+    )
     constraints = cursor.fetchall()
     backed = {name for name, _definition in constraints}
-    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                   "AND tablename = %s", [old])
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s", [old]
+    )
     indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in backed]
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     on_old = f" ON {_qualified(cursor, old)} "
@@ -690,8 +766,7 @@ def _swap_in(cursor, new: str, old: str) -> None:
         head, _on, tail = definition.partition(on_old)
         if not tail:
             raise RuntimeError(f"cannot copy index {name}: {definition}")
-        cursor.execute(head.replace(f"INDEX {name}", f'INDEX "{name}_next"', 1)
-                       + f" ON {new} " + tail)
+        cursor.execute(head.replace(f"INDEX {name}", f'INDEX "{name}_next"', 1) + f" ON {new} " + tail)
         renames.append(f'ALTER INDEX "{name}_next" RENAME TO "{name}"')
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", [old, new])
     old_sequence, new_sequence = cursor.fetchone()
@@ -736,25 +811,31 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         # the scale is zero; Var(r) = n/(n−1) · Σe² / (Σx)²; undefined below two responses.
         residual = f"({_dbl(yy)} - 2.0 * {r} * {_dbl(xy)} + {r} * {r} * {_dbl('g.sum_x2')})"
         scale = f"({_dbl(yy)} + {r} * {r} * {_dbl('g.sum_x2')})"
-        return (f"CASE WHEN g.responses >= 2 AND g.answers > 0 THEN {_dbl('g.responses')} / (g.responses - 1) * "
-                f"(CASE WHEN {residual} <= 1e-9 * {scale} THEN {zero} ELSE {residual} END) "
-                f"/ ({_dbl('g.answers')} * {_dbl('g.answers')}) END")
+        return (
+            f"CASE WHEN g.responses >= 2 AND g.answers > 0 THEN {_dbl('g.responses')} / (g.responses - 1) * "
+            f"(CASE WHEN {residual} <= 1e-9 * {scale} THEN {zero} ELSE {residual} END) "
+            f"/ ({_dbl('g.answers')} * {_dbl('g.answers')}) END"
+        )
 
     def bounds(method: str) -> str:
         r, v = f"f.r_{method}", f"f.var_{method}"
         low, high = f"100.0 * ({r} - {scoring.Z95!r} * sqrt({v}))", f"100.0 * ({r} + {scoring.Z95!r} * sqrt({v}))"
-        return (f"100.0 * {r} AS index_{method}, "
-                f"CASE WHEN {v} IS NULL THEN NULL WHEN {low} < 0 THEN {zero} WHEN {low} > 100 THEN 100.0 "
-                f"ELSE {low} END AS ci_low_{method}, "
-                f"CASE WHEN {v} IS NULL THEN NULL WHEN {high} < 0 THEN {zero} WHEN {high} > 100 THEN 100.0 "
-                f"ELSE {high} END AS ci_high_{method}")
+        return (
+            f"100.0 * {r} AS index_{method}, "
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {low} < 0 THEN {zero} WHEN {low} > 100 THEN 100.0 "
+            f"ELSE {low} END AS ci_low_{method}, "
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {high} < 0 THEN {zero} WHEN {high} > 100 THEN 100.0 "
+            f"ELSE {high} END AS ci_high_{method}"
+        )
 
     def change(method: str) -> str:
         # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0.
         delta = f"(c.index_{method} - c.prev_index_{method})"
         total = f"(c.var_{method} + c.prev_var_{method})"
-        return (f"{delta}, CASE WHEN {total} > 0 AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} "
-                "THEN TRUE ELSE FALSE END")
+        return (
+            f"{delta}, CASE WHEN {total} > 0 AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} "
+            "THEN TRUE ELSE FALSE END"
+        )
 
     def previous(column: str) -> str:
         # The row before in the same series counts only if it is the period just before.
@@ -787,8 +868,15 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
     )
 
 
-def _recompute_level(scope: str, period_type: str, source: str, units: set[int] | None,
-                     wanted: set[date] | None, *, table: str = "reports_score") -> int:
+def _recompute_level(
+    scope: str,
+    period_type: str,
+    source: str,
+    units: set[int] | None,
+    wanted: set[date] | None,
+    *,
+    table: str = "reports_score",
+) -> int:
     """Write the Score rows of one level; rows written.
 
     `wanted` None: every row from `source` (a full recompute; the level is empty). Otherwise
@@ -800,8 +888,9 @@ def _recompute_level(scope: str, period_type: str, source: str, units: set[int] 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         if wanted is None:
-            cursor.execute(f"INSERT INTO {table} ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"),
-                           [now])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"), [now]
+            )
             return cursor.rowcount
         if not wanted or (units is not None and not units):
             return 0
@@ -809,17 +898,24 @@ def _recompute_level(scope: str, period_type: str, source: str, units: set[int] 
         unit_filter = f" AND unit_id IN ({_ids_sql(units)})" if units is not None else ""
         starts = ",".join(_date_sql(s) for s in sorted(wanted))
         stored = (
-            "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), " + ", ".join(SUMS)
+            "SELECT unit_id, period_start, COALESCE(dimension_id, 0), COALESCE(procedure_id, 0), "
+            + ", ".join(SUMS)
             + f" FROM reports_score WHERE scope IN {_stored(scope)} AND period_type = '{period_type}'{unit_filter} "
             "AND period_start IN (" + ",".join(_date_sql(s) for s in sorted(wanted | before)) + ")"
         )
         keep = f"c.responses > 0 AND c.period_start IN ({starts})"
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_scores AS SELECT {columns} FROM reports_score "
-                       "WHERE 1 = 0")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_scores AS SELECT {columns} FROM reports_score WHERE 1 = 0"
+        )
         cursor.execute("DELETE FROM rollup_scores")
-        cursor.execute(f"INSERT INTO rollup_scores ({columns}) "
-                       + _finished_sql(f"{source} UNION ALL {stored}", scope, period_type, keep), [now])
-        cursor.execute(f"DELETE FROM reports_score WHERE scope IN {_stored(scope)} AND period_type = '{period_type}'"
-                       f"{unit_filter} AND period_start IN ({starts})")
+        cursor.execute(
+            f"INSERT INTO rollup_scores ({columns}) "
+            + _finished_sql(f"{source} UNION ALL {stored}", scope, period_type, keep),
+            [now],
+        )
+        cursor.execute(
+            f"DELETE FROM reports_score WHERE scope IN {_stored(scope)} AND period_type = '{period_type}'"
+            f"{unit_filter} AND period_start IN ({starts})"
+        )
         cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
         return cursor.rowcount

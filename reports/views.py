@@ -70,8 +70,16 @@ def _unit_context(request, code: str) -> dict:
     ancestors = list(unit.ancestors())
     visible_ids = set(visible_units(request.user).filter(id__in=[a.id for a in ancestors]).values_list("id", flat=True))
     dash = selectors.unit_dashboard(unit=unit, period=period, scope=scope, method=method, ancestors=ancestors)
-    return {"unit": unit, "form": form, "period": period, "scope": scope, "method": method, "dash": dash,
-            "values": values, "breadcrumb": [(a, a.id in visible_ids) for a in ancestors]}
+    return {
+        "unit": unit,
+        "form": form,
+        "period": period,
+        "scope": scope,
+        "method": method,
+        "dash": dash,
+        "values": values,
+        "breadcrumb": [(a, a.id in visible_ids) for a in ancestors],
+    }
 
 
 @login_required
@@ -80,8 +88,9 @@ def unit_dashboard(request, code: str):
     """One unit's figures for a period, the five elements, trend, procedures, sub-units and comments."""
     ctx = _unit_context(request, code)
     unit, dash = ctx["unit"], ctx["dash"]
-    comments = selectors.comments(unit=unit, scope=ctx["scope"], dimension=ctx["values"].get("dimension"),
-                                  rating=ctx["values"].get("rating"))
+    comments = selectors.comments(
+        unit=unit, scope=ctx["scope"], dimension=ctx["values"].get("dimension"), rating=ctx["values"].get("rating")
+    )
     page = Paginator(comments, COMMENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     chart = {
         "method": _method_label(ctx["method"]),
@@ -101,15 +110,19 @@ def unit_dashboard(request, code: str):
     }
     query = request.GET.copy()
     query.pop("page", None)
-    ctx.update({
-        "comments": page, "chart": chart, "query": query.urlencode(),
-        "export_query": _without(request.GET, "page", "dimension", "rating"),
-        "last_rollup": selectors.last_rollup(),
-        "can_recompute": administered_units(request.user).filter(pk=unit.pk).exists(),
-        "can_moderate": manageable_units(request.user).filter(pk=unit.pk).exists(),
-        "min_responses": selectors.min_responses(),
-        "period_types": PeriodType,
-    })
+    ctx.update(
+        {
+            "comments": page,
+            "chart": chart,
+            "query": query.urlencode(),
+            "export_query": _without(request.GET, "page", "dimension", "rating"),
+            "last_rollup": selectors.last_rollup(),
+            "can_recompute": administered_units(request.user).filter(pk=unit.pk).exists(),
+            "can_moderate": manageable_units(request.user).filter(pk=unit.pk).exists(),
+            "min_responses": selectors.min_responses(),
+            "period_types": PeriodType,
+        }
+    )
     status = 400 if request.GET and form_has_errors(ctx["form"]) else 200
     return render(request, "reports/unit.html", ctx, status=status)
 
@@ -138,8 +151,11 @@ def unit_export(request, code: str, fmt: str):
     if fmt == "csv":
         head, rows = exports.unit_flat(dash)
         return exports.csv_response(filename, head, rows)
-    about = [(_("Unit"), f"{dash.unit.name} ({dash.unit.code})"), (_("Reporting period"), dash.period.label),
-             (_("Answers counted"), dict(Scope.choices)[dash.scope])] + exports.method_notes()
+    about = [
+        (_("Unit"), f"{dash.unit.name} ({dash.unit.code})"),
+        (_("Reporting period"), dash.period.label),
+        (_("Answers counted"), dict(Scope.choices)[dash.scope]),
+    ] + exports.method_notes()
     return exports.xlsx_response(filename, exports.unit_tables(dash), about)
 
 
@@ -147,9 +163,15 @@ def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:
     """Who exported what, when (agencies.audit): the page, format, period and filters as asked."""
     # Bounded: a crafted query string must not bloat the log.
     filters = {k[:40]: v[:100] for k, v in list(request.GET.items())[:20] if k != "page"}
-    audit.record(actor=request.user, action=audit.Action.EXPORT, object_type=f"export.{page}",
-                 object_id=unit.code if unit else "", object_label=f"{page} {period} {fmt.upper()}", unit=unit,
-                 details={"format": fmt, "period": period, "filters": filters})
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type=f"export.{page}",
+        object_id=unit.code if unit else "",
+        object_label=f"{page} {period} {fmt.upper()}",
+        unit=unit,
+        details={"format": fmt, "period": period, "filters": filters},
+    )
 
 
 @login_required
@@ -160,8 +182,13 @@ def unit_recompute(request, code: str):
     unit = get_object_or_404(visible_units(request.user), code=code)
     if not administered_units(request.user).filter(pk=unit.pk).exists():
         raise PermissionDenied
-    audit.record(actor=request.user, action=audit.Action.ROLLUP_RECOMPUTE, obj=unit, object_label=str(unit),
-                 details={"mode": "incremental"})
+    audit.record(
+        actor=request.user,
+        action=audit.Action.ROLLUP_RECOMPUTE,
+        obj=unit,
+        object_label=str(unit),
+        details={"mode": "incremental"},
+    )
     try:
         from . import tasks
 
@@ -202,12 +229,29 @@ def _compare_context(request, *, full: bool = False) -> dict:
     sort = values.get("sort") or "rank"
     # The page shows every element for its rows only; the whole table needs the sorted-by one.
     sort_dims = [d for d in dims if sort == f"dim_{d.code}"]
-    rows = selectors.comparison(units=units, period=period, method=method, dimension=dimension,
-                                procedure=procedure, dims=dims, load=None if full else sort_dims)
+    rows = selectors.comparison(
+        units=units,
+        period=period,
+        method=method,
+        dimension=dimension,
+        procedure=procedure,
+        dims=dims,
+        load=None if full else sort_dims,
+    )
     descending = (values.get("order") or ("asc" if sort in ("rank", "name", "code") else "desc")) == "desc"
     rows = selectors.sort_comparison(rows, sort, descending, dims)
-    return {"form": form, "rows": rows, "period": period, "method": method, "dims": dims, "dimension": dimension,
-            "procedure": procedure, "sort": sort, "descending": descending, "values": values}
+    return {
+        "form": form,
+        "rows": rows,
+        "period": period,
+        "method": method,
+        "dims": dims,
+        "dimension": dimension,
+        "procedure": procedure,
+        "sort": sort,
+        "descending": descending,
+        "values": values,
+    }
 
 
 @login_required
@@ -219,21 +263,37 @@ def compare(request):
     selectors.attach_dimensions(page.object_list, period=ctx["period"], procedure=ctx["procedure"])
     ranked = sum(1 for r in ctx["rows"] if r.rank is not None)
     headers = []
-    for key, label in [("rank", _("Rank")), ("name", _("Unit")), ("index", _("Index")),
-                       ("responses", _("Responses")), ("change", _("Change"))] + [
-                           (f"dim_{d.code}", d.name) for d in ctx["dims"]]:
+    for key, label in [
+        ("rank", _("Rank")),
+        ("name", _("Unit")),
+        ("index", _("Index")),
+        ("responses", _("Responses")),
+        ("change", _("Change")),
+    ] + [(f"dim_{d.code}", d.name) for d in ctx["dims"]]:
         active = ctx["sort"] == key
-        order = "asc" if active and ctx["descending"] else ("desc" if active else
-                                                             ("asc" if key in ("rank", "name") else "desc"))
+        order = (
+            "asc"
+            if active and ctx["descending"]
+            else ("desc" if active else ("asc" if key in ("rank", "name") else "desc"))
+        )
         q = request.GET.copy()
         q["sort"], q["order"] = key, order
         q.pop("page", None)
-        headers.append({"key": key, "label": label, "active": active, "descending": ctx["descending"],
-                        "url": "?" + q.urlencode()})
+        headers.append(
+            {"key": key, "label": label, "active": active, "descending": ctx["descending"], "url": "?" + q.urlencode()}
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    ctx.update({"page": page, "ranked": ranked, "headers": headers, "query": query.urlencode(),
-                "min_responses": selectors.min_responses(), "method_label": _method_label(ctx["method"])})
+    ctx.update(
+        {
+            "page": page,
+            "ranked": ranked,
+            "headers": headers,
+            "query": query.urlencode(),
+            "min_responses": selectors.min_responses(),
+            "method_label": _method_label(ctx["method"]),
+        }
+    )
     status = 400 if form_has_errors(ctx["form"]) else 200
     return render(request, "reports/compare.html", ctx, status=status)
 
@@ -245,8 +305,9 @@ def compare_export(request, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404
     ctx = _compare_context(request, full=True)
-    head, rows = exports.compare_table(ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"],
-                                       focus=ctx["dimension"])
+    head, rows = exports.compare_table(
+        ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"], focus=ctx["dimension"]
+    )
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
     _audit_export(request, "compare", fmt, unit=None, period=ctx["period"].key)
     if fmt == "csv":
@@ -280,10 +341,16 @@ def _publication_or_404(request, code: str, period_key: str) -> tuple[OpenDataPu
     period = Period.parse(period_key)
     if period is None:
         raise Http404
-    publication = get_object_or_404(OpenDataPublication.objects.select_related("unit"), unit__code=code,
-                                    period_type=period.type, period_start=period.start)
-    if (publication.status != OpenDataPublication.Status.PUBLISHED
-            and not visible_units(request.user).filter(pk=publication.unit_id).exists()):
+    publication = get_object_or_404(
+        OpenDataPublication.objects.select_related("unit"),
+        unit__code=code,
+        period_type=period.type,
+        period_start=period.start,
+    )
+    if (
+        publication.status != OpenDataPublication.Status.PUBLISHED
+        and not visible_units(request.user).filter(pk=publication.unit_id).exists()
+    ):
         raise Http404
     return publication, period
 
@@ -299,10 +366,18 @@ def open_data_detail(request, code: str, period: str):
     publication, p = _publication_or_404(request, code, period)
     rows = _publication_rows(publication, p)
     can_administer = administered_units(request.user).filter(pk=publication.unit_id).exists()
-    return render(request, "reports/open_data_detail.html", {
-        "publication": publication, "period": p, "rows": rows, "dims": selectors.dimensions(),
-        "can_administer": can_administer, "min_responses": selectors.min_responses(),
-    })
+    return render(
+        request,
+        "reports/open_data_detail.html",
+        {
+            "publication": publication,
+            "period": p,
+            "rows": rows,
+            "dims": selectors.dimensions(),
+            "can_administer": can_administer,
+            "min_responses": selectors.min_responses(),
+        },
+    )
 
 
 @require_GET
@@ -311,16 +386,42 @@ def open_data_csv(request, code: str, period: str):
     rows = _publication_rows(publication, p)
     dims = selectors.dimensions()
     english = (request.LANGUAGE_CODE or "vi").startswith("en")
-    head = [_("Rank (SIPAS)"), _("Unit code"), _("Unit"), _("Kind of unit"), _("Reporting period"), _("Responses"),
-            _("Enough answers"), _("Mean score (1–5)"), _("SIPAS index (%)"), _("SIPAS 95% interval, low"),
-            _("SIPAS 95% interval, high"), _("Decision 766 index (%)"), _("Decision 766 95% interval, low"),
-            _("Decision 766 95% interval, high")] + [
-        _("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
-    body = ([r["rank"] or "", r["code"], r["name_en"] if english else r["name_vi"], selectors.published_row_group(r), p.key,
-             r["responses"],
-             _("yes") if r["enough"] else _("no"), r["mean"] if r["enough"] else None, r["index_sipas"],
-             r["ci_low_sipas"], r["ci_high_sipas"], r["index_766"], r["ci_low_766"], r["ci_high_766"]]
-            + [r["dimensions"].get(d.code) for d in dims] for r in rows)
+    head = [
+        _("Rank (SIPAS)"),
+        _("Unit code"),
+        _("Unit"),
+        _("Kind of unit"),
+        _("Reporting period"),
+        _("Responses"),
+        _("Enough answers"),
+        _("Mean score (1–5)"),
+        _("SIPAS index (%)"),
+        _("SIPAS 95% interval, low"),
+        _("SIPAS 95% interval, high"),
+        _("Decision 766 index (%)"),
+        _("Decision 766 95% interval, low"),
+        _("Decision 766 95% interval, high"),
+    ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
+    body = (
+        [
+            r["rank"] or "",
+            r["code"],
+            r["name_en"] if english else r["name_vi"],
+            selectors.published_row_group(r),
+            p.key,
+            r["responses"],
+            _("yes") if r["enough"] else _("no"),
+            r["mean"] if r["enough"] else None,
+            r["index_sipas"],
+            r["ci_low_sipas"],
+            r["ci_high_sipas"],
+            r["index_766"],
+            r["ci_low_766"],
+            r["ci_high_766"],
+        ]
+        + [r["dimensions"].get(d.code) for d in dims]
+        for r in rows
+    )
     return exports.csv_response(f"thuoc-do-du-lieu-mo-{code}-{p.key}", head, body)
 
 
@@ -337,18 +438,29 @@ def open_data_manage(request):
         try:
             with transaction.atomic():
                 publication = OpenDataPublication.objects.create(
-                    unit=form.cleaned_data["unit"], period_type=period.type, period_start=period.start,
-                    note=form.cleaned_data["note"], created_by=request.user)
+                    unit=form.cleaned_data["unit"],
+                    period_type=period.type,
+                    period_start=period.start,
+                    note=form.cleaned_data["note"],
+                    created_by=request.user,
+                )
         except IntegrityError:  # a double submission raced the form's check
             form.add_error(None, _("There is already a publication for this unit and period."))
         else:
             messages.success(request, _("Draft created. Check the preview, then publish it."))
             return redirect("reports:open_data_detail", code=publication.unit.code, period=period.key)
-    publications = (OpenDataPublication.objects.filter(unit__in=units).select_related("unit")
-                    .order_by("-period_start", "unit__path"))
+    publications = (
+        OpenDataPublication.objects.filter(unit__in=units)
+        .select_related("unit")
+        .order_by("-period_start", "unit__path")
+    )
     items = [(p, Period(p.period_type, p.period_start)) for p in publications]
-    return render(request, "reports/open_data_manage.html", {"form": form, "items": items},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "reports/open_data_manage.html",
+        {"form": form, "items": items},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
@@ -409,14 +521,21 @@ def moderation_list(request):
         else:
             responses = responses.filter(unit__path__startswith=chosen.path)
     responses = responses.annotate(mean_rating=Avg("answers__value", filter=Q(answers__kind="rating")))
-    page = Paginator(responses.order_by("-submitted_at", "-id"), MODERATION_PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "reports/moderation_list.html", {
-        "page": page, "status": status, "unit_code": unit_code, "comment_only": request.GET.get("comment") == "1",
-        "query": _without(request.GET, "page"),
-        "flags": abuse.open_flags_for(request.user)[:FLAGS_SHOWN], "flag_id": flag_id,
-        "can_exclude_flags": abuse.can_exclude_flags(request.user),
-    })
+    page = Paginator(responses.order_by("-submitted_at", "-id"), MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/moderation_list.html",
+        {
+            "page": page,
+            "status": status,
+            "unit_code": unit_code,
+            "comment_only": request.GET.get("comment") == "1",
+            "query": _without(request.GET, "page"),
+            "flags": abuse.open_flags_for(request.user)[:FLAGS_SHOWN],
+            "flag_id": flag_id,
+            "can_exclude_flags": abuse.can_exclude_flags(request.user),
+        },
+    )
 
 
 FLAGS_SHOWN = 50
@@ -430,12 +549,18 @@ def moderation_flag(request, pk: int):
     action = request.POST.get("action")
     try:
         if action == "exclude":
-            count = abuse.flag_exclude_batch(flag_id=flag.pk, user=request.user,
-                                             reason=request.POST.get("reason", "")[:150])
-            messages.success(request, ngettext(
-                "%(count)d response of the batch is excluded; the scores are being recomputed.",
-                "%(count)d responses of the batch are excluded; the scores are being recomputed.", count,
-            ) % {"count": count})
+            count = abuse.flag_exclude_batch(
+                flag_id=flag.pk, user=request.user, reason=request.POST.get("reason", "")[:150]
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d response of the batch is excluded; the scores are being recomputed.",
+                    "%(count)d responses of the batch are excluded; the scores are being recomputed.",
+                    count,
+                )
+                % {"count": count},
+            )
         elif action == "dismiss":
             abuse.flag_dismiss(flag_id=flag.pk, user=request.user, note=request.POST.get("note", "")[:200])
             messages.success(request, _("The flag is dismissed; its answers keep counting."))
@@ -450,20 +575,25 @@ def moderation_flag(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def moderation_detail(request, pk: int):
     """One response with its answers and audit trail; exclude it with a reason or count it again."""
-    response = get_object_or_404(Response.objects.select_related("unit", "procedure", "excluded_by"),
-                                 pk=pk, unit__in=manageable_units(request.user))
+    response = get_object_or_404(
+        Response.objects.select_related("unit", "procedure", "excluded_by"),
+        pk=pk,
+        unit__in=manageable_units(request.user),
+    )
     exclude_form = ExcludeForm(request.POST if request.POST.get("action") == "exclude" else None)
     include_form = IncludeForm(request.POST if request.POST.get("action") == "include" else None)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "exclude" and exclude_form.is_valid():
-                moderation.response_exclude(response_id=response.pk, user=request.user,
-                                            reason=exclude_form.reason_text())
+                moderation.response_exclude(
+                    response_id=response.pk, user=request.user, reason=exclude_form.reason_text()
+                )
                 messages.success(request, _("The response is excluded; the scores are being recomputed."))
                 return redirect("reports:moderation_detail", pk=response.pk)
             if request.POST.get("action") == "include" and include_form.is_valid():
-                moderation.response_include(response_id=response.pk, user=request.user,
-                                            reason=include_form.cleaned_data["note"])
+                moderation.response_include(
+                    response_id=response.pk, user=request.user, reason=include_form.cleaned_data["note"]
+                )
                 messages.success(request, _("The response counts again; the scores are being recomputed."))
                 return redirect("reports:moderation_detail", pk=response.pk)
             if request.POST.get("action") not in ("exclude", "include"):
@@ -472,10 +602,18 @@ def moderation_detail(request, pk: int):
             messages.error(request, " ".join(exc.messages))
             return redirect("reports:moderation_detail", pk=response.pk)
     answers = response.answers.select_related("question", "question__dimension", "choice").order_by(
-        "question__order", "question_id")
+        "question__order", "question_id"
+    )
     events = ModerationEvent.objects.filter(response=response).select_related("actor")
-    return render(request, "reports/moderation_detail.html", {
-        "response": response, "answers": answers, "events": events, "exclude_form": exclude_form,
-        "include_form": include_form,
-    }, status=400 if request.method == "POST" else 200)
-
+    return render(
+        request,
+        "reports/moderation_detail.html",
+        {
+            "response": response,
+            "answers": answers,
+            "events": events,
+            "exclude_form": exclude_form,
+            "include_form": include_form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,4 +1,5 @@
 """The Celery app. Without CELERY_BROKER_URL, tasks run eagerly in-process (embedded mode)."""
+
 import os
 
 from celery import Celery

@@ -77,6 +77,11 @@ def healthz(request):
     broker, worker = _check_broker_and_worker()
     rollup = _check_rollup() if database["ok"] else {"ok": False, "error": "database down"}
     healthy = all(part["ok"] for part in (database, broker, worker, rollup))
-    body = {"status": "ok" if healthy else "unhealthy", "database": database, "broker": broker,
-            "worker": worker, "rollup": rollup}
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "database": database,
+        "broker": broker,
+        "worker": worker,
+        "rollup": rollup,
+    }
     return JsonResponse(body, status=200 if healthy else 503)

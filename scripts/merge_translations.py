@@ -38,8 +38,14 @@ def main() -> int:
     LOCALE.mkdir(parents=True, exist_ok=True)
     with open(ROOT / "locale" / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        common = ["--no-obsolete", "--no-location", "--ignore=.venv", "--ignore=var", "--ignore=static/vendor",
-                  "--ignore=bench"]
+        common = [
+            "--no-obsolete",
+            "--no-location",
+            "--ignore=.venv",
+            "--ignore=var",
+            "--ignore=static/vendor",
+            "--ignore=bench",
+        ]
         manage = [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "vi", *common]
         subprocess.run(manage, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         subprocess.run([*manage, "-d", "djangojs"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

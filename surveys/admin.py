@@ -109,7 +109,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             obj.key_hash, obj.prefix, obj.created_by = api_token_hash(key), key[: len(TOKEN_PREFIX) + 5], request.user
             from django.utils.translation import gettext
 
-            messages.warning(request, gettext("Token created. Copy it now, it is shown only once: %(key)s") % {"key": key})
+            messages.warning(
+                request, gettext("Token created. Copy it now, it is shown only once: %(key)s") % {"key": key}
+            )
         super().save_model(request, obj, form, change)
         _audit_admin_save(request, obj, form, change, audit.Action.TOKEN_CREATE, audit.Action.TOKEN_REVOKE, obj.unit)
 
@@ -167,8 +169,17 @@ class ResponseAdmin(admin.ModelAdmin):
     list_filter = ["channel", "excluded", "language", "submitted_at"]
     search_fields = ["unit__code", "comment"]
     list_select_related = ["unit"]
-    readonly_fields = ["version", "unit", "receipt", "kiosk", "channel", "submitted_at", "idempotency_key",
-                       "client_hash", "changed_at"]
+    readonly_fields = [
+        "version",
+        "unit",
+        "receipt",
+        "kiosk",
+        "channel",
+        "submitted_at",
+        "idempotency_key",
+        "client_hash",
+        "changed_at",
+    ]
     raw_id_fields = ["service_point", "procedure"]
     date_hierarchy = "submitted_at"
     inlines = [AnswerInline]

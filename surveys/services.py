@@ -214,8 +214,13 @@ def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Proced
         created_by=user,
         token=secrets.token_urlsafe(32),
     )
-    audit.record(actor=user, action=audit.Action.KIOSK_CREATE, obj=kiosk, unit=service_point.unit,
-                 details={"service_point": service_point.code})
+    audit.record(
+        actor=user,
+        action=audit.Action.KIOSK_CREATE,
+        obj=kiosk,
+        unit=service_point.unit,
+        details={"service_point": service_point.code},
+    )
     return kiosk
 
 

@@ -18,8 +18,14 @@ PASSWORD = "correct-horse-battery-9"
 _seq = itertools.count(1)
 
 
-def make_unit(*, parent: Unit | None = None, kind: str = Unit.Kind.WARD, code: str | None = None,
-              name_vi: str | None = None, **extra) -> Unit:
+def make_unit(
+    *,
+    parent: Unit | None = None,
+    kind: str = Unit.Kind.WARD,
+    code: str | None = None,
+    name_vi: str | None = None,
+    **extra,
+) -> Unit:
     n = next(_seq)
     return Unit.objects.create(
         parent=parent,
@@ -33,14 +39,14 @@ def make_unit(*, parent: Unit | None = None, kind: str = Unit.Kind.WARD, code: s
 
 def make_procedure(*, code: str | None = None, name_vi: str = "Đăng ký khai sinh", field: str = "Hộ tịch") -> Procedure:
     n = next(_seq)
-    return Procedure.objects.create(code=code or f"1.{n:06d}", name_vi=name_vi, name_en="Birth registration",
-                                    field=field)
+    return Procedure.objects.create(
+        code=code or f"1.{n:06d}", name_vi=name_vi, name_en="Birth registration", field=field
+    )
 
 
 def make_service_point(unit: Unit, *, kind: str = ServicePoint.Kind.COUNTER) -> ServicePoint:
     n = next(_seq)
-    return ServicePoint.objects.create(unit=unit, code=f"SP{n}", name_vi=f"Quầy {n}", name_en=f"Counter {n}",
-                                       kind=kind)
+    return ServicePoint.objects.create(unit=unit, code=f"SP{n}", name_vi=f"Quầy {n}", name_en=f"Counter {n}", kind=kind)
 
 
 def make_user(username: str, *, unit: Unit | None = None, role: str | None = None, **extra):
@@ -53,14 +59,18 @@ def make_user(username: str, *, unit: Unit | None = None, role: str | None = Non
 def make_city() -> SimpleNamespace:
     """A small city: root, a department, two wards, a commune below ward A's district; personas."""
     root = make_unit(kind=Unit.Kind.CITY, code="01", name_vi="Thành phố Hà Nội", name_en="Hanoi")
-    department = make_unit(parent=root, kind=Unit.Kind.DEPARTMENT, code="SO-TP", name_vi="Sở Tư pháp",
-                           name_en="Department of Justice")
-    ward_a = make_unit(parent=root, kind=Unit.Kind.WARD, code="00004", name_vi="Phường Ba Đình",
-                       name_en="Ba Dinh Ward")
-    ward_b = make_unit(parent=root, kind=Unit.Kind.WARD, code="00008", name_vi="Phường Ngọc Hà",
-                       name_en="Ngoc Ha Ward")
-    centre_a = make_unit(parent=ward_a, kind=Unit.Kind.SERVICE_CENTRE, code="00004-BPMC",
-                         name_vi="Bộ phận Một cửa Phường Ba Đình", name_en="Ba Dinh One-stop Shop")
+    department = make_unit(
+        parent=root, kind=Unit.Kind.DEPARTMENT, code="SO-TP", name_vi="Sở Tư pháp", name_en="Department of Justice"
+    )
+    ward_a = make_unit(parent=root, kind=Unit.Kind.WARD, code="00004", name_vi="Phường Ba Đình", name_en="Ba Dinh Ward")
+    ward_b = make_unit(parent=root, kind=Unit.Kind.WARD, code="00008", name_vi="Phường Ngọc Hà", name_en="Ngoc Ha Ward")
+    centre_a = make_unit(
+        parent=ward_a,
+        kind=Unit.Kind.SERVICE_CENTRE,
+        code="00004-BPMC",
+        name_vi="Bộ phận Một cửa Phường Ba Đình",
+        name_en="Ba Dinh One-stop Shop",
+    )
     return SimpleNamespace(
         root=root,
         department=department,

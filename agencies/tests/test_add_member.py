@@ -9,8 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_add_member_creates_the_user_and_grants_the_role(city, monkeypatch):
     monkeypatch.setenv("NEW_PW", "a-long-unusual-passphrase-42")
-    call_command("add_member", "erin", "--unit", city.ward_b.code, "--role", "manager",
-                 "--password-from-env", "NEW_PW")
+    call_command("add_member", "erin", "--unit", city.ward_b.code, "--role", "manager", "--password-from-env", "NEW_PW")
     erin = get_user_model().objects.get(username="erin")
     assert erin.check_password("a-long-unusual-passphrase-42")
     assert Membership.objects.get(user=erin).role == "manager"
@@ -28,5 +27,6 @@ def test_add_member_refuses_an_unknown_unit(city):
 
 def test_add_member_refuses_an_unset_password_variable(city):
     with pytest.raises(CommandError, match="MISSING_VAR"):
-        call_command("add_member", "erin", "--unit", city.ward_a.code, "--role", "staff",
-                     "--password-from-env", "MISSING_VAR")
+        call_command(
+            "add_member", "erin", "--unit", city.ward_a.code, "--role", "staff", "--password-from-env", "MISSING_VAR"
+        )

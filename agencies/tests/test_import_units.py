@@ -33,21 +33,39 @@ def english():
 
 def _tiny() -> dict:
     """Two new communes of one province; Xã A went wholly into 00001, Xã B was split."""
-    return {"data": [{
-        "level1_id": "99", "name": "Tỉnh Thử",
-        "merges": [{"old_id": "98", "name": "Tỉnh Cũ Một", "type": "full"},
-                   {"old_id": "99", "name": "Tỉnh Thử", "type": "full"}],
-        "districts": [{"district_id": "901", "name": "Huyện Cũ", "old_ids": ["90001", "90002"]}],
-        "level2s": [
-            {"level2_id": "00001", "name": "Xã Mới",
-             "merges": [{"old_id": "90001", "name": "Xã A", "type": "full"},
-                        {"old_id": "90002", "name": "Thị trấn B", "type": "partial"}]},
-            {"level2_id": "00002", "name": "Phường Hai",
-             "merges": [{"old_id": "90002", "name": "Thị trấn B", "type": "partial"}]},
-            {"level2_id": "00003", "name": "Đặc khu Ba",
-             "merges": [{"old_id": "00003", "name": "Đặc khu Ba", "type": "full"}]},
-        ],
-    }]}
+    return {
+        "data": [
+            {
+                "level1_id": "99",
+                "name": "Tỉnh Thử",
+                "merges": [
+                    {"old_id": "98", "name": "Tỉnh Cũ Một", "type": "full"},
+                    {"old_id": "99", "name": "Tỉnh Thử", "type": "full"},
+                ],
+                "districts": [{"district_id": "901", "name": "Huyện Cũ", "old_ids": ["90001", "90002"]}],
+                "level2s": [
+                    {
+                        "level2_id": "00001",
+                        "name": "Xã Mới",
+                        "merges": [
+                            {"old_id": "90001", "name": "Xã A", "type": "full"},
+                            {"old_id": "90002", "name": "Thị trấn B", "type": "partial"},
+                        ],
+                    },
+                    {
+                        "level2_id": "00002",
+                        "name": "Phường Hai",
+                        "merges": [{"old_id": "90002", "name": "Thị trấn B", "type": "partial"}],
+                    },
+                    {
+                        "level2_id": "00003",
+                        "name": "Đặc khu Ba",
+                        "merges": [{"old_id": "00003", "name": "Đặc khu Ba", "type": "full"}],
+                    },
+                ],
+            }
+        ]
+    }
 
 
 def _links(code: str) -> dict[str, str]:
@@ -60,7 +78,12 @@ def test_hanoi_file_gives_126_current_units_and_their_history():
 
     city = Unit.objects.get(code="01")
     assert (city.name_vi, city.name_en, city.kind, city.parent_id, city.active) == (
-        "Thành phố Hà Nội", "Hanoi", "city", None, True)
+        "Thành phố Hà Nội",
+        "Hanoi",
+        "city",
+        None,
+        True,
+    )
     current = Unit.objects.filter(parent=city, active=True)
     assert current.count() == 126
     assert current.filter(kind="ward").count() == 51 and current.filter(kind="commune").count() == 75
@@ -69,15 +92,22 @@ def test_hanoi_file_gives_126_current_units_and_their_history():
 
     # Every link of the file is a succession row of the same kind (none of Hanoi's units is unchanged).
     expected = {(f"old-{m['old_id']}", c["level2_id"]): m["type"] for c in data["level2s"] for m in c["merges"]}
-    stored = {(p, s): k for p, s, k in UnitSuccession.objects.exclude(predecessor__kind="district")
-              .values_list("predecessor__code", "successor__code", "kind")}
+    stored = {
+        (p, s): k
+        for p, s, k in UnitSuccession.objects.exclude(predecessor__kind="district").values_list(
+            "predecessor__code", "successor__code", "kind"
+        )
+    }
     assert stored == expected
     assert sum(k == "full" for k in stored.values()) == 326 and sum(k == "partial" for k in stored.values()) == 470
 
     # Old communes are history: inactive, dissolved on the reform date, under their old district.
     truc_bach = Unit.objects.get(code="old-00004")
-    assert (truc_bach.name_vi, truc_bach.active, truc_bach.dissolved_on) == ("Phường Trúc Bạch", False,
-                                                                            date(2025, 7, 1))
+    assert (truc_bach.name_vi, truc_bach.active, truc_bach.dissolved_on) == (
+        "Phường Trúc Bạch",
+        False,
+        date(2025, 7, 1),
+    )
     assert truc_bach.parent.code == "old-001" and truc_bach.path.startswith(city.path)
     assert _links("old-00004") == {"00004": "full"}
     assert _links("old-00016") == {"00004": "partial", "00008": "partial"}
@@ -159,8 +189,15 @@ def test_existing_unit_with_the_same_code_is_moved_under_its_province():
 def test_province_filter_imports_only_that_province():
     data = _tiny()
     second = copy.deepcopy(data["data"][0])
-    second.update(level1_id="98", name="Tỉnh Khác", merges=[], districts=[], level2s=[
-        {"level2_id": "00009", "name": "Xã Chín", "merges": [{"old_id": "90009", "name": "Xã C", "type": "full"}]}])
+    second.update(
+        level1_id="98",
+        name="Tỉnh Khác",
+        merges=[],
+        districts=[],
+        level2s=[
+            {"level2_id": "00009", "name": "Xã Chín", "merges": [{"old_id": "90009", "name": "Xã C", "type": "full"}]}
+        ],
+    )
     data["data"].append(second)
     import_units(data=data, provinces=["98"])
     assert Unit.objects.filter(code="00009").exists() and not Unit.objects.filter(code="00001").exists()
@@ -176,13 +213,21 @@ def test_old_unit_cannot_go_fully_into_two_new_units():
     assert not Unit.objects.exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    ('{"data": []}', "non-empty"),
-    ('{"data": [{"level1_id": "1", "name": "X", "level2s": []}]}', "unexpected form"),
-    (('{"data": [{"level1_id": "01", "name": "X", "level2s": [{"level2_id": "00001", "name": "Y", '
-      '"merges": [{"old_id": "1", "name": "Z", "type": "half"}]}]}]}'), "full"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"data": []}', "non-empty"),
+        ('{"data": [{"level1_id": "1", "name": "X", "level2s": []}]}', "unexpected form"),
+        (
+            (
+                '{"data": [{"level1_id": "01", "name": "X", "level2s": [{"level2_id": "00001", "name": "Y", '
+                '"merges": [{"old_id": "1", "name": "Z", "type": "half"}]}]}]}'
+            ),
+            "full",
+        ),
+    ],
+)
 def test_bad_file_is_refused_with_one_clear_line(tmp_path, content, message):
     path = tmp_path / "units.json"
     path.write_text(content, encoding="utf-8")
@@ -208,8 +253,14 @@ def test_command_reports_what_it_did_and_refuses_missing_files(tmp_path, capsys)
 
 
 def test_bad_arguments_on_the_command_line_give_one_line_and_a_non_zero_exit():
-    done = subprocess.run([sys.executable, "manage.py", "import_units"], check=False, cwd=settings.BASE_DIR,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_units"],
+        check=False,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0 and "file" in done.stderr
 

@@ -54,7 +54,9 @@ def demo_accounts() -> list[DemoAccount]:
         user = users.get(username)
         if user is None or not user.is_active:
             continue
-        membership = Membership.objects.filter(user=user, role=role, unit__code=unit_code).select_related("unit").first()
+        membership = (
+            Membership.objects.filter(user=user, role=role, unit__code=unit_code).select_related("unit").first()
+        )
         if membership is None:
             continue
         password, hidden = saved.get(username), ""

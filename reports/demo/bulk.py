@@ -64,7 +64,8 @@ class Inserter:
                 writer.writerows(tuple(_NULL if v is None else v for v in row) for row in batch)
                 buffer.seek(0)
                 cursor.cursor.copy_expert(
-                    f"COPY {self.table} ({self.columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buffer)
+                    f"COPY {self.table} ({self.columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buffer
+                )
             else:
                 marks = ", ".join(["%s"] * self.width)
                 cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", batch)

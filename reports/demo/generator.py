@@ -49,9 +49,13 @@ HOLIDAYS = {
     *(date(2025, 1, 25) + timedelta(days=i) for i in range(9)),
     *(date(2026, 2, 14) + timedelta(days=i) for i in range(9)),
     *(date(2027, 2, 5) + timedelta(days=i) for i in range(9)),
-    date(2025, 4, 7), date(2026, 4, 26), date(2027, 4, 16),  # Hùng Kings' day
-    *(date(y, 4, 30) for y in (2025, 2026, 2027)), *(date(y, 5, 1) for y in (2025, 2026, 2027)),
-    *(date(y, 9, 2) for y in (2025, 2026, 2027)), *(date(y, 9, 1) for y in (2025, 2026, 2027)),
+    date(2025, 4, 7),
+    date(2026, 4, 26),
+    date(2027, 4, 16),  # Hùng Kings' day
+    *(date(y, 4, 30) for y in (2025, 2026, 2027)),
+    *(date(y, 5, 1) for y in (2025, 2026, 2027)),
+    *(date(y, 9, 2) for y in (2025, 2026, 2027)),
+    *(date(y, 9, 1) for y in (2025, 2026, 2027)),
     *(date(y, 1, 1) for y in (2025, 2026, 2027)),
 }
 TET = [date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6)]
@@ -108,8 +112,9 @@ class _Place:
     english: float = 0.02
 
 
-def build_demo(*, seed: int = 2025, responses: int = 100_000, now: datetime | None = None,
-               progress=None) -> DemoSummary:
+def build_demo(
+    *, seed: int = 2025, responses: int = 100_000, now: datetime | None = None, progress=None
+) -> DemoSummary:
     """Build the demo city with `responses` counted responses (plus a few excluded bursts)."""
     started = time.monotonic()
     say = progress or (lambda message: None)
@@ -142,15 +147,32 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
     result = import_units(data=read_units_file(cat.HANOI_FILE), provinces=[cat.CITY_CODE])
     city = Unit.objects.get(code=cat.CITY_CODE)
     for code, name_vi, name_en in cat.DEPARTMENTS:
-        Unit.objects.update_or_create(code=code, defaults={"name_vi": name_vi, "name_en": name_en, "parent": city,
-                                                           "kind": Unit.Kind.DEPARTMENT, "active": True})
+        Unit.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_vi": name_vi,
+                "name_en": name_en,
+                "parent": city,
+                "kind": Unit.Kind.DEPARTMENT,
+                "active": True,
+            },
+        )
     code, name_vi, name_en = cat.CENTRE
-    Unit.objects.update_or_create(code=code, defaults={"name_vi": name_vi, "name_en": name_en, "parent": city,
-                                                       "kind": Unit.Kind.SERVICE_CENTRE, "active": True})
+    Unit.objects.update_or_create(
+        code=code,
+        defaults={
+            "name_vi": name_vi,
+            "name_en": name_en,
+            "parent": city,
+            "kind": Unit.Kind.SERVICE_CENTRE,
+            "active": True,
+        },
+    )
     procedures = []
     for code, name_vi, name_en, field_vi, level, weight in cat.PROCEDURES:
-        proc, _ = Procedure.objects.update_or_create(code=code, defaults={"name_vi": name_vi, "name_en": name_en,
-                                                                          "field": field_vi, "active": True})
+        proc, _ = Procedure.objects.update_or_create(
+            code=code, defaults={"name_vi": name_vi, "name_en": name_en, "field": field_vi, "active": True}
+        )
         procedures.append((proc, field_vi, level, weight))
 
     serving = list(Unit.objects.filter(parent=city, active=True).exclude(kind=Unit.Kind.DISTRICT).order_by("code"))
@@ -161,7 +183,8 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
 
     # Sizes: wards busier than rural communes; a handful of small units with little data.
     size = np.clip(rng.lognormal(0.0, 0.4, len(communal)), 0.9, None) * np.array(
-        [1.4 if u.kind == Unit.Kind.WARD else 0.8 for u in communal])
+        [1.4 if u.kind == Unit.Kind.WARD else 0.8 for u in communal]
+    )
     small = set(rng.choice(len(communal), size=6, replace=False).tolist())
     for i, unit in enumerate(communal):
         if unit.code == cat.DEMO_WARD:
@@ -178,8 +201,9 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
         place.yearly = -rng.uniform(120, 320) if i in small else size[i]  # negative: a fixed small count
         places.append(place)
     centre = next(u for u in serving if u.code == cat.CENTRE[0])
-    points += [ServicePoint(unit=centre, code=f"Q{k}", name_vi=f"Quầy số {k}", name_en=f"Counter {k}")
-               for k in range(1, 7)]
+    points += [
+        ServicePoint(unit=centre, code=f"Q{k}", name_vi=f"Quầy số {k}", name_en=f"Counter {k}") for k in range(1, 7)
+    ]
     places.append(_Place(centre, city_procs, weight_of[city_procs], {}, yearly=-1.0))
     for unit in serving:
         if unit.kind != Unit.Kind.DEPARTMENT:
@@ -197,8 +221,13 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
         busy = place.yearly < 0 and place.unit.kind == Unit.Kind.SERVICE_CENTRE or place.yearly > 0.9
         if busy:
             point = place.counters.get("Q1")
-            kiosks.append(Kiosk(service_point_id=point, label=f"Thiết bị đánh giá — {place.unit.name_vi}",
-                                token=secrets.token_urlsafe(32)))
+            kiosks.append(
+                Kiosk(
+                    service_point_id=point,
+                    label=f"Thiết bị đánh giá — {place.unit.name_vi}",
+                    token=secrets.token_urlsafe(32),
+                )
+            )
     Kiosk.objects.bulk_create(kiosks)
     kiosk_by_point = dict(Kiosk.objects.filter(service_point__unit__in=serving).values_list("service_point_id", "id"))
     for place in places:
@@ -217,8 +246,9 @@ def _build_structure(rng: np.random.Generator, summary: DemoSummary):
 
 
 def _standard_version(city: Unit) -> SurveyVersion:
-    existing = SurveyVersion.objects.filter(survey__is_standard=True, status=SurveyVersion.Status.PUBLISHED,
-                                            survey__owner=city).first()
+    existing = SurveyVersion.objects.filter(
+        survey__is_standard=True, status=SurveyVersion.Status.PUBLISHED, survey__owner=city
+    ).first()
     if existing:
         return existing
     # Survey slugs are unique across the database: another city may already have "chuan".
@@ -274,8 +304,10 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
         if place.unit.kind == Unit.Kind.SERVICE_CENTRE:
             fixed[i] = city_share * 0.55
         elif place.unit.kind == Unit.Kind.DEPARTMENT:
-            share = proc_weight[place.procedures].sum() / proc_weight[[j for j, p in enumerate(procedures)
-                                                                       if p[2] != "commune"]].sum()
+            share = (
+                proc_weight[place.procedures].sum()
+                / proc_weight[[j for j, p in enumerate(procedures) if p[2] != "commune"]].sum()
+            )
             # A department answers at least ~35 times a month, unless it has almost no procedures.
             fixed[i] = max(city_share * 0.45 * share, 0.0 if share < 0.007 else min(420.0, total / 240))
     rest = max(total - fixed.sum(), 0)
@@ -344,10 +376,18 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
     field_off = np.array([FIELD_OFFSET.get(p[1], 0.0) for p in procedures])[proc_i]
     field_off = np.where(channel == KIOSK, field_off * 0.5, field_off)
     channel_off = np.array([0.0, 0.25, -0.6])[channel]
-    eta = (base + slope * (frac - 0.5) + 0.25 * (frac - 0.5) + month_shock[place_i, month_idx]
-           + field_off + channel_off + rng.normal(0.0, 0.9, m))
-    latent = (eta[:, None] + q_dim[None, :] + unit_dim[place_i][:, q_dim_index]
-              + rng.logistic(0.0, 1.0, (m, len(questions))))
+    eta = (
+        base
+        + slope * (frac - 0.5)
+        + 0.25 * (frac - 0.5)
+        + month_shock[place_i, month_idx]
+        + field_off
+        + channel_off
+        + rng.normal(0.0, 0.9, m)
+    )
+    latent = (
+        eta[:, None] + q_dim[None, :] + unit_dim[place_i][:, q_dim_index] + rng.logistic(0.0, 1.0, (m, len(questions)))
+    )
     ratings = (1 + (latent[:, :, None] > CUTS[None, None, :]).sum(axis=2)).astype(np.int8)
     not_applicable = rng.random((m, len(questions))) < np.where(channel[:, None] == KIOSK, na * 0.5, na)
     ratings[not_applicable] = 0
@@ -366,9 +406,27 @@ def _build_responses(rng, places, procedures, version, admin, now, total, summar
     # Excluded bursts: one device sending the same ratings again and again (spam), already moderated.
     bursts = _bursts(rng, places, submitted, now_s, len(questions), on_kiosk)
 
-    _insert_everything(rng, places, procedures, version, q_ids, admin, now_s,
-                       place_i, proc_i, channel, submitted, txn, ratings, language, comments, clients, client_i,
-                       bursts, summary)
+    _insert_everything(
+        rng,
+        places,
+        procedures,
+        version,
+        q_ids,
+        admin,
+        now_s,
+        place_i,
+        proc_i,
+        channel,
+        submitted,
+        txn,
+        ratings,
+        language,
+        comments,
+        clients,
+        client_i,
+        bursts,
+        summary,
+    )
     summary.first_day, summary.last_day = first, last
 
 
@@ -403,14 +461,39 @@ def _bursts(rng, places, submitted, now_s, n_questions, on_kiosk) -> list[dict]:
     span = max(int(now_s - submitted.min()), 86400)
     for value in (5, 1):
         at = int(submitted.min() + rng.integers(span // 4, max(span - 86400, span // 4 + 1)))
-        bursts.append({"place": int(rng.choice(communal)), "value": value, "start": at,
-                       "count": round(len(submitted) * rng.uniform(0.0011, 0.0014)),
-                       "client": rng.bytes(32).hex()})
+        bursts.append(
+            {
+                "place": int(rng.choice(communal)),
+                "value": value,
+                "start": at,
+                "count": round(len(submitted) * rng.uniform(0.0011, 0.0014)),
+                "client": rng.bytes(32).hex(),
+            }
+        )
     return bursts
 
 
-def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, place_i, proc_i, channel, submitted,
-                       txn, ratings, language, comments, clients, client_i, bursts, summary) -> None:
+def _insert_everything(
+    rng,
+    places,
+    procedures,
+    version,
+    q_ids,
+    admin,
+    now_s,
+    place_i,
+    proc_i,
+    channel,
+    submitted,
+    txn,
+    ratings,
+    language,
+    comments,
+    clients,
+    client_i,
+    bursts,
+    summary,
+) -> None:
     m = len(place_i)
     unit_ids = np.array([p.unit.pk for p in places])
     proc_ids = np.array([p[0].pk for p in procedures])
@@ -436,12 +519,13 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     n_unused = int(n_used * 0.28)
     unused_place = rng.choice(place_i, size=n_unused)
     unused_proc = np.array([rng.choice(places[i].procedures) for i in unused_place.tolist()], dtype=int)
-    unused_txn = (rng.choice(txn, size=n_unused) + rng.integers(-3 * 86400, 3 * 86400, n_unused))
+    unused_txn = rng.choice(txn, size=n_unused) + rng.integers(-3 * 86400, 3 * 86400, n_unused)
     # Receipts of the last two days are mostly not answered yet: a few fresh ones per place.
     fresh = 3
     unused_place = np.concatenate([unused_place, np.repeat(np.arange(len(places)), fresh)])
-    unused_proc = np.concatenate([unused_proc, [rng.choice(places[i].procedures) for i in range(len(places))
-                                                for _ in range(fresh)]]).astype(int)
+    unused_proc = np.concatenate(
+        [unused_proc, [rng.choice(places[i].procedures) for i in range(len(places)) for _ in range(fresh)]]
+    ).astype(int)
     unused_txn = np.concatenate([unused_txn, int(now_s) - rng.integers(3600, 2 * 86400, len(places) * fresh)])
     unused_txn = np.minimum(unused_txn, int(now_s) - 3600)
     n_unused = len(unused_txn)
@@ -455,12 +539,19 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     issued_text = timestamps(r_issued)
     expires_text = timestamps(r_issued + RECEIPT_DAYS * 86400)
     Receipt_rows = zip(
-        range(receipt_base, receipt_base + len(codes)), codes, unit_ids[r_place].tolist(),
-        point_of[r_place, r_proc].tolist(), proc_ids[r_proc].tolist(), issued_text, expires_text, r_used,
+        range(receipt_base, receipt_base + len(codes)),
+        codes,
+        unit_ids[r_place].tolist(),
+        point_of[r_place, r_proc].tolist(),
+        proc_ids[r_proc].tolist(),
+        issued_text,
+        expires_text,
+        r_used,
         strict=True,
     )
-    Inserter(Receipt, ["id", "code", "unit", "service_point", "procedure", "issued_at", "expires_at",
-                        "used_at"]).insert(Receipt_rows)
+    Inserter(
+        Receipt, ["id", "code", "unit", "service_point", "procedure", "issued_at", "expires_at", "used_at"]
+    ).insert(Receipt_rows)
     summary.receipts = len(codes)
 
     receipt_id = np.zeros(m, dtype=np.int64)
@@ -476,8 +567,9 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     b_rows = []
     for burst in bursts:
         for k in range(burst["count"]):
-            b_rows.append((burst["place"], burst["start"] + k * int(rng.integers(5, 12)), burst["value"],
-                           burst["client"]))
+            b_rows.append(
+                (burst["place"], burst["start"] + k * int(rng.integers(5, 12)), burst["value"], burst["client"])
+            )
     n_b = len(b_rows)
     b_place = np.array([r[0] for r in b_rows], dtype=int)
     b_time = np.array([r[1] for r in b_rows], dtype=np.int64)
@@ -489,30 +581,76 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     uuid_bytes[:, 6] = (uuid_bytes[:, 6] & 0x0F) | 0x40
     uuid_bytes[:, 8] = (uuid_bytes[:, 8] & 0x3F) | 0x80
     hexes = uuid_bytes.tobytes().hex()
-    keys = [hexes[i * 32:(i + 1) * 32] for i in range(total)]
+    keys = [hexes[i * 32 : (i + 1) * 32] for i in range(total)]
     sub_text = timestamps(np.concatenate([submitted, b_time]))
     excluded_at = timestamps(b_time + 86400)
     none_if_zero = lambda values: [v or None for v in values]
 
     def counted_rows():
         for row in zip(
-            range(response_base, response_base + m), unit_ids[place_i].tolist(), none_if_zero(sp.tolist()),
-            none_if_zero(procedure.tolist()), none_if_zero(receipt_id.tolist()), none_if_zero(kiosk.tolist()),
-            [CHANNELS[c] for c in channel.tolist()], language.tolist(), sub_text[:m], keys[:m], comments,
-            [clients[i] for i in client_i.tolist()], sub_text[:m], strict=True,
+            range(response_base, response_base + m),
+            unit_ids[place_i].tolist(),
+            none_if_zero(sp.tolist()),
+            none_if_zero(procedure.tolist()),
+            none_if_zero(receipt_id.tolist()),
+            none_if_zero(kiosk.tolist()),
+            [CHANNELS[c] for c in channel.tolist()],
+            language.tolist(),
+            sub_text[:m],
+            keys[:m],
+            comments,
+            [clients[i] for i in client_i.tolist()],
+            sub_text[:m],
+            strict=True,
         ):
             yield (version.pk, *row, False, "", None, None)
 
     def burst_rows():
         for k in range(n_b):
-            yield (version.pk, response_base + m + k, int(unit_ids[b_place[k]]), None, None, None, None, "link", "vi",
-                   sub_text[m + k], keys[m + k], "", b_rows[k][3], excluded_at[k], True, cat.EXCLUSION_REASON,
-                   excluded_at[k], admin.pk)
+            yield (
+                version.pk,
+                response_base + m + k,
+                int(unit_ids[b_place[k]]),
+                None,
+                None,
+                None,
+                None,
+                "link",
+                "vi",
+                sub_text[m + k],
+                keys[m + k],
+                "",
+                b_rows[k][3],
+                excluded_at[k],
+                True,
+                cat.EXCLUSION_REASON,
+                excluded_at[k],
+                admin.pk,
+            )
 
-    inserter = Inserter(Response, ["version", "id", "unit", "service_point", "procedure", "receipt", "kiosk",
-                                    "channel", "language", "submitted_at", "idempotency_key", "comment",
-                                    "client_hash", "changed_at", "excluded", "excluded_reason", "excluded_at",
-                                    "excluded_by"])
+    inserter = Inserter(
+        Response,
+        [
+            "version",
+            "id",
+            "unit",
+            "service_point",
+            "procedure",
+            "receipt",
+            "kiosk",
+            "channel",
+            "language",
+            "submitted_at",
+            "idempotency_key",
+            "comment",
+            "client_hash",
+            "changed_at",
+            "excluded",
+            "excluded_reason",
+            "excluded_at",
+            "excluded_by",
+        ],
+    )
     inserter.insert(counted_rows())
     inserter.insert(burst_rows())
     summary.responses = m
@@ -524,8 +662,11 @@ def _insert_everything(rng, places, procedures, version, q_ids, admin, now_s, pl
     values = all_ratings[asked].tolist()
     answer_base = next_id(Answer)
     answer_rows = zip(
-        range(answer_base, answer_base + len(values)), (rows + response_base).tolist(), q_ids[qcols].tolist(),
-        [v or None for v in values], strict=True,
+        range(answer_base, answer_base + len(values)),
+        (rows + response_base).tolist(),
+        q_ids[qcols].tolist(),
+        [v or None for v in values],
+        strict=True,
     )
     Inserter(Answer, ["id", "response", "question", "value", "kind", "text"]).insert(
         (*row, "rating", "") for row in answer_rows

@@ -28,8 +28,10 @@ def demo_unit_codes() -> set[str]:
 
 
 def demo_exists() -> bool:
-    return (Survey.objects.filter(is_standard=True, owner__code=cat.CITY_CODE).exists()
-            or get_user_model().objects.filter(username__in=[a[0] for a in cat.ACCOUNTS]).exists())
+    return (
+        Survey.objects.filter(is_standard=True, owner__code=cat.CITY_CODE).exists()
+        or get_user_model().objects.filter(username__in=[a[0] for a in cat.ACCOUNTS]).exists()
+    )
 
 
 def _delete_where(model: type[models.Model], column: str, subquery: str, params: list) -> None:
@@ -47,15 +49,23 @@ def wipe_demo() -> None:
     if unit_ids:
         units_sql = ",".join(["%s"] * len(unit_ids))
         surveys_sql = ",".join(["%s"] * len(survey_ids)) or "NULL"
-        responses = (f"SELECT r.id FROM {Response._meta.db_table} r WHERE r.unit_id IN ({units_sql}) OR r.version_id "
-                     f"IN (SELECT v.id FROM {SurveyVersion._meta.db_table} v WHERE v.survey_id IN ({surveys_sql}))")
+        responses = (
+            f"SELECT r.id FROM {Response._meta.db_table} r WHERE r.unit_id IN ({units_sql}) OR r.version_id "
+            f"IN (SELECT v.id FROM {SurveyVersion._meta.db_table} v WHERE v.survey_id IN ({surveys_sql}))"
+        )
         params = unit_ids + survey_ids
         # The big tables go by raw SQL: the ORM would load a million answers into memory to delete them.
         through = Answer.choices.through
-        _delete_where(through, "answer_id", f"SELECT a.id FROM {Answer._meta.db_table} a WHERE a.response_id IN "
-                                            f"({responses})", params)
+        _delete_where(
+            through,
+            "answer_id",
+            f"SELECT a.id FROM {Answer._meta.db_table} a WHERE a.response_id IN ({responses})",
+            params,
+        )
         _delete_where(Answer, "response_id", responses, params)
-        receipts = f"SELECT receipt_id FROM {Response._meta.db_table} WHERE receipt_id IS NOT NULL AND id IN ({responses})"
+        receipts = (
+            f"SELECT receipt_id FROM {Response._meta.db_table} WHERE receipt_id IS NOT NULL AND id IN ({responses})"
+        )
         receipt_ids = _ids(receipts, params)
         _delete_where(Response, "id", responses, params)
         _delete_in(Receipt, receipt_ids)
@@ -82,5 +92,5 @@ def _ids(sql: str, params: list) -> list[int]:
 
 def _delete_in(model: type[models.Model], ids: list[int], chunk: int = 900) -> None:
     for start in range(0, len(ids), chunk):
-        part = ids[start:start + chunk]
+        part = ids[start : start + chunk]
         _delete_where(model, "id", ",".join(["%s"] * len(part)), part)

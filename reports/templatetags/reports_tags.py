@@ -54,8 +54,10 @@ def interval_bar(figures, scale_min: int = 50) -> str:
         return round((max(scale_min, min(100.0, value)) - scale_min) * 100 / span, 2)
 
     low, high, mark = x(low_value), x(high_value), x(index)
-    label = escape(_("95%% interval %(low)s–%(high)s, index %(index)s") % {
-        "low": pct(low_value), "high": pct(high_value), "index": pct(index)})
+    label = escape(
+        _("95%% interval %(low)s–%(high)s, index %(index)s")
+        % {"low": pct(low_value), "high": pct(high_value), "index": pct(index)}
+    )
     return mark_safe(
         f'<svg class="ci-bar" viewBox="0 0 100 12" preserveAspectRatio="none" width="100" height="12" role="img" '
         f'aria-label="{label}"><title>{label}</title><rect x="0" y="5" width="100" height="2" class="ci-axis"/>'

@@ -78,8 +78,9 @@ RULES: dict[str, Rule] = {
     # managers' pages of the surveys app
     "surveys:manage_receipts": Rule(_r("/manage/receipts/"), allowed=MANAGE_A),
     # a sheet shows the receipts its user issued (bob issued the walk's receipt)
-    "surveys:manage_receipt_sheet": Rule(_r("/manage/receipts/sheet/?from={w.receipt.pk}&to={w.receipt.pk}"),
-                                         allowed=frozenset({BOB})),
+    "surveys:manage_receipt_sheet": Rule(
+        _r("/manage/receipts/sheet/?from={w.receipt.pk}&to={w.receipt.pk}"), allowed=frozenset({BOB})
+    ),
     "surveys:manage_kiosks": Rule(_r("/manage/kiosks/"), allowed=MANAGE_A),
     "surveys:manage_kiosk": Rule(_r("/manage/kiosks/{w.kiosk.pk}/"), allowed=MANAGE_A),
     "surveys:manage_kiosk_qr": Rule(_r("/manage/kiosks/{w.kiosk.pk}/qr.svg"), allowed=MANAGE_A),
@@ -91,10 +92,12 @@ RULES: dict[str, Rule] = {
     "authoring:survey_list": Rule(_r("/manage/surveys/"), allowed=SIGNED_IN),
     "authoring:survey_create": Rule(_r("/manage/surveys/new/"), allowed=SIGNED_IN - {CHARLIE, ALICE}),
     "authoring:survey": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/", allowed=READ_A),
-    "authoring:survey_settings": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/settings/", allowed=MANAGE_A,
-                                      method="post"),
-    "authoring:version_new": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/new-version/", allowed=MANAGE_A,
-                                  method="post"),
+    "authoring:survey_settings": Rule(
+        lambda w: f"/manage/surveys/{w.survey.pk}/settings/", allowed=MANAGE_A, method="post"
+    ),
+    "authoring:version_new": Rule(
+        lambda w: f"/manage/surveys/{w.survey.pk}/new-version/", allowed=MANAGE_A, method="post"
+    ),
     "authoring:version": Rule(_survey(), allowed=READ_A),
     "authoring:version_edit": Rule(_survey("edit/"), allowed=MANAGE_A),
     "authoring:question_add": Rule(_survey("questions/add/"), allowed=MANAGE_A),
@@ -120,18 +123,28 @@ RULES: dict[str, Rule] = {
     # a draft publication of the city: only those who see the city
     "reports:open_data_detail": Rule(_r("/open-data/01/2025-10/"), allowed=ADMIN),
     "reports:open_data_csv": Rule(_r("/open-data/01/2025-10/csv/"), allowed=ADMIN),
-    "reports:open_data_action": Rule(_r("/open-data/01/2025-10/action/"), allowed=ADMIN, method="post",
-                                     data=lambda w: {"action": "publish"}),
+    "reports:open_data_action": Rule(
+        _r("/open-data/01/2025-10/action/"), allowed=ADMIN, method="post", data=lambda w: {"action": "publish"}
+    ),
     "audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
     "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
     "reports:moderation_detail": Rule(_r("/manage/moderation/{w.response.pk}/"), allowed=MANAGE_A),
-    "reports:moderation_flag": Rule(_r("/manage/moderation/flags/{w.flag.pk}/"), allowed=MANAGE_A, method="post",
-                                    data=lambda w: {"action": "dismiss", "note": "genuine"}),
+    "reports:moderation_flag": Rule(
+        _r("/manage/moderation/flags/{w.flag.pk}/"),
+        allowed=MANAGE_A,
+        method="post",
+        data=lambda w: {"action": "dismiss", "note": "genuine"},
+    ),
     # API: session personas here; tokens are walked in test_api_tokens_are_scoped_to_their_subtree
     "api-schema": Rule(_r("/api/v1/schema/")),
     "api-docs": Rule(_r("/api/v1/docs/")),
-    "api-receipts": Rule(_r("/api/v1/receipts/"), allowed=NOBODY, method="post",
-                         data=lambda w: {"unit": "00004"}, denied=frozenset({401, 403, 404})),
+    "api-receipts": Rule(
+        _r("/api/v1/receipts/"),
+        allowed=NOBODY,
+        method="post",
+        data=lambda w: {"unit": "00004"},
+        denied=frozenset({401, 403, 404}),
+    ),
     "api-scores": Rule(_r("/api/v1/scores/?unit=00004"), allowed=READ_A, denied=frozenset({401, 403, 404})),
 }
 
@@ -158,7 +171,9 @@ NAMES = sorted({name for name, _route, ns in PATTERNS if name and ns != "admin"}
 def test_every_url_has_a_rule():
     missing = [name for name in NAMES if name not in RULES]
     unnamed = [route for name, route, ns in PATTERNS if name is None and ns != "admin"]
-    assert not missing, "; ".join(f"add a rule for URL name {n!r} in reports/tests/test_access_walk.py" for n in missing)
+    assert not missing, "; ".join(
+        f"add a rule for URL name {n!r} in reports/tests/test_access_walk.py" for n in missing
+    )
     assert not unnamed, f"give these URL patterns a name and a rule: {unnamed}"
     stale = sorted(set(RULES) - set(NAMES))
     assert not stale, f"rules for URLs that no longer exist (remove them): {stale}"
@@ -192,11 +207,28 @@ def world(city):
     OpenDataPublication.objects.create(unit=city.root, period_type="month", period_start=date(2025, 10, 1))
     from reports.models import ReviewFlag
 
-    flag = ReviewFlag.objects.create(kind="burst_client", key="k", unit=city.ward_a, count=1,
-                                     first_at=response.submitted_at, last_at=response.submitted_at)
+    flag = ReviewFlag.objects.create(
+        kind="burst_client",
+        key="k",
+        unit=city.ward_a,
+        count=1,
+        first_at=response.submitted_at,
+        last_at=response.submitted_at,
+    )
     flag.responses.add(response)
-    return SimpleNamespace(city=city, standard=standard, survey=survey, version=version, question=question,
-                           kiosk=kiosk, receipt=receipt, response=response, token=token, key=key, flag=flag)
+    return SimpleNamespace(
+        city=city,
+        standard=standard,
+        survey=survey,
+        version=version,
+        question=question,
+        kiosk=kiosk,
+        receipt=receipt,
+        response=response,
+        token=token,
+        key=key,
+        flag=flag,
+    )
 
 
 def _request(client, rule: Rule, world) -> int:

@@ -131,9 +131,15 @@ def test_comparison_sorts_filters_and_exports(live_server, browser, scored_city,
 def test_open_data_as_anonymous_on_a_phone(live_server, browser, scored_city, screenshot_dir):
     period = Period.parse("2025-10")
     OpenDataPublication.objects.create(
-        unit=scored_city.root, period_type=period.type, period_start=period.start,
-        status=OpenDataPublication.Status.PUBLISHED, published_at=timezone.now(), published_by=scored_city.dana,
-        rows=publication_rows(unit=scored_city.root, period=period), note="Kỳ báo cáo tháng 10/2025.")
+        unit=scored_city.root,
+        period_type=period.type,
+        period_start=period.start,
+        status=OpenDataPublication.Status.PUBLISHED,
+        published_at=timezone.now(),
+        published_by=scored_city.dana,
+        rows=publication_rows(unit=scored_city.root, period=period),
+        note="Kỳ báo cáo tháng 10/2025.",
+    )
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -42,10 +42,19 @@ def test_ranks_only_units_with_enough_answers_and_ties_share_a_rank(league):
 @pytest.mark.django_db
 def test_rank_by_a_dimension_uses_that_dimension(league):
     dims = ensure_dimensions()
-    make_score(league.ward_b, start=OCT, index=95.0, dimension=dims["feedback"], procedure=None, responses=41,
-               period_type="month", scope="own")  # other scope: ignored
-    rows = comparison(units=Unit.objects.filter(code__in=["00004", "00008"]), period=Period.parse("2025-10"),
-                      dimension=dims["access"])
+    make_score(
+        league.ward_b,
+        start=OCT,
+        index=95.0,
+        dimension=dims["feedback"],
+        procedure=None,
+        responses=41,
+        period_type="month",
+        scope="own",
+    )  # other scope: ignored
+    rows = comparison(
+        units=Unit.objects.filter(code__in=["00004", "00008"]), period=Period.parse("2025-10"), dimension=dims["access"]
+    )
     assert {r.unit.code: r.focus.index for r in rows} == {"00004": 86.0, "00008": 76.0}
 
 
@@ -73,11 +82,13 @@ def test_compare_sorts_by_any_column(client, league):
     client.force_login(league.dana)
     by_name = _codes_in_table(client.get("/compare/", {"period": "2025-10", "sort": "code"}).content.decode())
     assert by_name == sorted(by_name)
-    by_responses = _codes_in_table(client.get("/compare/", {"period": "2025-10", "sort": "responses",
-                                                            "order": "desc"}).content.decode())
+    by_responses = _codes_in_table(
+        client.get("/compare/", {"period": "2025-10", "sort": "responses", "order": "desc"}).content.decode()
+    )
     assert by_responses[0] == "01" and by_responses[-1] == "SO-TP"
-    by_dim = _codes_in_table(client.get("/compare/", {"period": "2025-10", "sort": "dim_results",
-                                                      "order": "asc"}).content.decode())
+    by_dim = _codes_in_table(
+        client.get("/compare/", {"period": "2025-10", "sort": "dim_results", "order": "asc"}).content.decode()
+    )
     assert by_dim[:2] in (["00008", "00004-BPMC"], ["00004-BPMC", "00008"])
 
 
@@ -90,8 +101,9 @@ def test_compare_filters_by_kind_parent_and_procedure(client, league):
     assert children == ["00004-BPMC"]
     procedure = make_procedure(code="2.000001")
     make_score(league.ward_b, start=OCT, index=61.5, procedure=procedure)
-    html = client.get("/compare/", {"period": "2025-10", "procedure": "2.000001", "sort": "index",
-                                    "order": "desc"}).content.decode()
+    html = client.get(
+        "/compare/", {"period": "2025-10", "procedure": "2.000001", "sort": "index", "order": "desc"}
+    ).content.decode()
     assert _codes_in_table(html)[0] == "00008" and "61" in html
 
 
@@ -120,10 +132,20 @@ def test_staff_cannot_filter_by_a_parent_they_cannot_see(client, league):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", [
-    {"sort": "password"}, {"sort": "dim_nope"}, {"order": "sideways"}, {"period": "2025-Q9"},
-    {"kind": "planet"}, {"method": "guess"}, {"dimension": "x"}, {"procedure": "x" * 50}, {"page": "-1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "password"},
+        {"sort": "dim_nope"},
+        {"order": "sideways"},
+        {"period": "2025-Q9"},
+        {"kind": "planet"},
+        {"method": "guess"},
+        {"dimension": "x"},
+        {"procedure": "x" * 50},
+        {"page": "-1"},
+    ],
+)
 def test_malformed_compare_filters_are_form_errors(client, league, params):
     client.force_login(league.dana)
     response = client.get("/compare/", params)

@@ -173,10 +173,20 @@ def test_comments_are_filtered_by_dimension_and_rating_and_exclude_excluded(clie
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", [
-    {"period": "2025-13"}, {"period": "abc"}, {"period": "2999-01"}, {"scope": "everything"},
-    {"method": "x"}, {"dimension": "nope"}, {"rating": "9"}, {"rating": "<script>"}, {"page": "zz"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "2025-13"},
+        {"period": "abc"},
+        {"period": "2999-01"},
+        {"scope": "everything"},
+        {"method": "x"},
+        {"dimension": "nope"},
+        {"rating": "9"},
+        {"rating": "<script>"},
+        {"page": "zz"},
+    ],
+)
 def test_malformed_filters_give_a_form_error_not_a_500(client, city, params):
     response = _get(client, city.alice, "/units/00004/", **params)
     assert response.status_code in (200, 400)

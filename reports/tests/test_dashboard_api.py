@@ -38,14 +38,16 @@ def test_token_sees_only_its_subtree(client, scored):
 @pytest.mark.django_db
 def test_figures_name_their_method_and_hide_indexes_without_enough_answers(client, scored):
     key = _token(scored.root)
-    body = client.get("/api/v1/scores/", {"unit": "00004", "period": "2025-10"},
-                      HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    body = client.get(
+        "/api/v1/scores/", {"unit": "00004", "period": "2025-10"}, HTTP_AUTHORIZATION=f"Bearer {key}"
+    ).json()
     (row,) = body["results"]
     assert row["period"] == "2025-10" and row["period_end"] == "2025-10-31" and row["dimension"] is None
     assert row["sipas"]["index"] == 90.0 and row["sipas"]["ci_low"] == 87.0
     assert row["decision_766"]["index"] == 98.0
-    few = client.get("/api/v1/scores/", {"unit": "00008", "period": "2025-10", "method": "sipas"},
-                     HTTP_AUTHORIZATION=f"Token {key}").json()["results"][0]
+    few = client.get(
+        "/api/v1/scores/", {"unit": "00008", "period": "2025-10", "method": "sipas"}, HTTP_AUTHORIZATION=f"Token {key}"
+    ).json()["results"][0]
     assert few["enough_responses"] is False and few["sipas"]["index"] is None and few["decision_766"] is None
 
 
@@ -59,15 +61,26 @@ def test_filters_by_dimension_subtree_and_dates(client, scored):
     assert [r["dimension"] for r in access["results"]] == ["access"]
     tree = client.get("/api/v1/scores/", {"unit": "00004", "subtree": "true", "period": "2025-10"}, **auth).json()
     assert tree["count"] == 2
-    months = client.get("/api/v1/scores/", {"unit": "00004", "since": "2025-09-01", "until": "2025-09-30"},
-                        **auth).json()
+    months = client.get(
+        "/api/v1/scores/", {"unit": "00004", "since": "2025-09-01", "until": "2025-09-30"}, **auth
+    ).json()
     assert [r["period"] for r in months["results"]] == ["2025-09"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", [{"period": "2025-13"}, {"period_type": "week"}, {"method": "x"},
-                                    {"dimension": "nope"}, {"procedure": "nope"}, {"since": "yesterday"},
-                                    {"since": "2025-10-01", "until": "2025-01-01"}, {"limit": "x"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "2025-13"},
+        {"period_type": "week"},
+        {"method": "x"},
+        {"dimension": "nope"},
+        {"procedure": "nope"},
+        {"since": "yesterday"},
+        {"since": "2025-10-01", "until": "2025-01-01"},
+        {"limit": "x"},
+    ],
+)
 def test_malformed_filters_are_400(client, scored, params):
     key = _token(scored.root)
     response = client.get("/api/v1/scores/", params, HTTP_AUTHORIZATION=f"Token {key}")

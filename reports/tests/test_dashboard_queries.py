@@ -23,15 +23,31 @@ def _grow(city, count: int) -> None:
     units = []
     existing = Unit.objects.filter(parent=city.root).count()
     for i in range(existing, count):
-        units.append(Unit.objects.create(parent=city.root, kind=Unit.Kind.WARD, code=f"W{i:04d}",
-                                         name_vi=f"Phường {i}"))
+        units.append(
+            Unit.objects.create(parent=city.root, kind=Unit.Kind.WARD, code=f"W{i:04d}", name_vi=f"Phường {i}")
+        )
     rows = []
     for n, unit in enumerate(units):
         for dim in [None, *dims]:
-            rows.append(Score(unit=unit, scope=Scope.SUBTREE, dimension=dim, period_type="month", period_start=OCT,
-                              responses=30 + n % 20, answers=200, index_sipas=70 + n % 25, ci_low_sipas=65,
-                              ci_high_sipas=95, index_766=90, ci_low_766=85, ci_high_766=95, mean=4.1,
-                              enough_responses=n % 7 != 0))
+            rows.append(
+                Score(
+                    unit=unit,
+                    scope=Scope.SUBTREE,
+                    dimension=dim,
+                    period_type="month",
+                    period_start=OCT,
+                    responses=30 + n % 20,
+                    answers=200,
+                    index_sipas=70 + n % 25,
+                    ci_low_sipas=65,
+                    ci_high_sipas=95,
+                    index_766=90,
+                    ci_low_766=85,
+                    ci_high_766=95,
+                    mean=4.1,
+                    enough_responses=n % 7 != 0,
+                )
+            )
     Score.objects.bulk_create(rows)
 
 
@@ -44,8 +60,13 @@ def _count(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-URLS = ["/units/01/?period=2025-10", "/compare/?period=2025-10", "/compare/?period=2025-10&sort=dim_access&order=desc",
-        "/compare/export/csv/?period=2025-10", "/api/v1/scores/?period=2025-10&dimension=all"]
+URLS = [
+    "/units/01/?period=2025-10",
+    "/compare/?period=2025-10",
+    "/compare/?period=2025-10&sort=dim_access&order=desc",
+    "/compare/export/csv/?period=2025-10",
+    "/api/v1/scores/?period=2025-10&dimension=all",
+]
 
 
 @pytest.mark.django_db

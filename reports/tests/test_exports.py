@@ -32,8 +32,9 @@ def scored(city, settings):
 @pytest.mark.django_db
 def test_compare_csv_is_the_filtered_sorted_table_with_labelled_figures(client, scored):
     client.force_login(scored.dana)
-    response = client.get("/compare/export/csv/", {"period": "2025-10", "kind": "ward", "sort": "index",
-                                                   "order": "asc"})
+    response = client.get(
+        "/compare/export/csv/", {"period": "2025-10", "kind": "ward", "sort": "index", "order": "asc"}
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="thuoc-do-so-sanh-2025-10.csv"' in response["Content-Disposition"]
     rows = _csv(response)

@@ -20,8 +20,9 @@ def answered(city):
 
 
 @pytest.mark.django_db
-def test_manager_excludes_with_a_reason_and_it_is_audited(client, answered, monkeypatch,
-                                                          django_capture_on_commit_callbacks, settings):
+def test_manager_excludes_with_a_reason_and_it_is_audited(
+    client, answered, monkeypatch, django_capture_on_commit_callbacks, settings
+):
     settings.LANGUAGE_CODE = "en"
     queued = []
     monkeypatch.setattr(moderation, "queue_rollup", lambda: queued.append(True))

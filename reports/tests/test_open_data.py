@@ -72,7 +72,8 @@ def test_units_are_ranked_among_their_peers_only(client, city, settings):
     body = b"".join(client.get("/open-data/01/2025-10/csv/").streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))[1:]
     assert [(r[0], r[1], r[3]) for r in rows] == [
-        ("1", "00004", "ward, commune, special zone"), ("2", "00008", "ward, commune, special zone"),
+        ("1", "00004", "ward, commune, special zone"),
+        ("2", "00008", "ward, commune, special zone"),
         ("1", "SO-TP", "department"),
     ]
     frozen = OpenDataPublication.objects.get().rows
@@ -113,8 +114,12 @@ def test_only_administrators_of_the_unit_publish(client, scored):
 @pytest.mark.django_db
 def test_publication_form_errors(client, scored):
     client.force_login(scored.dana)
-    for data in ({"unit": "01", "period": "bad"}, {"unit": "00008", "period": "2025-10"}, {"unit": "01"},
-                 {"unit": "NOPE", "period": "2025-10"}):
+    for data in (
+        {"unit": "01", "period": "bad"},
+        {"unit": "00008", "period": "2025-10"},
+        {"unit": "01"},
+        {"unit": "NOPE", "period": "2025-10"},
+    ):
         response = client.post("/open-data/manage/", data)
         assert response.status_code == 400, data
     client.post("/open-data/manage/", {"unit": "01", "period": "2025-10"})

@@ -32,8 +32,9 @@ DAY = date(2025, 6, 10)
 
 
 def overall(unit, scope="own", period_type="day", start=DAY, **extra):
-    return Score.objects.in_scope(scope).get(unit=unit, dimension=None, procedure=None, period_type=period_type,
-                                             period_start=start, **extra)
+    return Score.objects.in_scope(scope).get(
+        unit=unit, dimension=None, procedure=None, period_type=period_type, period_start=start, **extra
+    )
 
 
 def touch(response, **changes):
@@ -127,8 +128,7 @@ def test_open_link_answers_count_only_when_the_deployment_says_so(city, version,
 
 @pytest.mark.django_db
 def test_answer_without_dimension_counts_in_overall_only_and_is_logged(city, version, caplog):
-    Question.objects.create(version=version, order=99, kind="rating", text_vi="Câu không có tiêu chí",
-                            dimension=None)
+    Question.objects.create(version=version, order=99, kind="rating", text_vi="Câu không có tiêu chí", dimension=None)
     make_response(version, city.ward_a, [5] * 16 + [1], submitted_at=local(DAY))
     with caplog.at_level(logging.WARNING, logger="reports.services"):
         services.rollup_run(mode="full")
@@ -183,8 +183,9 @@ def test_merged_unit_keeps_its_history_and_counts_in_its_successors_subtree(city
     assert_matches_reference()
 
     later = make_unit(parent=city.root, kind="commune", code="C-LATER")
-    UnitSuccession.objects.create(predecessor=new, successor=later, kind="full",
-                                  effective_on=timezone.localdate() + timedelta(days=1))
+    UnitSuccession.objects.create(
+        predecessor=new, successor=later, kind="full", effective_on=timezone.localdate() + timedelta(days=1)
+    )
     services.rollup_run(mode="incremental")
     assert not Score.objects.filter(unit=later).exists()
 
@@ -269,21 +270,28 @@ def test_postgres_advisory_lock_keeps_a_second_process_out(city, version, postgr
 # --------------------------------------------------------------------------- property
 
 
-batch = st.fixed_dictionaries({
-    "new": st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 70), st.lists(st.sampled_from([None, 1, 2, 3, 4, 5]),
-                                                                    min_size=1, max_size=6),
-                  st.sampled_from(["kiosk", "receipt", "link"]), st.integers(0, 2)),
-        max_size=6,
-    ),
-    "flip": st.lists(st.integers(0, 50), max_size=3),
-})
+batch = st.fixed_dictionaries(
+    {
+        "new": st.lists(
+            st.tuples(
+                st.integers(0, 3),
+                st.integers(0, 70),
+                st.lists(st.sampled_from([None, 1, 2, 3, 4, 5]), min_size=1, max_size=6),
+                st.sampled_from(["kiosk", "receipt", "link"]),
+                st.integers(0, 2),
+            ),
+            max_size=6,
+        ),
+        "flip": st.lists(st.integers(0, 50), max_size=3),
+    }
+)
 
 
 @pytest.mark.anydb
 @pytest.mark.django_db
-@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@hsettings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(batches=st.lists(batch, min_size=1, max_size=4))
 def test_incremental_batches_equal_one_full_recompute(city, version, settings, batches):
     from surveys.tests.factories import make_receipt
@@ -301,9 +309,15 @@ def test_incremental_batches_equal_one_full_recompute(city, version, settings, b
     for step in batches:
         for unit_i, offset, ratings, channel, proc_i in step["new"]:
             receipt = make_receipt(units[unit_i]) if channel == "receipt" else None
-            response = make_response(version, units[unit_i], ratings, channel=channel, receipt=receipt,
-                                     submitted_at=local(date(2025, 11, 20) + timedelta(days=offset), 9),
-                                     procedure=procedures[proc_i])
+            response = make_response(
+                version,
+                units[unit_i],
+                ratings,
+                channel=channel,
+                receipt=receipt,
+                submitted_at=local(date(2025, 11, 20) + timedelta(days=offset), 9),
+                procedure=procedures[proc_i],
+            )
             touch(response)
             made.append(response)
         for index in step["flip"]:
@@ -370,8 +384,10 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
     assert any(r.enough_responses for r in rows)
     sums = {c: np.array([getattr(r, c) for r in rows], dtype=float) for c in scoring.SUM_COLUMNS}
     want = scoring.finish(sums, 30)
-    key = {(r.unit_id, r.scope, r.dimension_id, r.procedure_id, r.period_type, r.period_start): i
-           for i, r in enumerate(rows)}
+    key = {
+        (r.unit_id, r.scope, r.dimension_id, r.procedure_id, r.period_type, r.period_start): i
+        for i, r in enumerate(rows)
+    }
     for i, r in enumerate(rows):
         for name in ("mean", "index_sipas", "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766"):
             expected = want[name][i]
@@ -380,15 +396,26 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
             if got is not None:
                 assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (name, r)
         assert r.enough_responses == bool(want["enough_responses"][i])
-        before = key.get((r.unit_id, r.scope, r.dimension_id, r.procedure_id, r.period_type,
-                          scoring.previous_period_start(r.period_start, r.period_type)))
+        before = key.get(
+            (
+                r.unit_id,
+                r.scope,
+                r.dimension_id,
+                r.procedure_id,
+                r.period_type,
+                scoring.previous_period_start(r.period_start, r.period_type),
+            )
+        )
         for method in ("sipas", "766"):
             if before is None:
                 change, significant = np.array([np.nan]), np.array([False])
             else:
                 change, significant = scoring.change_arrays(
-                    [want[f"index_{method}"][i]], [want[f"var_{method}"][i]],
-                    [want[f"index_{method}"][before]], [want[f"var_{method}"][before]])
+                    [want[f"index_{method}"][i]],
+                    [want[f"var_{method}"][i]],
+                    [want[f"index_{method}"][before]],
+                    [want[f"var_{method}"][before]],
+                )
             got = getattr(r, f"change_{method}")
             assert (got is None) == bool(np.isnan(change[0])), (method, r)
             if got is not None:

@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_benchmark_small_mode_runs_and_incremental_equals_full(postgres_server, tmp_path):
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "bench/rollup.py", "--small", "--json", str(out)], check=False, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "bench/rollup.py", "--small", "--json", str(out)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     figures = json.loads(out.read_text())
     assert figures["history_2"]["incremental_equals_full"] is True

@@ -24,9 +24,25 @@ from surveys.models import Answer, Response
 from surveys.tests.factories import make_response, make_standard_survey
 
 Z = 1.959963984540054
-FIGURES = ("responses", "answers", "satisfied", "not_dissatisfied", "dissatisfied", "mean", "index_sipas",
-           "ci_low_sipas", "ci_high_sipas", "index_766", "ci_low_766", "ci_high_766", "enough_responses",
-           "change_sipas", "change_sipas_significant", "change_766", "change_766_significant")
+FIGURES = (
+    "responses",
+    "answers",
+    "satisfied",
+    "not_dissatisfied",
+    "dissatisfied",
+    "mean",
+    "index_sipas",
+    "ci_low_sipas",
+    "ci_high_sipas",
+    "index_766",
+    "ci_low_766",
+    "ci_high_766",
+    "enough_responses",
+    "change_sipas",
+    "change_sipas_significant",
+    "change_766",
+    "change_766_significant",
+)
 
 
 # --------------------------------------------------------------------------- the reference
@@ -34,8 +50,12 @@ FIGURES = ("responses", "answers", "satisfied", "not_dissatisfied", "dissatisfie
 
 def _starts(day: date) -> dict[str, date]:
     quarter_month = (day.month - 1) // 3 * 3 + 1
-    return {"day": day, "month": day.replace(day=1), "quarter": date(day.year, quarter_month, 1),
-            "year": date(day.year, 1, 1)}
+    return {
+        "day": day,
+        "month": day.replace(day=1),
+        "quarter": date(day.year, quarter_month, 1),
+        "year": date(day.year, 1, 1),
+    }
 
 
 def _previous(start: date, period_type: str) -> date:
@@ -49,8 +69,9 @@ def _previous(start: date, period_type: str) -> date:
 def _ancestors_by_unit(units, today: date) -> dict[int, set[int]]:
     """Path ancestors, plus everything above a full successor already in force."""
     parent = {u.pk: u.parent_id for u in units}
-    full = {s.predecessor_id: s.successor_id
-            for s in UnitSuccession.objects.filter(kind="full", effective_on__lte=today)}
+    full = {
+        s.predecessor_id: s.successor_id for s in UnitSuccession.objects.filter(kind="full", effective_on__lte=today)
+    }
 
     def up(unit_id, seen):
         result = set()
@@ -101,8 +122,13 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
             if dim is not None:
                 groups.setdefault(dim, []).append(value)
         for dim, values in groups.items():
-            cluster = [len(values), sum(v >= 4 for v in values), sum(v >= 3 for v in values),
-                       sum(v <= 2 for v in values), sum(values)]
+            cluster = [
+                len(values),
+                sum(v >= 4 for v in values),
+                sum(v >= 3 for v in values),
+                sum(v <= 2 for v in values),
+                sum(values),
+            ]
             for period_type, start in _starts(day).items():
                 if period_type == "day" and dim is not None:
                     continue  # day figures are overall only
@@ -116,11 +142,20 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
         sipas = _estimate([(c[0], c[1]) for c in rows])
         d766 = _estimate([(c[0], c[2]) for c in rows])
         expected[key] = {
-            "responses": len(rows), "answers": sum(c[0] for c in rows), "satisfied": sum(c[1] for c in rows),
-            "not_dissatisfied": sum(c[2] for c in rows), "dissatisfied": sum(c[3] for c in rows),
+            "responses": len(rows),
+            "answers": sum(c[0] for c in rows),
+            "satisfied": sum(c[1] for c in rows),
+            "not_dissatisfied": sum(c[2] for c in rows),
+            "dissatisfied": sum(c[3] for c in rows),
             "mean": sum(c[4] for c in rows) / sum(c[0] for c in rows),
-            "index_sipas": sipas[0], "ci_low_sipas": sipas[1], "ci_high_sipas": sipas[2], "_var_sipas": sipas[3],
-            "index_766": d766[0], "ci_low_766": d766[1], "ci_high_766": d766[2], "_var_766": d766[3],
+            "index_sipas": sipas[0],
+            "ci_low_sipas": sipas[1],
+            "ci_high_sipas": sipas[2],
+            "_var_sipas": sipas[3],
+            "index_766": d766[0],
+            "ci_low_766": d766[1],
+            "ci_high_766": d766[2],
+            "_var_766": d766[3],
             "enough_responses": len(rows) >= settings.MIN_RESPONSES_FOR_RANKING,
         }
     for key, row in expected.items():
@@ -132,8 +167,9 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
                 continue
             change = row[f"index_{method}"] - before[f"index_{method}"]
             v1, v0 = row[f"_var_{method}"], before[f"_var_{method}"]
-            significant = v1 is not None and v0 is not None and v1 + v0 > 0 and abs(change / 100) / math.sqrt(
-                v1 + v0) > Z
+            significant = (
+                v1 is not None and v0 is not None and v1 + v0 > 0 and abs(change / 100) / math.sqrt(v1 + v0) > Z
+            )
             row[f"change_{method}"], row[f"change_{method}_significant"] = change, significant
     return expected
 
@@ -143,10 +179,17 @@ def stored_scores() -> dict[tuple, dict]:
     without sub-units answers `subtree` with its own rows."""
     found: dict[tuple, dict] = {}
     for scope in ("own", "subtree"):
-        for r in Score.objects.in_scope(scope).values("unit_id", "dimension_id", "procedure_id", "period_type",
-                                                      "period_start", *FIGURES):
-            key = (r.pop("unit_id"), scope, r.pop("dimension_id"), r.pop("procedure_id"), r.pop("period_type"),
-                   r.pop("period_start"))
+        for r in Score.objects.in_scope(scope).values(
+            "unit_id", "dimension_id", "procedure_id", "period_type", "period_start", *FIGURES
+        ):
+            key = (
+                r.pop("unit_id"),
+                scope,
+                r.pop("dimension_id"),
+                r.pop("procedure_id"),
+                r.pop("period_type"),
+                r.pop("period_start"),
+            )
             assert key not in found, f"two rows for {key}"
             found[key] = r
     return found
@@ -183,10 +226,16 @@ def random_responses(city, version, rng: random.Random, count: int, procedures, 
     for _ in range(count):
         day = first + timedelta(days=rng.randrange(days))
         ratings = [rng.choice([None, 1, 2, 3, 4, 4, 5, 5]) for _ in range(rng.randint(1, rated))]
-        made.append(make_response(
-            version, rng.choice(units), ratings, channel=rng.choice(["kiosk", "kiosk", "link"]),
-            submitted_at=local(day, rng.choice([0, 6, 12, 23])), procedure=rng.choice(procedures),
-        ))
+        made.append(
+            make_response(
+                version,
+                rng.choice(units),
+                ratings,
+                channel=rng.choice(["kiosk", "kiosk", "link"]),
+                submitted_at=local(day, rng.choice([0, 6, 12, 23])),
+                procedure=rng.choice(procedures),
+            )
+        )
     return made
 
 
@@ -210,8 +259,13 @@ def test_full_rollup_equals_the_reference_computed_from_raw_answers(city):
     assert run.status == "succeeded"
     assert_matches_reference()
     # Sanity of the reference itself: some figures have enough answers, some changes exist.
-    assert Score.objects.in_scope("subtree").filter(unit=city.root, period_type="year", dimension=None,
-                                procedure=None).get().responses >= 30
+    assert (
+        Score.objects.in_scope("subtree")
+        .filter(unit=city.root, period_type="year", dimension=None, procedure=None)
+        .get()
+        .responses
+        >= 30
+    )
 
 
 @pytest.mark.anydb

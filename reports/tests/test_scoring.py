@@ -13,8 +13,14 @@ from reports import scoring
 
 def sums(pairs):
     """n, Σx, Σy, Σx², Σy², Σxy of per-response (x, y) pairs."""
-    return (len(pairs), sum(x for x, _ in pairs), sum(y for _, y in pairs), sum(x * x for x, _ in pairs),
-            sum(y * y for _, y in pairs), sum(x * y for x, y in pairs))
+    return (
+        len(pairs),
+        sum(x for x, _ in pairs),
+        sum(y for _, y in pairs),
+        sum(x * x for x, _ in pairs),
+        sum(y * y for _, y in pairs),
+        sum(x * y for x, y in pairs),
+    )
 
 
 def test_hand_example_three_responses():
@@ -73,10 +79,19 @@ def test_vectorised_figures_equal_the_scalar_ones():
 
 def test_finish_marks_the_minimum_sample_and_the_mean():
     figures = scoring.finish(
-        {"responses": np.array([29, 30]), "answers": np.array([100, 100]), "satisfied": np.array([80, 90]),
-         "not_dissatisfied": np.array([90, 95]), "dissatisfied": np.array([10, 5]),
-         "sum_values": np.array([400, 420]), "sum_x2": np.array([400, 400]), "sum_y2_sipas": np.array([260, 300]),
-         "sum_xy_sipas": np.array([320, 360]), "sum_y2_766": np.array([300, 320]), "sum_xy_766": np.array([360, 380])},
+        {
+            "responses": np.array([29, 30]),
+            "answers": np.array([100, 100]),
+            "satisfied": np.array([80, 90]),
+            "not_dissatisfied": np.array([90, 95]),
+            "dissatisfied": np.array([10, 5]),
+            "sum_values": np.array([400, 420]),
+            "sum_x2": np.array([400, 400]),
+            "sum_y2_sipas": np.array([260, 300]),
+            "sum_xy_sipas": np.array([320, 360]),
+            "sum_y2_766": np.array([300, 320]),
+            "sum_xy_766": np.array([360, 380]),
+        },
         min_responses=30,
     )
     assert figures["enough_responses"].tolist() == [False, True]

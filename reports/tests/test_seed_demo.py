@@ -35,6 +35,8 @@ def english():
 def passwords_in_tmp(settings, tmp_path):
     """The demo passwords file goes to a temporary var/, never the developer's."""
     settings.VAR_DIR = tmp_path
+
+
 SMALL = ["--responses", "2000", "--no-rollup"]
 
 
@@ -50,8 +52,17 @@ def fingerprint() -> list[tuple]:
     for response_id, order, value in Answer.objects.values_list("response_id", "question__order", "value"):
         answers.setdefault(response_id, []).append((order, value))
     rows = Response.objects.order_by("submitted_at", "id").values_list(
-        "id", "unit__code", "procedure__code", "service_point__code", "channel", "language", "submitted_at",
-        "comment", "excluded", "receipt__issued_at")
+        "id",
+        "unit__code",
+        "procedure__code",
+        "service_point__code",
+        "channel",
+        "language",
+        "submitted_at",
+        "comment",
+        "excluded",
+        "receipt__issued_at",
+    )
     return [(*row[1:], tuple(sorted(answers.get(row[0], [])))) for row in rows]
 
 
@@ -72,8 +83,7 @@ def test_demo_city_is_hanoi_after_the_reform_with_history():
     ba_dinh = Unit.objects.get(code="old-001")
     assert ba_dinh.name_vi == "Quận Ba Đình"
     assert set(UnitSuccession.objects.filter(predecessor=ba_dinh).values_list("kind", flat=True)) == {"partial"}
-    assert UnitSuccession.objects.filter(predecessor__code="old-00004", successor__code="00004",
-                                         kind="full").exists()
+    assert UnitSuccession.objects.filter(predecessor__code="old-00004", successor__code="00004", kind="full").exists()
 
     assert Procedure.objects.count() >= 40
     birth = Procedure.objects.get(code="1.001193")
@@ -141,8 +151,10 @@ def test_responses_spread_over_twelve_months_with_realistic_shares():
     first, last = counted.order_by("submitted_at").values_list("submitted_at", flat=True)[::1999]
     assert timezone.localtime(first).date() <= today - timedelta(days=350)
     assert timezone.localtime(last).date() < today
-    months = {(timezone.localtime(t).year, timezone.localtime(t).month)
-              for t in counted.values_list("submitted_at", flat=True)}
+    months = {
+        (timezone.localtime(t).year, timezone.localtime(t).month)
+        for t in counted.values_list("submitted_at", flat=True)
+    }
     assert len(months) >= 12
 
     channels = dict(counted.values_list("channel").annotate(n=Count("id")))
@@ -156,8 +168,7 @@ def test_responses_spread_over_twelve_months_with_realistic_shares():
     rated = Answer.objects.filter(response__excluded=False, value__isnull=False)
     share = 100 * rated.filter(value__gte=4).count() / rated.count()
     assert 78 <= share <= 92
-    by_dim = rated.values("question__dimension__code").annotate(
-        n=Count("id"), s=Count("id", filter=Q(value__gte=4)))
+    by_dim = rated.values("question__dimension__code").annotate(n=Count("id"), s=Count("id", filter=Q(value__gte=4)))
     assert all(70 <= 100 * d["s"] / d["n"] <= 96 for d in by_dim)
     assert Answer.objects.filter(value__isnull=True).exists()  # "not applicable" is used
 
@@ -173,16 +184,30 @@ def test_same_seed_gives_the_same_city_and_answers_and_reset_rebuilds_it(monkeyp
     monkeypatch.setattr(timezone, "now", lambda: frozen)
     seed("--seed", "7")
     first = fingerprint()
-    counts = (Unit.objects.count(), UnitSuccession.objects.count(), Procedure.objects.count(),
-              ServicePoint.objects.count(), Kiosk.objects.count(), Receipt.objects.count(),
-              Answer.objects.count(), get_user_model().objects.count())
+    counts = (
+        Unit.objects.count(),
+        UnitSuccession.objects.count(),
+        Procedure.objects.count(),
+        ServicePoint.objects.count(),
+        Kiosk.objects.count(),
+        Receipt.objects.count(),
+        Answer.objects.count(),
+        get_user_model().objects.count(),
+    )
 
     out = seed("--seed", "7", "--reset")
     assert "Wiping" in out
     assert fingerprint() == first
-    assert (Unit.objects.count(), UnitSuccession.objects.count(), Procedure.objects.count(),
-            ServicePoint.objects.count(), Kiosk.objects.count(), Receipt.objects.count(),
-            Answer.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        Unit.objects.count(),
+        UnitSuccession.objects.count(),
+        Procedure.objects.count(),
+        ServicePoint.objects.count(),
+        Kiosk.objects.count(),
+        Receipt.objects.count(),
+        Answer.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
 
     seed("--seed", "8", "--reset")
     assert fingerprint() != first
@@ -222,11 +247,14 @@ def test_any_small_count_gives_exactly_that_many_responses(count):
     assert Unit.objects.filter(code="00004").exists() and len(demo_accounts()) == 3
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--responses", "-1"], "must not be negative"),
-    (["--seed", "x"], "not a whole number"),
-    (["--reset", "--if-empty"], "contradict"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--responses", "-1"], "must not be negative"),
+        (["--seed", "x"], "not a whole number"),
+        (["--reset", "--if-empty"], "contradict"),
+    ],
+)
 def test_bad_arguments_are_refused(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("seed_demo", *args)
@@ -234,9 +262,14 @@ def test_bad_arguments_are_refused(args, message):
 
 
 def test_bad_arguments_on_the_command_line_give_one_line_and_a_non_zero_exit():
-    done = subprocess.run([sys.executable, "manage.py", "seed_demo", "--responses=-3"],
-                          check=False, cwd=settings.BASE_DIR,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--responses=-3"],
+        check=False,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     # Vietnamese is the default language, also on the command line.
     assert done.stderr.strip().count("\n") == 0 and "không được là số âm: -3" in done.stderr

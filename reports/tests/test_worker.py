@@ -26,13 +26,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker(redis_server, test_database_url, tmp_path):
-    env = {**os.environ, "CELERY_BROKER_URL": redis_server, "DATABASE_URL": test_database_url,
-           "DJANGO_SETTINGS_MODULE": "satisfaction.settings", "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": redis_server,
+        "DATABASE_URL": test_database_url,
+        "DJANGO_SETTINGS_MODULE": "satisfaction.settings",
+        "LOG_LEVEL": "INFO",
+    }
     log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 — closed in the finally below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "satisfaction", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-mingle", "--without-gossip", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "satisfaction",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield proc, log
@@ -78,8 +97,9 @@ def test_a_committed_submission_is_rolled_up_by_a_real_worker(city, redis_server
     assert Score.objects.filter(unit=city.ward_a).exists(), "no Score rows after 90 s; worker log:\n" + output
     run = RollupRun.objects.get()
     assert run.status == "succeeded"
-    month = Score.objects.in_scope("subtree").get(unit=city.root, dimension=None, procedure=None, period_type="month",
-                              period_start=date(2025, 10, 1))
+    month = Score.objects.in_scope("subtree").get(
+        unit=city.root, dimension=None, procedure=None, period_type="month", period_start=date(2025, 10, 1)
+    )
     assert (month.responses, month.answers, month.satisfied) == (1, 3, 2)
     assert "reports.tasks.rollup_incremental" in output
     assert_matches_reference()

@@ -28,13 +28,28 @@ def make_receipt(unit: Unit, *, procedure=None, service_point=None, issued_at=No
     )
 
 
-def make_response(version: SurveyVersion, unit: Unit, ratings: list[int | None], *, channel: str = "kiosk",
-                  submitted_at=None, receipt: Receipt | None = None, procedure=None, comment: str = "") -> Response:
+def make_response(
+    version: SurveyVersion,
+    unit: Unit,
+    ratings: list[int | None],
+    *,
+    channel: str = "kiosk",
+    submitted_at=None,
+    receipt: Receipt | None = None,
+    procedure=None,
+    comment: str = "",
+) -> Response:
     """A response rating the version's rated questions in order (None = not applicable)."""
     submitted_at = submitted_at or timezone.now()
     response = Response.objects.create(
-        version=version, unit=unit, channel=channel if receipt is None else "receipt", receipt=receipt,
-        procedure=procedure, submitted_at=submitted_at, changed_at=submitted_at, comment=comment,
+        version=version,
+        unit=unit,
+        channel=channel if receipt is None else "receipt",
+        receipt=receipt,
+        procedure=procedure,
+        submitted_at=submitted_at,
+        changed_at=submitted_at,
+        comment=comment,
     )
     questions = list(version.questions.filter(kind="rating").order_by("order"))
     Answer.objects.bulk_create(

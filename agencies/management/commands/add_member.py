@@ -57,8 +57,13 @@ class Command(BaseCommand):
         previous = Membership.objects.filter(user=user, unit=unit_obj).values_list("role", flat=True).first()
         membership, _ = Membership.objects.update_or_create(user=user, unit=unit_obj, defaults={"role": role})
         if previous != role:
-            audit.record(actor=None, actor_name="add_member (command line)", action=audit.Action.ROLE_GRANT,
-                         obj=membership, object_label=f"{username}: {role} @ {unit_obj.code}",
-                         details={"username": username, "role": role, "previous_role": previous})
+            audit.record(
+                actor=None,
+                actor_name="add_member (command line)",
+                action=audit.Action.ROLE_GRANT,
+                obj=membership,
+                object_label=f"{username}: {role} @ {unit_obj.code}",
+                details={"username": username, "role": role, "previous_role": previous},
+            )
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {username}: {membership.get_role_display()} of {unit_obj.code} ({unit_obj.name_vi})")

@@ -29,7 +29,11 @@ class Command(BaseCommand):
         def one_line_error(message):
             # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
             if parser.called_from_command_line:
-                parser.exit(2, _("%(command)s: error: %(message)s (see --help)") % {"command": "import_units", "message": message} + "\n")
+                parser.exit(
+                    2,
+                    _("%(command)s: error: %(message)s (see --help)") % {"command": "import_units", "message": message}
+                    + "\n",
+                )
             raise CommandError(f"Error: {message}")
 
         parser.error = one_line_error
@@ -38,11 +42,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the units file (JSON).")
         parser.add_argument(
-            "--province", action="append", metavar="CODE",
+            "--province",
+            action="append",
+            metavar="CODE",
             help="Import only this province (2-digit code); repeat for several. Default: every province in FILE.",
         )
         parser.add_argument(
-            "--effective-on", default=REFORM_DATE.isoformat(), metavar="DATE",
+            "--effective-on",
+            default=REFORM_DATE.isoformat(),
+            metavar="DATE",
             help=f"Date of the reorganisation (default {REFORM_DATE.isoformat()}).",
         )
 
@@ -54,10 +62,17 @@ class Command(BaseCommand):
         except UnitsFileError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            _("Provinces %(provinces)s: units %(created)s created, %(updated)s updated, %(unchanged)s unchanged; "
-              "successions %(s_created)s created, %(s_updated)s updated, %(s_deleted)s removed.") % {
-                "provinces": ", ".join(result.provinces), "created": result.units_created,
-                "updated": result.units_updated, "unchanged": result.units_unchanged,
-                "s_created": result.successions_created, "s_updated": result.successions_updated,
-                "s_deleted": result.successions_deleted}
+            _(
+                "Provinces %(provinces)s: units %(created)s created, %(updated)s updated, %(unchanged)s unchanged; "
+                "successions %(s_created)s created, %(s_updated)s updated, %(s_deleted)s removed."
+            )
+            % {
+                "provinces": ", ".join(result.provinces),
+                "created": result.units_created,
+                "updated": result.units_updated,
+                "unchanged": result.units_unchanged,
+                "s_created": result.successions_created,
+                "s_updated": result.successions_updated,
+                "s_deleted": result.successions_deleted,
+            }
         )

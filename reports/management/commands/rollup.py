@@ -28,8 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--since", metavar="DATE", help="first local day to recompute (YYYY-MM-DD)")
         parser.add_argument("--until", metavar="DATE", help="last local day to recompute (YYYY-MM-DD)")
         parser.add_argument("--full", action="store_true", help="recompute everything from the raw answers")
-        parser.add_argument("--wait", type=float, default=None, metavar="SECONDS",
-                            help="how long to wait for a rollup that is already running")
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="how long to wait for a rollup that is already running",
+        )
 
     def handle(self, *args, **options):
         since = _date(options["since"]) if options["since"] else None

@@ -44,26 +44,48 @@ class Command(BaseCommand):
         def one_line_error(message):
             # A bad argument gets one clear line and a non-zero exit, not argparse's usage block.
             if parser.called_from_command_line:
-                parser.exit(2, _("%(command)s: error: %(message)s (see --help)") % {"command": "seed_demo", "message": message} + "\n")
+                parser.exit(
+                    2,
+                    _("%(command)s: error: %(message)s (see --help)") % {"command": "seed_demo", "message": message}
+                    + "\n",
+                )
             raise CommandError(f"Error: {message}")
 
         parser.error = one_line_error
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=_count, default=2025, help="Random seed; the same seed gives the same "
-                            "city and answers (default 2025).")
-        parser.add_argument("--responses", type=_count, default=100_000, metavar="N",
-                            help="Counted responses to generate over the last 12 months (default 100000).")
-        parser.add_argument("--reset", action="store_true", help="Wipe the demo city, its data and accounts, "
-                            "then build it again.")
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already holds "
-                            "units (used by `make run`).")
-        parser.add_argument("--print-accounts", action="store_true", help="Only print the demo accounts and where "
-                            "to sign in.")
+        parser.add_argument(
+            "--seed",
+            type=_count,
+            default=2025,
+            help="Random seed; the same seed gives the same city and answers (default 2025).",
+        )
+        parser.add_argument(
+            "--responses",
+            type=_count,
+            default=100_000,
+            metavar="N",
+            help="Counted responses to generate over the last 12 months (default 100000).",
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="Wipe the demo city, its data and accounts, then build it again."
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds units (used by `make run`).",
+        )
+        parser.add_argument(
+            "--print-accounts", action="store_true", help="Only print the demo accounts and where to sign in."
+        )
         parser.add_argument("--no-rollup", action="store_true", help="Skip the rollup at the end.")
-        parser.add_argument("--base-url", default=None, metavar="URL",
-                            help=f"Address printed in links (default SITE_URL, {settings.SITE_URL}).")
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            metavar="URL",
+            help=f"Address printed in links (default SITE_URL, {settings.SITE_URL}).",
+        )
 
     def handle(self, *args, **options):
         base = (options["base_url"] or settings.SITE_URL).rstrip("/")
@@ -83,20 +105,31 @@ class Command(BaseCommand):
         elif demo_exists():
             raise CommandError(_already_message())
         try:
-            summary = build_demo(seed=options["seed"], responses=options["responses"],
-                                 progress=self.stdout.write)
+            summary = build_demo(seed=options["seed"], responses=options["responses"], progress=self.stdout.write)
         except DemoExists:
             raise CommandError(_already_message()) from None
         self.stdout.write(
-            _("Demo city built in %(seconds).1fs: %(units)s active units (+%(historical)s historical, "
-              "%(successions)s successions), %(procedures)s procedures, %(points)s service points, %(kiosks)s "
-              "kiosks, %(receipts)s receipts, %(responses)s responses (+%(excluded)s excluded) with %(answers)s "
-              "answers from %(first)s to %(last)s.") % {
-                "seconds": summary.seconds, "units": summary.units, "historical": summary.historical_units,
-                "successions": summary.successions, "procedures": summary.procedures,
-                "points": summary.service_points, "kiosks": summary.kiosks, "receipts": summary.receipts,
-                "responses": summary.responses, "excluded": summary.excluded, "answers": summary.answers,
-                "first": summary.first_day or "-", "last": summary.last_day or "-"}
+            _(
+                "Demo city built in %(seconds).1fs: %(units)s active units (+%(historical)s historical, "
+                "%(successions)s successions), %(procedures)s procedures, %(points)s service points, %(kiosks)s "
+                "kiosks, %(receipts)s receipts, %(responses)s responses (+%(excluded)s excluded) with %(answers)s "
+                "answers from %(first)s to %(last)s."
+            )
+            % {
+                "seconds": summary.seconds,
+                "units": summary.units,
+                "historical": summary.historical_units,
+                "successions": summary.successions,
+                "procedures": summary.procedures,
+                "points": summary.service_points,
+                "kiosks": summary.kiosks,
+                "receipts": summary.receipts,
+                "responses": summary.responses,
+                "excluded": summary.excluded,
+                "answers": summary.answers,
+                "first": summary.first_day or "-",
+                "last": summary.last_day or "-",
+            }
         )
         if not options["no_rollup"]:
             self._rollup()
@@ -110,8 +143,9 @@ class Command(BaseCommand):
                 self.stderr.write(_("The rollup command is not available yet: scores were not computed."))
                 return
             # The demo data is saved and consistent; the scores can catch up later (beat, or by hand).
-            self.stderr.write(_("The rollup did not run (%(error)s): run `manage.py rollup --full` later.")
-                              % {"error": exc})
+            self.stderr.write(
+                _("The rollup did not run (%(error)s): run `manage.py rollup --full` later.") % {"error": exc}
+            )
 
     def _print_accounts(self, base: str) -> None:
         accounts = demo_accounts()
@@ -126,16 +160,23 @@ class Command(BaseCommand):
                 password = _("(changed since the seed: not shown)")
             else:
                 password = _("(unknown here: set it with `manage.py changepassword %(user)s`)") % {
-                    "user": account.username}
+                    "user": account.username
+                }
             extra = "  — " + _("also /admin/") if account.role == "administrator" else ""
             role = str(Membership.Role(account.role).label)
-            self.stdout.write(f"  {role:<16} {account.username:<16} {password:<22} "
-                              f"{account.unit_name} ({account.unit_code}){extra}")
+            self.stdout.write(
+                f"  {role:<16} {account.username:<16} {password:<22} {account.unit_name} ({account.unit_code}){extra}"
+            )
         self.stdout.write(_("Sign in at %(url)s") % {"url": f"{base}/accounts/login/"})
-        receipt = (Receipt.objects.filter(unit__code=DEMO_WARD, used_at__isnull=True, response__isnull=True)
-                   .order_by("-issued_at").first())
+        receipt = (
+            Receipt.objects.filter(unit__code=DEMO_WARD, used_at__isnull=True, response__isnull=True)
+            .order_by("-issued_at")
+            .first()
+        )
         if receipt is not None and not receipt.is_expired():
-            self.stdout.write(_("Answer a survey as a citizen: %(url)s") % {"url": f"{base}/r/{format_code(receipt.code)}/"})
+            self.stdout.write(
+                _("Answer a survey as a citizen: %(url)s") % {"url": f"{base}/r/{format_code(receipt.code)}/"}
+            )
         kiosk = Kiosk.objects.filter(service_point__unit__code=DEMO_WARD, revoked_at__isnull=True).first()
         if kiosk is not None:
             self.stdout.write(_("Kiosk mode of the same ward: %(url)s") % {"url": f"{base}/k/{kiosk.token}/"})
