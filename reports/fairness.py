@@ -57,6 +57,10 @@ class Fair:
         return label
 
     @property
+    def short_label(self) -> str:
+        return str(CLASS_LABELS[self.placed.classification])
+
+    @property
     def rank_range(self) -> str:
         """'3–9', or '1' when the uncertainty allows one rank only; '' when not ranked."""
         if self.rank_low is None:

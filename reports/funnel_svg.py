@@ -17,6 +17,7 @@ from .fairness import Comparison
 WIDTH, HEIGHT = 720, 400
 LEFT, RIGHT, TOP, BOTTOM = 56, 150, 16, 44
 _NICE = (1, 2, 5)
+MAX_LABELS = 10
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,15 @@ def chart(comparison: Comparison) -> dict | None:
         # Named points drawn last, so they stay on top.
         key=lambda d: (d.named, d.x),
     )
-    labels = _place_labels([d for d in dots if d.named])
+
+    # Name the most extreme units on the plot (by their distance from the centre in standard
+    # errors); with many outside, the rest are named in the list under the plot and in each
+    # point's tooltip, since thirty overlapping names would name nobody.
+    def z(d: Dot) -> float:
+        return abs(d.index / 100.0 - centre) / math.sqrt(max(centre * (1 - centre), 1e-9) / d.n_eff)
+
+    extreme = sorted((d for d in dots if d.named), key=z, reverse=True)[:MAX_LABELS]
+    labels = _place_labels(extreme)
     step = 0.05 if y_hi - y_lo > 0.25 else (0.02 if y_hi - y_lo > 0.08 else 0.01)
     y_ticks = []
     v = math.ceil(y_lo / step - 1e-9) * step
@@ -153,12 +162,18 @@ def _place_labels(named: list[Dot]) -> list[dict]:
     for d in sorted(named, key=lambda d: d.y):
         text = d.name if len(d.name) <= 22 else d.name[:21] + "…"
         width = 6.2 * len(text)
-        anchor_end = d.x + 8 + width > WIDTH - 4
-        x0 = d.x - 8 - width if anchor_end else d.x + 8
         y = d.y + 4
-        for ty, tx0, tx1 in taken:
-            if abs(ty - y) < 12 and not (x0 + width < tx0 or x0 > tx1):
-                y = ty + 12
+        placed = False
+        # Right of the point, else left of it; a label that cannot sit near its point is left out.
+        for anchor_end in (False, True):
+            x0 = d.x - 8 - width if anchor_end else d.x + 8
+            if x0 < LEFT or x0 + width > WIDTH - RIGHT + 4:
+                continue
+            if not any(abs(ty - y) < 12 and not (x0 + width < tx0 or x0 > tx1) for ty, tx0, tx1 in taken):
+                placed = True
+                break
+        if not placed:
+            continue
         taken.append((y, x0, x0 + width))
         out.append(
             {

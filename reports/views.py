@@ -29,7 +29,7 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, exports, moderation, selectors
+from . import abuse, compare_extras, exports, fairness, moderation, selectors, unit_extras
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
@@ -122,6 +122,11 @@ def unit_dashboard(request, code: str):
             "min_responses": selectors.min_responses(),
             "period_types": PeriodType,
         }
+    )
+    ctx.update(
+        unit_extras.for_unit(
+            unit=unit, period=ctx["period"], scope=ctx["scope"], method=ctx["method"], children=dash.children
+        )
     )
     status = 400 if request.GET and form_has_errors(ctx["form"]) else 200
     return render(request, "reports/unit.html", ctx, status=status)
@@ -238,9 +243,24 @@ def _compare_context(request, *, full: bool = False) -> dict:
         dims=dims,
         load=None if full else sort_dims,
     )
-    descending = (values.get("order") or ("asc" if sort in ("rank", "name", "code") else "desc")) == "desc"
-    rows = selectors.sort_comparison(rows, sort, descending, dims)
+    descending = (
+        values.get("order") or ("asc" if sort in ("rank", "name", "code", "rank_range") else "desc")
+    ) == "desc"
+    extras = compare_extras.for_rows(
+        rows,
+        centre_unit=fairness.centre_for(visible, values.get("parent")),
+        period=period,
+        method=method,
+        dimension=dimension,
+        procedure=procedure,
+        min_responses=selectors.min_responses(),
+    )
+    if sort in compare_extras.SORTS:
+        rows = compare_extras.sort_rows(rows, extras, sort, descending)
+    else:
+        rows = selectors.sort_comparison(rows, sort, descending, dims)
     return {
+        "extras": extras,
         "form": form,
         "rows": rows,
         "period": period,
@@ -263,13 +283,17 @@ def compare(request):
     selectors.attach_dimensions(page.object_list, period=ctx["period"], procedure=ctx["procedure"])
     ranked = sum(1 for r in ctx["rows"] if r.rank is not None)
     headers = []
-    for key, label in [
-        ("rank", _("Rank")),
-        ("name", _("Unit")),
-        ("index", _("Index")),
-        ("responses", _("Responses")),
-        ("change", _("Change")),
-    ] + [(f"dim_{d.code}", d.name) for d in ctx["dims"]]:
+    for key, label in (
+        [
+            ("rank", _("Rank")),
+            ("name", _("Unit")),
+            ("index", _("Index")),
+            ("responses", _("Responses")),
+            ("change", _("Change")),
+        ]
+        + [(f"dim_{d.code}", d.name) for d in ctx["dims"]]
+        + compare_extras.headers()
+    ):
         active = ctx["sort"] == key
         order = (
             "asc"
@@ -292,6 +316,8 @@ def compare(request):
             "query": query.urlencode(),
             "min_responses": selectors.min_responses(),
             "method_label": _method_label(ctx["method"]),
+            "funnel": ctx["extras"].funnel(),
+            "response_rate_floor": 100 * settings.RESPONSE_RATE_FLOOR,
         }
     )
     status = 400 if form_has_errors(ctx["form"]) else 200
@@ -308,20 +334,25 @@ def compare_export(request, fmt: str):
     head, rows = exports.compare_table(
         ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"], focus=ctx["dimension"]
     )
+    head, rows = compare_extras.extend_table(head, rows, ctx["rows"], ctx["extras"])
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
     _audit_export(request, "compare", fmt, unit=None, period=ctx["period"].key)
     if fmt == "csv":
         return exports.csv_response(filename, head, rows)
     v = ctx["values"]
-    about = [
-        (_("Reporting period"), ctx["period"].label),
-        (_("Method"), _method_label(ctx["method"])),
-        (_("Element"), ctx["dimension"].name if ctx["dimension"] else _("overall index")),
-        (_("Administrative procedure"), str(ctx["procedure"]) if ctx["procedure"] else _("all procedures")),
-        (_("Kind of unit"), v.get("kind") or _("all kinds")),
-        (_("Parent unit"), v.get("parent") or _("any parent")),
-        (_("Answers counted"), dict(Scope.choices)[Scope.SUBTREE]),
-    ] + exports.method_notes()
+    about = (
+        [
+            (_("Reporting period"), ctx["period"].label),
+            (_("Method"), _method_label(ctx["method"])),
+            (_("Element"), ctx["dimension"].name if ctx["dimension"] else _("overall index")),
+            (_("Administrative procedure"), str(ctx["procedure"]) if ctx["procedure"] else _("all procedures")),
+            (_("Kind of unit"), v.get("kind") or _("all kinds")),
+            (_("Parent unit"), v.get("parent") or _("any parent")),
+            (_("Answers counted"), dict(Scope.choices)[Scope.SUBTREE]),
+        ]
+        + exports.method_notes()
+        + compare_extras.notes(ctx["extras"])
+    )
     return exports.xlsx_response(filename, {_("Comparison"): (head, rows)}, about)
 
 

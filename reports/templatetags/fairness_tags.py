@@ -1,0 +1,25 @@
+"""Template helpers of issue 17's comparison figures (reports.compare_extras)."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def row_extras(extras, unit_id):
+    """The funnel class, rank range, coverage and yardstick of one unit of a comparison."""
+    return extras.row(unit_id) if extras is not None else None
+
+
+@register.filter
+def points(value) -> str:
+    """Decision 766 points, two decimals, never localised into a thousands separator."""
+    return "" if value is None else f"{value:.2f}"
+
+
+@register.filter
+def lookup(mapping, key):
+    """mapping[key], or None."""
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,163 @@
+"""/compare/, the unit page, the export and the API carry the same funnel classes, rank ranges,
+response rates and Decision 766 points (issue 17)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports.tests.factories import make_score
+from surveys.models import Response
+from surveys.tests.factories import make_receipt, make_response, make_standard_survey
+
+OCT = date(2025, 10, 1)
+pytestmark = pytest.mark.django_db
+
+
+def score(unit, n: int, k: int, *, index_766: float | None = None):
+    """n responses of 5 rated answers, k of them all satisfied and the rest none: r = k/n, n_eff = n − 1."""
+    return make_score(
+        unit,
+        start=OCT,
+        index=100.0 * k / n,
+        responses=n,
+        sum_x2=25 * n,
+        sum_y2_sipas=25 * k,
+        sum_xy_sipas=25 * k,
+        **({"index_766": index_766} if index_766 is not None else {}),
+    )
+
+
+@pytest.fixture
+def league(city):
+    # Centre: the city's pooled rate 0.80 (400 of 500). At n_eff = 100 the 95 % limits are
+    # 0.8 ± 1.96·0.04 = [0.7216, 0.8784], the 99.8 % ones [0.6764, 0.9236].
+    score(city.root, 500, 400)
+    score(city.ward_a, 101, 91, index_766=80.0)  # r = 0.901: above (not beyond 99.8 %); 766 r = 0.80
+    score(city.ward_b, 101, 70)  # r = 0.693: below
+    score(city.centre_a, 41, 33)  # r = 0.805: as expected
+    score(city.department, 10, 10)  # too few responses
+    return city
+
+
+@pytest.fixture
+def receipts(league):
+    """Ward A: 4 receipts in October 2025, 3 answered (one at a kiosk too); ward B: 5 issued, 1 answered."""
+    version = make_standard_survey(league.root)
+    at = timezone.make_aware(datetime(2025, 10, 10, 9, 0))
+    for i in range(4):
+        r = make_receipt(league.ward_a, issued_at=at + timedelta(hours=i))
+        if i < 3:
+            make_response(version, league.ward_a, [4] * 16, receipt=r, submitted_at=at + timedelta(hours=i, minutes=5))
+            r.used_at = at + timedelta(hours=i, minutes=5)
+            r.save()
+    make_response(version, league.ward_a, [5] * 16, channel="kiosk", submitted_at=at)
+    for i in range(5):
+        r = make_receipt(league.ward_b, issued_at=at + timedelta(hours=i))
+        if i == 0:
+            r.used_at = at
+            r.save()
+    return league
+
+
+def admin_client(client, city):
+    client.force_login(city.dana)
+    return client
+
+
+def test_compare_shows_classes_and_rank_ranges(client, league):
+    html = admin_client(client, league).get("/compare/", {"period": "2025-10", "lang": "en"}).content.decode()
+    assert 'data-testid="funnel-plot"' in html
+    rows = {
+        code: html.split(f'<tr data-code="{code}">')[1].split("</tr>")[0]
+        for code in ("00004", "00008", "00004-BPMC", "SO-TP")
+    }
+    assert "cls-above" in rows["00004"]
+    assert "cls-below" in rows["00008"]
+    assert "cls-within" in rows["00004-BPMC"]
+    assert "cls-not_enough" in rows["SO-TP"]
+    assert 'data-testid="rank-range"' in rows["00004"]
+    # The funnel names the units outside its limits.
+    assert "fp-above" in html and 'data-code="00004"' in html.split('data-testid="funnel-plot"')[1]
+
+
+def test_compare_export_carries_the_same_class_rank_range_rate_and_points(client, receipts):
+    c = admin_client(client, receipts)
+    response = c.get("/compare/export/csv/", {"period": "2025-10"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(body)))
+    head, rows = table[0], {r[1]: dict(zip(table[0], r)) for r in table[1:]}
+    cls = next(h for h in head if h.startswith("Classification") or "funnel" in h)
+    assert rows["00004"][cls] and rows["00008"][cls] and rows["00004"][cls] != rows["00008"][cls]
+    api = c.get("/api/v1/comparison/", {"period": "2025-10"}).json()
+    by_code = {r["unit"]: r for r in api["results"]}
+    assert by_code["00004"]["classification"] == "above"
+    assert by_code["00008"]["classification"] == "below"
+    assert by_code["00004-BPMC"]["classification"] == "within"
+    assert by_code["SO-TP"]["classification"] == "not_enough" and by_code["SO-TP"]["rank_range"] is None
+    low, high = by_code["00004"]["rank_range"]
+    rank_col = next(h for h in head if "2.5" in h)
+    assert rows["00004"][rank_col] == (f"{low}" if low == high else f"{low}–{high}")
+    # Coverage: ward A 3 of 4 answered, ward B 1 of 5 (below the 30 % floor).
+    assert by_code["00004"]["coverage"]["receipts_issued"] == 4
+    assert by_code["00004"]["coverage"]["receipts_answered"] == 3
+    assert by_code["00004"]["coverage"]["response_rate"] == 0.75
+    assert by_code["00004"]["coverage"]["kiosk_sessions"] == 1
+    assert by_code["00004"]["coverage"]["responses_by_channel"]["receipt"] == 3
+    assert by_code["00008"]["coverage"]["below_floor"] is True
+    assert by_code["00008"]["coverage"]["receipts_expired"] == 4  # issued October 2025, 30 days to answer
+    assert by_code["00004"]["coverage"]["below_floor"] is False
+    # The city counts its sub-units' receipts.
+    assert by_code["01"]["coverage"]["receipts_issued"] == 9
+    rate_col = next(h for h in head if h.startswith("Response rate (%)"))
+    assert rows["00004"][rate_col] == "75.0" and rows["00008"][rate_col] == "20.0"
+    # Decision 766 (our reading): r = 404/505 = 0.80 → 6 × 0.80/0.90 = 5.333; no dossiers → 6.
+    assert by_code["00004"]["decision_766"] == {
+        "numerator": 404,
+        "denominator": 505,
+        "share": 80.0,
+        "points": 5.333,
+        "no_dossiers": False,
+    }
+    points_col = next(h for h in head if h.startswith("Decision 766 points"))
+    assert rows["00004"][points_col] == "5.33"
+
+
+def test_compare_sorts_by_response_rate_with_units_without_receipts_last(client, receipts):
+    html = (
+        admin_client(client, receipts)
+        .get("/compare/", {"period": "2025-10", "sort": "response_rate", "order": "desc"})
+        .content.decode()
+    )
+    import re
+
+    codes = re.findall(r'<tr data-code="([^"]+)"', html)
+    assert codes[:2] == ["00004", "01"]  # 75 %, then the city's 4 of 9 = 44 %
+    assert codes.index("00008") < codes.index("SO-TP")
+    assert "low-coverage" in html.split('<tr data-code="00008">')[1].split("</tr>")[0]
+
+
+def test_a_units_page_shows_its_coverage_yardstick_and_sub_units_funnel(client, receipts):
+    html = admin_client(client, receipts).get("/units/01/", {"period": "2025-10"}).content.decode()
+    assert 'data-testid="coverage"' in html and 'data-testid="yardstick"' in html
+    assert 'data-testid="unit-response-rate"' in html
+    children = html.split('data-testid="children-table"')[1].split("</table>")[0]
+    assert "cls-above" in children and "cls-below" in children
+    assert "766/QĐ-TTg" in html
+
+
+def test_the_coverage_of_a_unit_page_counts_excluded_responses_nowhere(client, receipts):
+    Response.objects.filter(channel="kiosk").update(excluded=True)
+    api = admin_client(client, receipts).get("/api/v1/comparison/", {"period": "2025-10", "parent": "01"}).json()
+    ward_a = next(r for r in api["results"] if r["unit"] == "00004")
+    assert ward_a["coverage"]["kiosk_sessions"] == 0
+
+
+def test_the_comparison_api_refuses_a_parent_outside_the_callers_scope(client, league):
+    client.force_login(league.charlie)
+    assert client.get("/api/v1/comparison/", {"parent": "00004"}).status_code == 404
+    assert client.get("/api/v1/comparison/", {"period": "2025-13"}).status_code == 400
