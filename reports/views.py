@@ -29,7 +29,7 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, compare_extras, exports, fairness, moderation, selectors, unit_extras
+from . import abuse, compare_extras, exports, fairness, moderation, open_data_extras, selectors, unit_extras
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
@@ -389,7 +389,12 @@ def _publication_or_404(request, code: str, period_key: str) -> tuple[OpenDataPu
 def _publication_rows(publication: OpenDataPublication, period: Period) -> list[dict]:
     if publication.status == OpenDataPublication.Status.PUBLISHED:
         return publication.rows
-    return selectors.publication_rows(unit=publication.unit, period=period)
+    return _live_publication_rows(publication.unit, period)
+
+
+def _live_publication_rows(unit, period: Period) -> list[dict]:
+    rows = selectors.publication_rows(unit=unit, period=period)
+    return open_data_extras.enrich(rows, unit=unit, period=period)
 
 
 @require_GET
@@ -433,6 +438,7 @@ def open_data_csv(request, code: str, period: str):
         _("Decision 766 95% interval, low"),
         _("Decision 766 95% interval, high"),
     ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
+    head += open_data_extras.csv_columns()
     body = (
         [
             r["rank"] or "",
@@ -451,6 +457,7 @@ def open_data_csv(request, code: str, period: str):
             r["ci_high_766"],
         ]
         + [r["dimensions"].get(d.code) for d in dims]
+        + open_data_extras.csv_values(r)
         for r in rows
     )
     return exports.csv_response(f"thuoc-do-du-lieu-mo-{code}-{p.key}", head, body)
@@ -503,7 +510,7 @@ def open_data_action(request, code: str, period: str):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "publish":
-        publication.rows = selectors.publication_rows(unit=publication.unit, period=p)
+        publication.rows = _live_publication_rows(publication.unit, p)
         publication.status = OpenDataPublication.Status.PUBLISHED
         publication.published_at = timezone.now()
         publication.published_by = request.user

@@ -23,3 +23,18 @@ def points(value) -> str:
 def lookup(mapping, key):
     """mapping[key], or None."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def open_class(row) -> str:
+    """The funnel class of a published open-data row, in the reader's language."""
+    from reports.open_data_extras import class_label
+
+    return class_label(row)
+
+
+@register.filter
+def open_rank_range(row) -> str:
+    from reports.open_data_extras import rank_range
+
+    return rank_range(row)

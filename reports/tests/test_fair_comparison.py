@@ -8,6 +8,7 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from reports.tests.factories import make_score
@@ -87,7 +88,8 @@ def test_compare_shows_classes_and_rank_ranges(client, league):
 
 def test_compare_export_carries_the_same_class_rank_range_rate_and_points(client, receipts):
     c = admin_client(client, receipts)
-    response = c.get("/compare/export/csv/", {"period": "2025-10"}, HTTP_ACCEPT_LANGUAGE="en")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = c.get("/compare/export/csv/", {"period": "2025-10"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(body)))
     head, rows = table[0], {r[1]: dict(zip(table[0], r)) for r in table[1:]}
@@ -161,3 +163,22 @@ def test_the_comparison_api_refuses_a_parent_outside_the_callers_scope(client, l
     client.force_login(league.charlie)
     assert client.get("/api/v1/comparison/", {"parent": "00004"}).status_code == 404
     assert client.get("/api/v1/comparison/", {"period": "2025-13"}).status_code == 400
+
+
+def test_open_data_freezes_the_same_classes_rank_ranges_and_rates(client, receipts):
+    c = admin_client(client, receipts)
+    assert c.post("/open-data/manage/", {"unit": "01", "period": "2025-10", "note": ""}).status_code == 302
+    assert c.post("/open-data/01/2025-10/action/", {"action": "publish"}).status_code == 302
+    api = {r["unit"]: r for r in c.get("/api/v1/comparison/", {"period": "2025-10", "parent": "01"}).json()["results"]}
+    c.logout()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = c.get("/open-data/01/2025-10/csv/")
+    table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = {r[1]: dict(zip(table[0], r)) for r in table[1:]}
+    cls = "Classification (funnel plot, 95% limits)"
+    assert rows["00004"][cls].startswith("Above expected") and api["00004"]["classification"] == "above"
+    assert rows["00008"][cls].startswith("Below expected") and api["00008"]["classification"] == "below"
+    assert rows["00004"]["Response rate (%)"] == "75.0"
+    assert rows["00008"]["Response rate below the floor"] == "yes"
+    html = c.get("/open-data/01/2025-10/").content.decode()
+    assert "cls-above" in html.split('<tr data-code="00004">')[1].split("</tr>")[0]
