@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Unit
 
 from . import coverage as coverage_mod
-from . import fairness, funnel_svg, yardstick
+from . import fairness, funnel_svg, geo, yardstick
 from .selectors import CompareRow, Period
 
 # Extra sort keys of the comparison (selectors.COMPARE_SORTS lists them for the form).
@@ -70,6 +70,21 @@ def for_rows(
         min_responses=min_responses,
     )
     return Extras(fair, coverage_mod.for_units(ids, period), yardstick.for_units(ids, period))
+
+
+def map_for(rows: list[CompareRow], extras: Extras) -> dict | None:
+    """The choropleth of the territorial units among the rows (the centre unit left out)."""
+    centre = extras.fair.centre_unit
+    areas = []
+    for r in rows:
+        if r.unit.kind not in geo.TERRITORIAL or (centre is not None and r.unit.id == centre.id):
+            continue
+        f = extras.fair.get(r.unit.id)
+        if f is None:
+            continue
+        figure = geo.pct(r.focus.index) if r.focus.enough else str(fairness.CLASS_LABELS["not_enough"]).lower()
+        areas.append(geo.Area(r.unit.id, r.unit.code, r.unit.name, f.classification, f.short_label, figure))
+    return geo.choropleth(areas)
 
 
 def sort_rows(rows: list[CompareRow], extras: Extras, key: str, descending: bool) -> list[CompareRow]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.models import Unit
@@ -82,3 +83,23 @@ def csv_values(row: dict[str, Any]) -> list[Any]:
         row.get("response_rate"),
         (_("yes") if row.get("below_floor") else _("no")) if "below_floor" in row else "",
     ]
+
+
+def map_for(rows: list[dict[str, Any]]) -> dict | None:
+    """The choropleth of a publication's territorial rows, by their frozen class."""
+    from . import geo
+
+    wanted = [r for r in rows if r.get("kind") in geo.TERRITORIAL and r.get("classification")]
+    if not wanted:
+        return None
+    ids = dict(Unit.objects.filter(code__in=[r["code"] for r in wanted]).values_list("code", "id"))
+    english = (get_language() or "vi").startswith("en")
+    areas = []
+    for r in wanted:
+        if r["code"] not in ids:
+            continue
+        figure = geo.pct(r.get("index_sipas")) if r.get("enough") else str(fairness.CLASS_LABELS["not_enough"]).lower()
+        name = r.get("name_en") if english and r.get("name_en") else r["name_vi"]
+        label = str(fairness.CLASS_LABELS.get(r["classification"], r["classification"]))
+        areas.append(geo.Area(ids[r["code"]], r["code"], name, r["classification"], label, figure))
+    return geo.choropleth(areas)

@@ -317,6 +317,7 @@ def compare(request):
             "min_responses": selectors.min_responses(),
             "method_label": _method_label(ctx["method"]),
             "funnel": ctx["extras"].funnel(),
+            "map": compare_extras.map_for(ctx["rows"], ctx["extras"]),
             "response_rate_floor": 100 * settings.RESPONSE_RATE_FLOOR,
         }
     )
@@ -364,7 +365,18 @@ def open_data(request):
     """Published rankings, readable by anyone; administrators also see a link to publish."""
     items = [(p, Period(p.period_type, p.period_start)) for p in selectors.published_publications()]
     can_publish = administered_units(request.user).exists()
-    return render(request, "reports/open_data.html", {"items": items, "can_publish": can_publish})
+    # The map of the newest publication (issue 17), drawn from its frozen rows.
+    newest = items[0] if items else None
+    return render(
+        request,
+        "reports/open_data.html",
+        {
+            "items": items,
+            "can_publish": can_publish,
+            "newest": newest,
+            "map": open_data_extras.map_for(newest[0].rows) if newest else None,
+        },
+    )
 
 
 def _publication_or_404(request, code: str, period_key: str) -> tuple[OpenDataPublication, Period]:
@@ -412,6 +424,7 @@ def open_data_detail(request, code: str, period: str):
             "dims": selectors.dimensions(),
             "can_administer": can_administer,
             "min_responses": selectors.min_responses(),
+            "map": open_data_extras.map_for(rows),
         },
     )
 

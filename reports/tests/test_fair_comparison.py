@@ -182,3 +182,32 @@ def test_open_data_freezes_the_same_classes_rank_ranges_and_rates(client, receip
     assert rows["00008"]["Response rate below the floor"] == "yes"
     html = c.get("/open-data/01/2025-10/").content.decode()
     assert "cls-above" in html.split('<tr data-code="00004">')[1].split("</tr>")[0]
+
+
+def test_the_map_colours_areas_by_class_and_lists_units_without_a_boundary(client, league, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    square = [[[105.80, 21.00], [105.81, 21.00], [105.81, 21.01], [105.80, 21.01], [105.80, 21.00]]]
+    features = [
+        {"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": square}}
+        for code in ("00004", "99999")
+    ]
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    call_command("load_boundaries", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    html = admin_client(client, league).get("/compare/", {"period": "2025-10"}).content.decode()
+    svg = html.split('data-testid="map"')[1].split("</svg>")[0]
+    assert 'data-code="00004" data-class="above"' in svg
+    assert "Phường Ba Đình" in svg.split('data-code="00004"')[1].split("</path>")[0]  # named for screen readers
+    missing = html.split('data-testid="map-missing"')[1].split("</p>")[0]
+    assert "Phường Ngọc Hà" in missing  # a ward without a boundary is listed
+    assert "Sở Tư pháp" not in missing  # a department is not an area
+    assert 'data-testid="map-table"' in html
+
+
+def test_without_any_boundary_the_compare_page_has_no_map_and_still_works(client, league):
+    response = admin_client(client, league).get("/compare/", {"period": "2025-10"})
+    assert response.status_code == 200
+    assert 'data-testid="map"' not in response.content.decode()
