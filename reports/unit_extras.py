@@ -45,3 +45,56 @@ def for_unit(*, unit: Unit, period: Period, scope: str, method: str, children: l
         "yardstick_formula": yardstick.FORMULA,
         "yardstick_source": yardstick.SOURCE,
     }
+
+
+def export_tables(ctx: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """The unit export's extra sheets: coverage of the unit and its sub-units, the yardstick by month."""
+    from django.utils.translation import gettext as _
+
+    from . import compare_extras
+
+    unit, period = ctx["unit"], ctx["period"]
+    cov = ctx["coverage"]
+    head = [_("Unit code"), _("Unit"), _("Reporting period")] + compare_extras.columns()[4:14]
+    rows = [[unit.code, unit.name, period.key] + _coverage_values(cov)]
+    for child, _f in ctx["dash"].children:
+        _fair, c = ctx["children_extra"].get(child.id, (None, None))
+        if c is not None:
+            rows.append([child.code, child.name, period.key] + _coverage_values(c))
+    y_head = [
+        _("Unit code"),
+        _("Reporting period"),
+        _("Decision 766 share, numerator (our reading)"),
+        _("Decision 766 share, denominator (our reading)"),
+        _("Decision 766 share (%, our reading)"),
+        _("Decision 766 points of 6 (our reading)"),
+    ]
+    y_rows = [
+        [
+            unit.code,
+            m.key,
+            y.numerator,
+            y.denominator,
+            round(y.share, 2) if y.share is not None else None,
+            round(y.points, 2),
+        ]
+        for m, y in ctx["yardstick_months"]
+    ]
+    return {_("Response rate and coverage"): (head, rows), _("Decision 766 yardstick (our reading)"): (y_head, y_rows)}
+
+
+def _coverage_values(c) -> list[Any]:
+    from django.utils.translation import gettext as _
+
+    return [
+        c.issued,
+        c.answered,
+        c.expired,
+        round(c.rate_pct, 1) if c.rate_pct is not None else None,
+        _("yes") if c.below_floor else _("no"),
+        c.kiosk_sessions,
+        c.channel("receipt"),
+        c.channel("kiosk"),
+        c.channel("online"),
+        c.channel("link"),
+    ]

@@ -161,7 +161,13 @@ def unit_export(request, code: str, fmt: str):
         (_("Reporting period"), dash.period.label),
         (_("Answers counted"), dict(Scope.choices)[dash.scope]),
     ] + exports.method_notes()
-    return exports.xlsx_response(filename, exports.unit_tables(dash), about)
+    ctx.update(
+        unit_extras.for_unit(
+            unit=dash.unit, period=dash.period, scope=dash.scope, method=dash.method, children=dash.children
+        )
+    )
+    tables = exports.unit_tables(dash) | unit_extras.export_tables(ctx)
+    return exports.xlsx_response(filename, tables, about)
 
 
 def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:

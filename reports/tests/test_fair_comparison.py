@@ -211,3 +211,22 @@ def test_without_any_boundary_the_compare_page_has_no_map_and_still_works(client
     response = admin_client(client, league).get("/compare/", {"period": "2025-10"})
     assert response.status_code == 200
     assert 'data-testid="map"' not in response.content.decode()
+
+
+def test_the_unit_xlsx_export_has_coverage_and_yardstick_sheets(client, receipts):
+    import openpyxl
+
+    c = admin_client(client, receipts)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = c.get("/units/01/export/xlsx/", {"period": "2025-10"})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    coverage = list(book["Response rate and coverage"].values)
+    by_code = {row[0]: dict(zip(coverage[0], row)) for row in coverage[1:]}
+    assert by_code["01"]["Receipts issued"] == 9
+    assert by_code["00004"]["Response rate (%)"] == 75.0
+    assert by_code["00008"]["Response rate below the floor"] == "yes"
+    sheet = next(name for name in book.sheetnames if name.startswith("Decision 766 yardstick"))
+    yardstick = list(book[sheet].values)
+    october = next(r for r in yardstick[1:] if r[1] == "2025-10")
+    # The city: 2,500 rated answers, 88 % not dissatisfied → 6 × 0.88/0.90 = 5.87 points.
+    assert october[2:] == (2200, 2500, 88.0, 5.87)
