@@ -55,7 +55,7 @@ def _round(value, digits: int = 2):
     description=(
         "One row per active unit in the caller's scope (or the direct sub-units of `parent`) for one period: "
         "the index of the chosen method and element with its 95% interval (null without enough answers), the "
-        "funnel-plot classification against the parent's pooled rate (`above`, `within`, `below`, `not_enough`) "
+        "funnel-plot classification against the parent's pooled rate (`above`, `within`, `below`, `not_enough`; `centre` for the reference unit itself) "
         "and whether the unit is beyond the 99.8% limit, the range of ranks its uncertainty allows, the response "
         "rate and coverage (receipts issued / answered / expired, responses per channel), and Decision 766's "
         "yardstick as we read it: points = 6 × min(1, r / 0.90), 6 with no dossiers, r = not-dissatisfied / rated answers."

@@ -8,7 +8,7 @@ element or overall, the chosen procedure or all) of each unit's subtree for the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,10 @@ from . import funnel
 from .models import Scope, Score
 from .selectors import Period
 
+# The centre unit is the reference line itself: it gets a rank range, never a class of its own.
+CENTRE = "centre"
 CLASS_LABELS = {
+    CENTRE: gettext_lazy("Reference (the centre line)"),
     funnel.ABOVE: gettext_lazy("Above expected"),
     funnel.WITHIN: gettext_lazy("As expected"),
     funnel.BELOW: gettext_lazy("Below expected"),
@@ -92,7 +95,8 @@ class Comparison:
     def counts(self) -> dict[str, int]:
         out = {c: 0 for c in funnel.CLASSES}
         for f in self.units.values():
-            out[f.classification] += 1
+            if f.classification in out:
+                out[f.classification] += 1
         return out
 
     @property
@@ -150,6 +154,8 @@ def compare_units(
     for unit_id, code, name in units:
         p = placed[unit_id]
         low, high = ranges.get(code, (None, None))
+        if centre_unit is not None and unit_id == centre_unit.id and p.classification != funnel.NOT_ENOUGH:
+            p = replace(p, classification=CENTRE, beyond998=False)
         result.units[unit_id] = Fair(unit_id, code, name, p, low, high)
     return result
 

@@ -15,7 +15,7 @@ from . import funnel
 from .fairness import Comparison
 
 WIDTH, HEIGHT = 720, 400
-LEFT, RIGHT, TOP, BOTTOM = 56, 150, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 56, 170, 16, 44
 _NICE = (1, 2, 5)
 MAX_LABELS = 10
 
@@ -67,7 +67,7 @@ def chart(comparison: Comparison) -> dict | None:
     shown = [
         f
         for f in comparison.units.values()
-        if f.classification != funnel.NOT_ENOUGH
+        if f.classification in (funnel.ABOVE, funnel.WITHIN, funnel.BELOW)
         and f.n_eff
         and (comparison.centre_unit is None or f.unit_id != comparison.centre_unit.id)
     ]

@@ -230,3 +230,10 @@ def test_the_unit_xlsx_export_has_coverage_and_yardstick_sheets(client, receipts
     october = next(r for r in yardstick[1:] if r[1] == "2025-10")
     # The city: 2,500 rated answers, 88 % not dissatisfied → 6 × 0.88/0.90 = 5.87 points.
     assert october[2:] == (2200, 2500, 88.0, 5.87)
+
+
+def test_the_centre_unit_is_the_reference_not_a_class_but_keeps_a_rank_range(client, league):
+    api = admin_client(client, league).get("/api/v1/comparison/", {"period": "2025-10"}).json()
+    city = next(r for r in api["results"] if r["unit"] == "01")
+    assert api["centre"] == {"unit": "01", "index": 80.0}
+    assert city["classification"] == "centre" and city["rank_range"] is not None
