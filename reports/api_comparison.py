@@ -159,6 +159,7 @@ class ComparisonView(APIView):
                 "below_floor": c.below_floor,
                 "kiosk_sessions": c.kiosk_sessions,
                 "responses_by_channel": {code: n for code, _label, n in c.channels},
+                "responses_by_respondent_kind": {code or "unknown": n for code, _label, n in c.kinds},
             },
             "decision_766": {
                 "numerator": y.numerator,

@@ -6,7 +6,8 @@ sub-units, or its own answers only) and reporting period:
 - receipts issued in the period; of those, answered (used), expired unanswered, and still open;
 - the response rate = answered / issued, and whether it is below `RESPONSE_RATE_FLOOR`;
 - kiosk sessions completed (kiosk responses) and counted responses per channel (receipt, kiosk,
-  online dossier, open link), excluded responses left out.
+  online dossier, open link) and per respondent kind (individual, organisation, not known),
+  excluded responses left out.
 
 Counts, not answers: two GROUP BY queries over receipts and responses of the period, whatever the
 number of units (the subtree sums are added up in Python from the units' paths).
@@ -21,9 +22,10 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Unit
-from surveys.models import Receipt, Response
+from surveys.models import Receipt, RespondentKind, Response
 
 from .models import Scope
 from .selectors import Period
@@ -43,6 +45,7 @@ class Coverage:
     answered: int = 0
     expired: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)  # respondent kind ("" unknown) → responses
 
     @property
     def open(self) -> int:
@@ -75,12 +78,21 @@ class Coverage:
         labels = dict(Response.Channel.choices)
         return [(c, str(labels[c]), self.by_channel.get(c, 0)) for c in CHANNELS]
 
+    @property
+    def kinds(self) -> list[tuple[str, str, int]]:
+        """(code, label, responses) per respondent kind, unknown last."""
+        labels = dict(RespondentKind.choices)
+        out = [(k, str(labels[k]), self.by_kind.get(k, 0)) for k in RespondentKind.values]
+        return out + [("", str(_("not known")), self.by_kind.get("", 0))]
+
     def add(self, other: Coverage) -> None:
         self.issued += other.issued
         self.answered += other.answered
         self.expired += other.expired
         for k, v in other.by_channel.items():
             self.by_channel[k] = self.by_channel.get(k, 0) + v
+        for k, v in other.by_kind.items():
+            self.by_kind[k] = self.by_kind.get(k, 0) + v
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -116,9 +128,11 @@ def _own(
         c = out.setdefault(row["unit_id"], Coverage())
         c.issued, c.answered, c.expired = row["issued"], row["answered"], row["expired"]
         paths[row["unit_id"]] = row["unit__path"]
-    for row in responses.values("unit_id", "unit__path", "channel").annotate(n=Count("id")):
+    for row in responses.values("unit_id", "unit__path", "channel", "respondent_kind").annotate(n=Count("id")):
         c = out.setdefault(row["unit_id"], Coverage())
         c.by_channel[row["channel"]] = c.by_channel.get(row["channel"], 0) + row["n"]
+        kind = row["respondent_kind"] or ""
+        c.by_kind[kind] = c.by_kind.get(kind, 0) + row["n"]
         paths[row["unit_id"]] = row["unit__path"]
     return out, paths
 

@@ -55,7 +55,7 @@ def export_tables(ctx: dict[str, Any]) -> dict[str, tuple[list[str], list[list[A
 
     unit, period = ctx["unit"], ctx["period"]
     cov = ctx["coverage"]
-    head = [_("Unit code"), _("Unit"), _("Reporting period")] + compare_extras.columns()[4:14]
+    head = [_("Unit code"), _("Unit"), _("Reporting period")] + compare_extras.columns()[4:16]
     rows = [[unit.code, unit.name, period.key] + _coverage_values(cov)]
     for child, _f in ctx["dash"].children:
         _fair, c = ctx["children_extra"].get(child.id, (None, None))
@@ -97,4 +97,6 @@ def _coverage_values(c) -> list[Any]:
         c.channel("kiosk"),
         c.channel("online"),
         c.channel("link"),
+        c.by_kind.get("individual", 0),
+        c.by_kind.get("organisation", 0),
     ]

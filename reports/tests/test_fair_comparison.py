@@ -237,3 +237,13 @@ def test_the_centre_unit_is_the_reference_not_a_class_but_keeps_a_rank_range(cli
     city = next(r for r in api["results"] if r["unit"] == "01")
     assert api["centre"] == {"unit": "01", "index": 80.0}
     assert city["classification"] == "centre" and city["rank_range"] is not None
+
+
+def test_coverage_counts_responses_by_respondent_kind(client, receipts):
+    from surveys.models import Response
+
+    Response.objects.filter(unit=receipts.ward_a, channel="receipt").update(respondent_kind="organisation")
+    Response.objects.filter(unit=receipts.ward_a, channel="kiosk").update(respondent_kind="individual")
+    api = admin_client(client, receipts).get("/api/v1/comparison/", {"period": "2025-10"}).json()
+    ward_a = next(r for r in api["results"] if r["unit"] == "00004")
+    assert ward_a["coverage"]["responses_by_respondent_kind"] == {"individual": 1, "organisation": 3, "unknown": 0}
