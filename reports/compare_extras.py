@@ -187,7 +187,7 @@ def notes(extras: Extras) -> list[tuple[str, str]]:
         ),
         (
             _("Rank range"),
-            _("2.5–97.5% range of ranks over 2,000 simulated draws from each unit's sampling distribution."),
+            _("2.5–97.5% range of ranks over 1,000 simulated draws from each unit's sampling distribution."),
         ),
         (_("Response rate"), _("Receipts answered / receipts issued in the period.")),
         (

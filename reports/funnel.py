@@ -18,7 +18,7 @@ A unit is **above** (below) expected only when r lies strictly outside the 95 % 
 own n_eff; **beyond 99.8 %** marks the stronger signal. A unit with fewer responses than the
 presentation rule's minimum is "not enough answers" and is neither plotted as a signal nor ranked.
 
-Rank ranges: each unit's index is drawn `draws` times from its sampling distribution
+Rank ranges: each unit's index is drawn `draws` (1,000) times from its sampling distribution
 N(r, Var(r)) (a fixed seed, so a page shows the same ranges on every load), the units are ranked
 in every draw (1 = highest), and the range is the 2.5–97.5 % quantiles of a unit's ranks: the
 ranks its uncertainty allows. Units are put in a fixed order (their key) before drawing, so the
@@ -37,7 +37,7 @@ from .scoring import ratio_estimate
 
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813  # two-sided 99.8 %: Φ⁻¹(0.999)
-RANK_DRAWS = 2000
+RANK_DRAWS = 1000
 RANK_SEED = 20050415  # fixed: the same figures give the same ranges on every page load
 
 ABOVE = "above"
@@ -129,30 +129,30 @@ def rank_ranges(
 
     Rankable: classified (enough answers) with a rate. A unit without a variance (fewer than two
     responses) cannot be rankable, so every rankable unit has one; a zero variance draws its rate.
+    Equal draws (only units of zero variance and equal rates can tie) share the better rank.
     """
     units = sorted((p for p in placed if p.classification != NOT_ENOUGH and p.rate is not None), key=lambda p: p.key)
     if not units:
         return {}
+    k = len(units)
     rates = np.array([p.rate for p in units], dtype=float)
     sd = np.sqrt(np.array([p.variance or 0.0 for p in units], dtype=float))
     rng = np.random.default_rng(seed)
-    sample = rates[None, :] + rng.standard_normal((draws, len(units))) * sd[None, :]
-    # Rank 1 = highest; ties (identical draws, e.g. two zero-variance units) share the better rank.
-    order = np.argsort(-sample, axis=1, kind="stable")
-    ranks = np.empty_like(order)
+    sample = rates[None, :] + rng.standard_normal((draws, k)) * sd[None, :]
+    order = np.argsort(-sample, axis=1)
     rows = np.arange(draws)[:, None]
-    ranks[rows, order] = np.arange(1, len(units) + 1)[None, :]
-    # Equal values get the smallest rank among them.
-    sorted_vals = np.take_along_axis(sample, order, axis=1)
-    same_as_previous = np.zeros_like(sorted_vals, dtype=bool)
-    same_as_previous[:, 1:] = sorted_vals[:, 1:] == sorted_vals[:, :-1]
-    if same_as_previous.any():
-        position = np.tile(np.arange(1, len(units) + 1), (draws, 1))
-        position = np.where(same_as_previous, 0, position)
-        position = np.maximum.accumulate(position, axis=1)
-        ranks[rows, order] = position
-    low = np.floor(np.quantile(ranks, 0.025, axis=0, method="lower")).astype(int)
-    high = np.ceil(np.quantile(ranks, 0.975, axis=0, method="higher")).astype(int)
+    ranks = np.empty((draws, k), dtype=np.int32)
+    position = np.broadcast_to(np.arange(1, k + 1, dtype=np.int32), (draws, k))
+    if np.count_nonzero(sd == 0) > 1:
+        # Ties are possible: a value equal to the one before it takes that one's rank.
+        sorted_vals = np.take_along_axis(sample, order, axis=1)
+        tied = np.zeros((draws, k), dtype=bool)
+        tied[:, 1:] = sorted_vals[:, 1:] == sorted_vals[:, :-1]
+        position = np.maximum.accumulate(np.where(tied, 0, position), axis=1)
+    ranks[rows, order] = position
+    ranks.sort(axis=0)
+    low = ranks[math.floor(0.025 * (draws - 1))]
+    high = ranks[math.ceil(0.975 * (draws - 1))]
     return {p.key: (int(lo), int(hi)) for p, lo, hi in zip(units, low, high)}
 
 

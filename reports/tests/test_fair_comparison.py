@@ -247,3 +247,21 @@ def test_coverage_counts_responses_by_respondent_kind(client, receipts):
     api = admin_client(client, receipts).get("/api/v1/comparison/", {"period": "2025-10"}).json()
     ward_a = next(r for r in api["results"] if r["unit"] == "00004")
     assert ward_a["coverage"]["responses_by_respondent_kind"] == {"individual": 1, "organisation": 3, "unknown": 0}
+
+
+def test_rank_ranges_of_a_large_comparison_are_simulated_once_for_the_same_figures(monkeypatch):
+    from reports import fairness, funnel
+
+    placed = [
+        funnel.place(funnel.Point(f"u{i:03d}", 100, 100, 70 + i % 25, 100, 70 + i % 25, 70 + i % 25), 0.8, 30)
+        for i in range(60)
+    ]
+    calls = []
+    real = funnel.rank_ranges
+    monkeypatch.setattr(funnel, "rank_ranges", lambda p: calls.append(1) or real(p))
+    first = fairness._cached_rank_ranges(placed)
+    assert fairness._cached_rank_ranges(list(reversed(placed))) == first
+    assert len(calls) == 1
+    changed = [*placed[:-1], funnel.place(funnel.Point("u059", 100, 100, 99, 100, 99, 99), 0.8, 30)]
+    fairness._cached_rank_ranges(changed)
+    assert len(calls) == 2  # other figures, another simulation
