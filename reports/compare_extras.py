@@ -75,16 +75,23 @@ def for_rows(
 def map_for(rows: list[CompareRow], extras: Extras) -> dict | None:
     """The choropleth of the territorial units among the rows (the centre unit left out)."""
     centre = extras.fair.centre_unit
+    candidates = [
+        r
+        for r in rows
+        if r.unit.kind in geo.TERRITORIAL
+        and (centre is None or r.unit.id != centre.id)
+        and extras.fair.get(r.unit.id) is not None
+    ]
+    boundaries = geo.boundaries_of([r.unit.id for r in candidates])
+    if not boundaries:
+        return None  # no map for these units: skip the work of naming a thousand areas
+    not_enough = str(fairness.CLASS_LABELS["not_enough"]).lower()
     areas = []
-    for r in rows:
-        if r.unit.kind not in geo.TERRITORIAL or (centre is not None and r.unit.id == centre.id):
-            continue
+    for r in candidates:
         f = extras.fair.get(r.unit.id)
-        if f is None:
-            continue
-        figure = geo.pct(r.focus.index) if r.focus.enough else str(fairness.CLASS_LABELS["not_enough"]).lower()
+        figure = geo.pct(r.focus.index) if r.focus.enough else not_enough
         areas.append(geo.Area(r.unit.id, r.unit.code, r.unit.name, f.classification, f.short_label, figure))
-    return geo.choropleth(areas)
+    return geo.choropleth(areas, boundaries)
 
 
 def sort_rows(rows: list[CompareRow], extras: Extras, key: str, descending: bool) -> list[CompareRow]:

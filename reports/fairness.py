@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -103,7 +104,7 @@ class Comparison:
                 out[f.classification] += 1
         return out
 
-    @property
+    @cached_property
     def outside(self) -> list[Fair]:
         return sorted(
             (f for f in self.units.values() if f.classification in (funnel.ABOVE, funnel.BELOW)),

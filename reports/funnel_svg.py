@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.html import format_html_join
+
 from . import funnel
 from .fairness import Comparison
 
@@ -130,6 +132,7 @@ def chart(comparison: Comparison) -> dict | None:
         y_ticks.append({"y": _n(sy(v)), "label": f"{100 * v:.0f}" if step >= 0.01 else f"{100 * v:.1f}"})
         v += step
     return {
+        "dots_svg": _dots_svg(dots),
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
@@ -153,6 +156,18 @@ def chart(comparison: Comparison) -> dict | None:
         "counts": comparison.counts,
         "plotted": len(shown),
     }
+
+
+def _dots_svg(dots: list[Dot]):
+    """The points as SVG markup, built here: a template loop over a thousand points costs more
+    than the rest of the page. Names and labels are escaped by format_html."""
+    from .templatetags.reports_tags import pct
+
+    return format_html_join(
+        "",
+        '<g class="fp-dot fp-{}" data-code="{}"><path d="{}"/><title>{} ({}): {}, n_eff {} — {}</title></g>',
+        ((d.classification, d.code, d.shape, d.name, d.code, pct(d.index), f"{d.n_eff:.0f}", d.label) for d in dots),
+    )
 
 
 def _place_labels(named: list[Dot]) -> list[dict]:

@@ -40,13 +40,19 @@ class Drawn:
     d: str  # the SVG path
 
 
-def choropleth(areas: list[Area]) -> dict | None:
+def boundaries_of(unit_ids: list[int]) -> dict[int, list]:
+    """The stored areas of these units (one query)."""
+    if not unit_ids:
+        return {}
+    return dict(UnitBoundary.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "polygons"))
+
+
+def choropleth(areas: list[Area], boundaries: dict[int, list] | None = None) -> dict | None:
     """Projected areas and the units without a boundary; None when no unit has a boundary."""
     if not areas:
         return None
-    boundaries = dict(
-        UnitBoundary.objects.filter(unit_id__in=[a.unit_id for a in areas]).values_list("unit_id", "polygons")
-    )
+    if boundaries is None:
+        boundaries = boundaries_of([a.unit_id for a in areas])
     if not boundaries:
         return None
     xs = [p[0] for polys in boundaries.values() for poly in polys for ring in poly for p in ring]
