@@ -15,8 +15,10 @@ def row_extras(extras, unit_id):
 
 @register.filter
 def points(value) -> str:
-    """Decision 766 points, two decimals, never localised into a thousands separator."""
-    return "" if value is None else f"{value:.2f}"
+    """Decision 766 points, two decimals, with the language's decimal separator."""
+    from reports.templatetags.reports_tags import pct
+
+    return "" if value is None else pct(value, 2)
 
 
 @register.filter
