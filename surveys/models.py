@@ -280,9 +280,12 @@ class Receipt(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER)
+    # Database defaults too: bulk loaders (COPY in the benchmarks, the demo) may leave them out.
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER, db_default=Channel.COUNTER
+    )
     respondent_kind = models.CharField(
-        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default=""
+        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default="", db_default=""
     )
 
     class Meta:
@@ -324,7 +327,7 @@ class Response(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Copied from the receipt when the response answers one ("" when unknown).
     respondent_kind = models.CharField(
-        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default=""
+        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default="", db_default=""
     )
     language = models.CharField(_("language"), max_length=8, default="vi")
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)

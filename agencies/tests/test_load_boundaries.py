@@ -31,6 +31,7 @@ def run(path, *args):
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_loads_the_areas_of_known_units_and_reports_codes_matching_none(city, tmp_path):
     path = write(tmp_path, [feature("00004"), feature("00008", [SQUARE], "MultiPolygon"), feature("77777")])
     out, err = run(path)
@@ -42,6 +43,7 @@ def test_loads_the_areas_of_known_units_and_reports_codes_matching_none(city, tm
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_loading_again_replaces_a_units_area(city, tmp_path):
     run(write(tmp_path, [feature("00004")]))
     bigger = [[[105.7, 21.0], [105.9, 21.0], [105.9, 21.2], [105.7, 21.2], [105.7, 21.0]]]
@@ -50,6 +52,7 @@ def test_loading_again_replaces_a_units_area(city, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_a_feature_without_polygon_geometry_is_skipped_with_its_reason(city, tmp_path):
     point = {"type": "Feature", "properties": {"code": "00004"}, "geometry": {"type": "Point", "coordinates": [1, 2]}}
     out, err = run(write(tmp_path, [point, feature("00008")]))
@@ -57,6 +60,7 @@ def test_a_feature_without_polygon_geometry_is_skipped_with_its_reason(city, tmp
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 @pytest.mark.parametrize("content", ["not json", json.dumps({"type": "Feature"}), json.dumps([1, 2])])
 def test_a_file_that_is_not_a_feature_collection_is_refused(city, tmp_path, content):
     path = tmp_path / "bad.geojson"

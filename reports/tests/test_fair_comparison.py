@@ -16,7 +16,7 @@ from surveys.models import Response
 from surveys.tests.factories import make_receipt, make_response, make_standard_survey
 
 OCT = date(2025, 10, 1)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
 
 
 def score(unit, n: int, k: int, *, index_766: float | None = None):

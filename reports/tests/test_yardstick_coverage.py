@@ -28,6 +28,7 @@ def test_points_are_six_times_the_share_over_ninety_percent_capped_at_six(numera
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_receipts_count_in_the_local_month_they_were_issued(city):
     tz = timezone.get_default_timezone()
     make_receipt(city.ward_a, issued_at=timezone.make_aware(datetime(2025, 10, 31, 23, 30), tz))
@@ -40,6 +41,7 @@ def test_receipts_count_in_the_local_month_they_were_issued(city):
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_a_units_own_coverage_leaves_its_sub_units_out(city):
     at = timezone.make_aware(datetime(2025, 10, 5, 9, 0))
     make_receipt(city.ward_a, issued_at=at)
@@ -51,6 +53,7 @@ def test_a_units_own_coverage_leaves_its_sub_units_out(city):
 
 
 @pytest.mark.django_db
+@pytest.mark.anydb
 def test_without_receipts_there_is_no_rate_and_no_mark(city):
     c = coverage.for_units([city.ward_b.id], Period.parse("2025-10"))[city.ward_b.id]
     assert c.rate is None and not c.below_floor

@@ -9,7 +9,7 @@ from surveys.models import Receipt, Response
 from surveys.services import api_token_create
 from surveys.tests.conftest import rating_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
 
 
 @pytest.fixture
