@@ -250,3 +250,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.object_label}"
+
+
+class UnitBoundary(models.Model):
+    """The area of a unit on the map: MultiPolygon coordinates (agencies.geometry), already
+    simplified for inline maps. Loaded from GeoJSON by `manage.py load_boundaries`."""
+
+    unit = models.OneToOneField(Unit, models.CASCADE, related_name="boundary", verbose_name=_("unit"))
+    polygons = models.JSONField(_("polygons"), default=list)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("unit boundary")
+        verbose_name_plural = _("unit boundaries")
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} ({self.source})"

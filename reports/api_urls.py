@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_comparison
 
 urlpatterns = [
     path("scores/", api.ScoreList.as_view(), name="api-scores"),
+    path("comparison/", api_comparison.ComparisonView.as_view(), name="api-comparison"),
 ]

@@ -400,7 +400,11 @@ def comments(
 
 # --------------------------------------------------------------------------- comparison
 
-COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean", "766", "sipas")
+COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean", "766", "sipas") + (
+    "response_rate",  # issue 17: reports.compare_extras sorts by these
+    "points766",
+    "rank_range",
+)
 
 
 class UnitRow:

@@ -29,7 +29,7 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, exports, moderation, selectors
+from . import abuse, compare_extras, exports, fairness, moderation, open_data_extras, selectors, unit_extras
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
@@ -123,6 +123,11 @@ def unit_dashboard(request, code: str):
             "period_types": PeriodType,
         }
     )
+    ctx.update(
+        unit_extras.for_unit(
+            unit=unit, period=ctx["period"], scope=ctx["scope"], method=ctx["method"], children=dash.children
+        )
+    )
     status = 400 if request.GET and form_has_errors(ctx["form"]) else 200
     return render(request, "reports/unit.html", ctx, status=status)
 
@@ -156,7 +161,13 @@ def unit_export(request, code: str, fmt: str):
         (_("Reporting period"), dash.period.label),
         (_("Answers counted"), dict(Scope.choices)[dash.scope]),
     ] + exports.method_notes()
-    return exports.xlsx_response(filename, exports.unit_tables(dash), about)
+    ctx.update(
+        unit_extras.for_unit(
+            unit=dash.unit, period=dash.period, scope=dash.scope, method=dash.method, children=dash.children
+        )
+    )
+    tables = exports.unit_tables(dash) | unit_extras.export_tables(ctx)
+    return exports.xlsx_response(filename, tables, about)
 
 
 def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:
@@ -238,9 +249,24 @@ def _compare_context(request, *, full: bool = False) -> dict:
         dims=dims,
         load=None if full else sort_dims,
     )
-    descending = (values.get("order") or ("asc" if sort in ("rank", "name", "code") else "desc")) == "desc"
-    rows = selectors.sort_comparison(rows, sort, descending, dims)
+    descending = (
+        values.get("order") or ("asc" if sort in ("rank", "name", "code", "rank_range") else "desc")
+    ) == "desc"
+    extras = compare_extras.for_rows(
+        rows,
+        centre_unit=fairness.centre_for(visible, values.get("parent")),
+        period=period,
+        method=method,
+        dimension=dimension,
+        procedure=procedure,
+        min_responses=selectors.min_responses(),
+    )
+    if sort in compare_extras.SORTS:
+        rows = compare_extras.sort_rows(rows, extras, sort, descending)
+    else:
+        rows = selectors.sort_comparison(rows, sort, descending, dims)
     return {
+        "extras": extras,
         "form": form,
         "rows": rows,
         "period": period,
@@ -263,13 +289,17 @@ def compare(request):
     selectors.attach_dimensions(page.object_list, period=ctx["period"], procedure=ctx["procedure"])
     ranked = sum(1 for r in ctx["rows"] if r.rank is not None)
     headers = []
-    for key, label in [
-        ("rank", _("Rank")),
-        ("name", _("Unit")),
-        ("index", _("Index")),
-        ("responses", _("Responses")),
-        ("change", _("Change")),
-    ] + [(f"dim_{d.code}", d.name) for d in ctx["dims"]]:
+    for key, label in (
+        [
+            ("rank", _("Rank")),
+            ("name", _("Unit")),
+            ("index", _("Index")),
+            ("responses", _("Responses")),
+            ("change", _("Change")),
+        ]
+        + [(f"dim_{d.code}", d.name) for d in ctx["dims"]]
+        + compare_extras.headers()
+    ):
         active = ctx["sort"] == key
         order = (
             "asc"
@@ -292,6 +322,9 @@ def compare(request):
             "query": query.urlencode(),
             "min_responses": selectors.min_responses(),
             "method_label": _method_label(ctx["method"]),
+            "funnel": ctx["extras"].funnel(),
+            "map": compare_extras.map_for(ctx["rows"], ctx["extras"]),
+            "response_rate_floor": 100 * settings.RESPONSE_RATE_FLOOR,
         }
     )
     status = 400 if form_has_errors(ctx["form"]) else 200
@@ -308,20 +341,25 @@ def compare_export(request, fmt: str):
     head, rows = exports.compare_table(
         ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"], focus=ctx["dimension"]
     )
+    head, rows = compare_extras.extend_table(head, rows, ctx["rows"], ctx["extras"])
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
     _audit_export(request, "compare", fmt, unit=None, period=ctx["period"].key)
     if fmt == "csv":
         return exports.csv_response(filename, head, rows)
     v = ctx["values"]
-    about = [
-        (_("Reporting period"), ctx["period"].label),
-        (_("Method"), _method_label(ctx["method"])),
-        (_("Element"), ctx["dimension"].name if ctx["dimension"] else _("overall index")),
-        (_("Administrative procedure"), str(ctx["procedure"]) if ctx["procedure"] else _("all procedures")),
-        (_("Kind of unit"), v.get("kind") or _("all kinds")),
-        (_("Parent unit"), v.get("parent") or _("any parent")),
-        (_("Answers counted"), dict(Scope.choices)[Scope.SUBTREE]),
-    ] + exports.method_notes()
+    about = (
+        [
+            (_("Reporting period"), ctx["period"].label),
+            (_("Method"), _method_label(ctx["method"])),
+            (_("Element"), ctx["dimension"].name if ctx["dimension"] else _("overall index")),
+            (_("Administrative procedure"), str(ctx["procedure"]) if ctx["procedure"] else _("all procedures")),
+            (_("Kind of unit"), v.get("kind") or _("all kinds")),
+            (_("Parent unit"), v.get("parent") or _("any parent")),
+            (_("Answers counted"), dict(Scope.choices)[Scope.SUBTREE]),
+        ]
+        + exports.method_notes()
+        + compare_extras.notes(ctx["extras"])
+    )
     return exports.xlsx_response(filename, {_("Comparison"): (head, rows)}, about)
 
 
@@ -333,7 +371,18 @@ def open_data(request):
     """Published rankings, readable by anyone; administrators also see a link to publish."""
     items = [(p, Period(p.period_type, p.period_start)) for p in selectors.published_publications()]
     can_publish = administered_units(request.user).exists()
-    return render(request, "reports/open_data.html", {"items": items, "can_publish": can_publish})
+    # The map of the newest publication (issue 17), drawn from its frozen rows.
+    newest = items[0] if items else None
+    return render(
+        request,
+        "reports/open_data.html",
+        {
+            "items": items,
+            "can_publish": can_publish,
+            "newest": newest,
+            "map": open_data_extras.map_for(newest[0].rows) if newest else None,
+        },
+    )
 
 
 def _publication_or_404(request, code: str, period_key: str) -> tuple[OpenDataPublication, Period]:
@@ -358,7 +407,12 @@ def _publication_or_404(request, code: str, period_key: str) -> tuple[OpenDataPu
 def _publication_rows(publication: OpenDataPublication, period: Period) -> list[dict]:
     if publication.status == OpenDataPublication.Status.PUBLISHED:
         return publication.rows
-    return selectors.publication_rows(unit=publication.unit, period=period)
+    return _live_publication_rows(publication.unit, period)
+
+
+def _live_publication_rows(unit, period: Period) -> list[dict]:
+    rows = selectors.publication_rows(unit=unit, period=period)
+    return open_data_extras.enrich(rows, unit=unit, period=period)
 
 
 @require_GET
@@ -376,6 +430,7 @@ def open_data_detail(request, code: str, period: str):
             "dims": selectors.dimensions(),
             "can_administer": can_administer,
             "min_responses": selectors.min_responses(),
+            "map": open_data_extras.map_for(rows),
         },
     )
 
@@ -402,6 +457,7 @@ def open_data_csv(request, code: str, period: str):
         _("Decision 766 95% interval, low"),
         _("Decision 766 95% interval, high"),
     ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
+    head += open_data_extras.csv_columns()
     body = (
         [
             r["rank"] or "",
@@ -420,6 +476,7 @@ def open_data_csv(request, code: str, period: str):
             r["ci_high_766"],
         ]
         + [r["dimensions"].get(d.code) for d in dims]
+        + open_data_extras.csv_values(r)
         for r in rows
     )
     return exports.csv_response(f"thuoc-do-du-lieu-mo-{code}-{p.key}", head, body)
@@ -472,7 +529,7 @@ def open_data_action(request, code: str, period: str):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "publish":
-        publication.rows = selectors.publication_rows(unit=publication.unit, period=p)
+        publication.rows = _live_publication_rows(publication.unit, p)
         publication.status = OpenDataPublication.Status.PUBLISHED
         publication.published_at = timezone.now()
         publication.published_by = request.user

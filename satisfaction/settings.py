@@ -228,6 +228,9 @@ CONTENT_SECURITY_POLICY = {
 RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)
 INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=False)
+# Response-rate floor (0–1): a unit whose receipts were answered less often than this is marked
+# on the dashboards, since its index may not represent its visitors (reports.coverage).
+RESPONSE_RATE_FLOOR = env.float("RESPONSE_RATE_FLOOR", default=0.3)
 # Reverse proxies in front of the app; the client address for rate limits is read from
 # X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from agencies.models import Procedure, ServicePoint, Unit
 
 from . import selectors, services
-from .models import ApiToken, Receipt
+from .models import ApiToken, Receipt, RespondentKind
 from .views import survey_url
 
 
@@ -121,6 +121,28 @@ class ReceiptRequestSerializer(serializers.Serializer):
         "the same dossier always gets the same receipt.",
     )
 
+    channel = serializers.ChoiceField(
+        choices=Receipt.Channel.choices,
+        required=False,
+        default=Receipt.Channel.COUNTER,
+        help_text="How the dossier was handled: `counter` (default) or `online` (a level 3–4 online public "
+        "service; send the returned link with the result notification).",
+        error_messages={
+            # The values are the API's words, not translated (test_online_dossiers checks them).
+            "invalid_choice": _("“{input}” is not a channel; the allowed values are: counter, online.")
+        },
+    )
+    respondent_kind = serializers.ChoiceField(
+        choices=RespondentKind.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Who filed the dossier: `individual` or `organisation` (a business or other organisation).",
+        error_messages={
+            "invalid_choice": _("“{input}” is not a respondent kind; the allowed values are: individual, organisation.")
+        },
+    )
+
     def validate_unit(self, value: str) -> Unit:
         unit = Unit.objects.filter(code=value.strip()).first()
         if unit is None:
@@ -148,6 +170,7 @@ class ReceiptRequestSerializer(serializers.Serializer):
                 )
             attrs["service_point"] = point
         attrs["dossier"] = (attrs.get("dossier") or "").strip() or None
+        attrs["respondent_kind"] = attrs.get("respondent_kind") or ""
         return attrs
 
 
@@ -173,6 +196,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "unit",
             "procedure",
             "service_point",
+            "channel",
+            "respondent_kind",
         )
 
     def get_url(self, obj) -> str:
@@ -209,7 +234,18 @@ class ReceiptCreateView(APIView):
                     "service_point": "Q1",
                     "dossier": "000.00.23.H26-251125-0001",
                 },
-            )
+            ),
+            OpenApiExample(
+                "An online dossier filed by a business",
+                request_only=True,
+                value={
+                    "unit": "00004",
+                    "procedure": "1.001193",
+                    "dossier": "000.00.23.H26-251125-0002",
+                    "channel": "online",
+                    "respondent_kind": "organisation",
+                },
+            ),
         ],
     )
     def post(self, request):
@@ -229,6 +265,8 @@ class ReceiptCreateView(APIView):
             service_point=data["service_point"],
             dossier=data["dossier"],
             token=token,
+            channel=data["channel"],
+            respondent_kind=data["respondent_kind"],
         )
         if not created and not receipt.unit.is_in_subtree_of(token.unit):
             raise exceptions.PermissionDenied(_("This dossier already has a receipt of another unit."))

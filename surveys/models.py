@@ -248,12 +248,27 @@ class Kiosk(models.Model):
         return self.service_point.unit
 
 
+class RespondentKind(models.TextChoices):
+    """Who filed the dossier: DESIGN.md's yardstick is the satisfaction of citizens *and* businesses."""
+
+    INDIVIDUAL = "individual", _("individual")
+    ORGANISATION = "organisation", _("organisation or business")
+
+
 class Receipt(models.Model):
     """One completed transaction at a one-stop shop, with an unguessable single-use code.
 
     `code` is stored normalised (upper case, no separators); it is shown in groups.
     The dossier reference is kept only as a keyed hash, so it cannot be read back.
+    `channel` says how the dossier was handled: at a counter, or online (a level 3–4 online public
+    service, the link sent with the result notification); answers to an online dossier's receipt
+    are counted under the `online` channel. `respondent_kind` is who filed it, when the one-stop
+    software knows ("" when not given).
     """
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("at a counter")
+        ONLINE = "online", _("online dossier")
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="receipts", verbose_name=_("unit"))
@@ -265,6 +280,13 @@ class Receipt(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    # Database defaults too: bulk loaders (COPY in the benchmarks, the demo) may leave them out.
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER, db_default=Channel.COUNTER
+    )
+    respondent_kind = models.CharField(
+        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("receipt")
@@ -293,6 +315,7 @@ class Response(models.Model):
     class Channel(models.TextChoices):
         RECEIPT = "receipt", _("receipt")
         KIOSK = "kiosk", _("kiosk")
+        ONLINE = "online", _("online dossier")
         LINK = "link", _("open link")
 
     version = models.ForeignKey(SurveyVersion, models.PROTECT, related_name="responses")
@@ -302,6 +325,10 @@ class Response(models.Model):
     receipt = models.OneToOneField(Receipt, models.PROTECT, null=True, blank=True, related_name="response")
     kiosk = models.ForeignKey(Kiosk, models.SET_NULL, null=True, blank=True, related_name="responses")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Copied from the receipt when the response answers one ("" when unknown).
+    respondent_kind = models.CharField(
+        _("respondent kind"), max_length=12, choices=RespondentKind.choices, blank=True, default="", db_default=""
+    )
     language = models.CharField(_("language"), max_length=8, default="vi")
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)

@@ -31,6 +31,7 @@ from .models import (
     Question,
     QuestionKind,
     Receipt,
+    RespondentKind,
     Response,
     SurveyVersion,
 )
@@ -98,14 +99,23 @@ def receipt_issue(
     dossier: str | None = None,
     token: ApiToken | None = None,
     user=None,
+    channel: str = Receipt.Channel.COUNTER,
+    respondent_kind: str = "",
 ) -> tuple[Receipt, bool]:
     """One receipt; returns (receipt, created).
+
+    `channel` is `counter` or `online` (a dossier handled online), `respondent_kind` is
+    `individual`, `organisation` or "" (unknown); anything else is a ValueError.
 
     A dossier gets one receipt only: issuing again for the same dossier reference returns the
     receipt already issued (the dossier_hash column is unique, so even two simultaneous calls
     cannot make two).
     """
     _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
+    if channel not in Receipt.Channel.values:
+        raise ValueError(f"unknown receipt channel {channel!r}")
+    if respondent_kind and respondent_kind not in RespondentKind.values:
+        raise ValueError(f"unknown respondent kind {respondent_kind!r}")
     digest = dossier_hash(dossier) if dossier else None
     if digest:
         existing = (
@@ -125,6 +135,8 @@ def receipt_issue(
             issued_by=user,
             issued_at=now,
             expires_at=_expiry(now),
+            channel=channel,
+            respondent_kind=respondent_kind,
         )
         try:
             with transaction.atomic():
@@ -347,6 +359,8 @@ def response_submit(
                 return SubmitResult(previous, created=False)
             raise SubmissionRefused("used")
         receipt.used_at = now
+        if receipt.channel == Receipt.Channel.ONLINE:
+            channel = Response.Channel.ONLINE  # an online dossier's answers are reported as such
     else:
         previous = _existing(idempotency_key)
         if previous is not None:
@@ -361,6 +375,7 @@ def response_submit(
         receipt=receipt,
         kiosk=kiosk,
         channel=channel,
+        respondent_kind=receipt.respondent_kind if receipt is not None else "",
         language=(language or "vi")[:8],
         submitted_at=now,
         changed_at=now,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Membership, Unit
 from reports.demo import DemoExists, build_demo, demo_accounts, demo_exists, wipe_demo
-from reports.demo.catalogue import DEMO_WARD
+from reports.demo.catalogue import BOUNDARIES_FILE, DEMO_WARD
 from surveys.codes import format_code
 from surveys.models import Kiosk, Receipt
 
@@ -131,6 +131,8 @@ class Command(BaseCommand):
                 "last": summary.last_day or "-",
             }
         )
+        # The map's areas (issue 17): Hanoi's wards and communes, shipped with the project.
+        call_command("load_boundaries", str(BOUNDARIES_FILE), stdout=self.stdout, stderr=self.stderr)
         if not options["no_rollup"]:
             self._rollup()
         self._print_accounts(base)
