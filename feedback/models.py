@@ -88,6 +88,9 @@ class AlertPreference(models.Model):
     funnel = models.BooleanField(_("below the lower control limit"), default=True)
     low_comment = models.BooleanField(_("comment rated 1–2"), default=True)
     digest = models.BooleanField(_("weekly digest"), default=True)
+    language = models.CharField(
+        _("language of the e-mails"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         verbose_name = _("alert settings")
@@ -135,7 +138,7 @@ class AlertDelivery(models.Model):
 
 
 class Action(models.Model):
-    """"You said, we did": one thing a unit did in answer to feedback, shown publicly."""
+    """ "You said, we did": one thing a unit did in answer to feedback, shown publicly."""
 
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="feedback_actions", verbose_name=_("unit"))
     topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices, blank=True)

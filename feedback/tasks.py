@@ -1,0 +1,53 @@
+"""Thin Celery tasks of the feedback app (ids and dates in, services do the work)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="feedback.tasks.after_rollup", ignore_result=True)
+def after_rollup() -> int:
+    """Tag new comments and look for alerts after a rollup; queues the sending."""
+    from . import alerts, services
+
+    services.tag_comments()
+    created = alerts.detect_all()
+    if created:
+        send_alerts.delay()
+    return created
+
+
+@shared_task(name="feedback.tasks.send_alerts", ignore_result=True)
+def send_alerts() -> dict:
+    """Send the outbox rows that are due (beat runs this every minute; failures wait with backoff)."""
+    from . import alerts
+
+    return alerts.send_due()
+
+
+@shared_task(name="feedback.tasks.weekly_digest", ignore_result=True)
+def weekly_digest() -> int:
+    from . import alerts, digest
+
+    created = digest.enqueue_weekly()
+    alerts.send_due()
+    return created
+
+
+@shared_task(name="feedback.tasks.monthly_report_generate", ignore_result=True)
+def monthly_report_generate(unit_id: int, month: str) -> int:
+    from . import reports
+
+    return reports.generate(unit_id=unit_id, month=date.fromisoformat(month)).pk
+
+
+@shared_task(name="feedback.tasks.tag_comments", ignore_result=True)
+def tag_comments() -> int:
+    from . import services
+
+    return len(services.tag_comments())
