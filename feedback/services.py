@@ -158,7 +158,7 @@ def tag_comments(*, response_ids: list[int] | None = None, limit: int = 2000) ->
             [
                 CommentTopic(response_id=pk, topic=topic, rules_version=topics.RULES_VERSION)
                 for pk, text in rows
-                for topic in topics.classify(text)
+                for topic in (topics.classify(text) or ["other"])
             ],
             ignore_conflicts=True,
         )

@@ -8,8 +8,6 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
-from agencies.permissions import can_manage
-
 from .. import selectors
 from ..forms import ReplyForm, WithdrawForm
 from ..models import Reply, Topic
@@ -56,9 +54,10 @@ def _months_back(last: date, count: int) -> list[date]:
 
 
 @register.inclusion_tag("feedback/_topic_summary.html", takes_context=True)
-def topic_summary(context, unit, until=None, months: int = 6):
-    """Comments per topic over the last `months` months up to `until` (a date), for the dashboard."""
-    last = until or timezone.localdate()
+def topic_summary(context, unit, period=None, months: int = 6):
+    """Comments per topic over the `months` months up to the end of `period`, for the dashboard;
+    with the link to the period's monthly PDF when it is a month."""
+    last = min(period.end, timezone.localdate()) if period is not None else timezone.localdate()
     month_list = _months_back(last, months)
     trend = selectors.topic_trend(unit=unit, months=month_list)
     rows = []
@@ -75,4 +74,9 @@ def topic_summary(context, unit, until=None, months: int = 6):
                 "total": sum(counts),
             }
         )
-    return {"unit": unit, "rows": rows, "months": month_list, "can_manage": can_manage(context["request"].user, unit)}
+    return {
+        "unit": unit,
+        "rows": rows,
+        "months": month_list,
+        "report_month": f"{period.start:%Y-%m}" if period is not None and period.type == "month" else "",
+    }

@@ -14,7 +14,7 @@ from reports.tests.factories import make_unit_scores
 from surveys.standard import ensure_dimensions
 
 OCT = date(2025, 10, 1)
-MAX_QUERIES = 28  # session (read, and saved on every request for the idle timeout: +3 with its savepoint), user, permission look-ups, navigation, then one query per block of the page
+MAX_QUERIES = 29  # +1: comments by topic and month (feedback, issue 18); session (read, and saved on every request for the idle timeout: +3 with its savepoint), user, permission look-ups, navigation, then one query per block of the page
 
 
 def _grow(city, count: int) -> None:
