@@ -48,10 +48,12 @@ def below_lower_limit(*, unit: Unit, month: date) -> bool | None:
     if own is None or parent is None or not own.enough_responses or not parent.answers:
         return None
     estimate = _estimate(own)
-    if estimate.index is None or not estimate.variance:
+    if estimate.index is None or estimate.variance is None:
         return None
     r = estimate.index / 100.0
-    n_eff = min(r * (1.0 - r) / estimate.variance, float(own.answers)) if 0.0 < r < 1.0 else float(own.answers)
+    # n_eff = r(1−r)/Var, capped at the rated answers; the answers themselves when Var or r(1−r) is 0.
+    spread = r * (1.0 - r)
+    n_eff = min(spread / estimate.variance, float(own.answers)) if spread and estimate.variance else float(own.answers)
     centre = parent.satisfied / parent.answers
     if n_eff <= 0 or not 0.0 < centre < 1.0:
         return None
