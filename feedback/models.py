@@ -28,7 +28,7 @@ class Topic(models.TextChoices):
     FACILITIES = "facilities", _("facilities")
     RESULTS = "results", _("results and deadlines")
     ONLINE = "online", _("online services")
-    OTHER = "other", _("other")
+    OTHER = "other", _("other subjects")
 
 
 class Reply(models.Model):

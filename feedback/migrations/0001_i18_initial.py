@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='Action',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(blank=True, choices=[('attitude', 'attitude of officials'), ('waiting', 'waiting time'), ('fees', 'fees'), ('guidance', 'guidance and paperwork'), ('facilities', 'facilities'), ('results', 'results and deadlines'), ('online', 'online services'), ('other', 'other')], max_length=12, verbose_name='topic')),
+                ('topic', models.CharField(blank=True, choices=[('attitude', 'attitude of officials'), ('waiting', 'waiting time'), ('fees', 'fees'), ('guidance', 'guidance and paperwork'), ('facilities', 'facilities'), ('results', 'results and deadlines'), ('online', 'online services'), ('other', 'other subjects')], max_length=12, verbose_name='topic')),
                 ('heard', models.TextField(verbose_name='what we heard')),
                 ('done', models.TextField(verbose_name='what we did')),
                 ('done_on', models.DateField(verbose_name='done on')),
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name='CommentTopic',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(choices=[('attitude', 'attitude of officials'), ('waiting', 'waiting time'), ('fees', 'fees'), ('guidance', 'guidance and paperwork'), ('facilities', 'facilities'), ('results', 'results and deadlines'), ('online', 'online services'), ('other', 'other')], max_length=12, verbose_name='topic')),
+                ('topic', models.CharField(choices=[('attitude', 'attitude of officials'), ('waiting', 'waiting time'), ('fees', 'fees'), ('guidance', 'guidance and paperwork'), ('facilities', 'facilities'), ('results', 'results and deadlines'), ('online', 'online services'), ('other', 'other subjects')], max_length=12, verbose_name='topic')),
                 ('rules_version', models.PositiveSmallIntegerField(default=1)),
                 ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comment_topics', to='surveys.response')),
             ],
