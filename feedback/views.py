@@ -226,7 +226,12 @@ def alert_settings(request):
         form.save()
         messages.success(request, _("Your alert settings are saved."))
         return redirect("feedback:alert_settings")
-    return render(request, "feedback/alert_settings.html", {"form": form, "email": request.user.email})
+    return render(
+        request,
+        "feedback/alert_settings.html",
+        {"form": form, "email": request.user.email},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --------------------------------------------------------------------------- monthly PDF
