@@ -88,7 +88,7 @@ def months():
 
 @pytest.mark.django_db
 def test_two_months_below_the_limit_owe_a_plan_one_month_does_not(city, months):
-    earlier, before, last = months
+    earlier, before, _last = months
     _below(city, city.ward_a, earlier)
     _below(city, city.ward_a, before)
     make_score(city.ward_b, start=before, index=60.0, responses=200)  # ward B: only one month below
@@ -123,7 +123,7 @@ def test_filed_plan_is_overdue_after_its_deadline_unless_the_unit_recovered(city
 
 @pytest.mark.django_db
 def test_plan_form_refuses_a_past_deadline_and_a_second_plan(client, city, months):
-    earlier, before, last = months
+    _earlier, before, _last = months
     client.force_login(city.bob)
     url = f"/manage/plans/00004/{before:%Y-%m}/"
     data = {"problem": "Chờ lâu", "actions": "Thêm quầy", "owner": "Trưởng BPMC"}
@@ -138,7 +138,7 @@ def test_plan_form_refuses_a_past_deadline_and_a_second_plan(client, city, month
 
 @pytest.mark.django_db
 def test_administrators_see_which_units_owe_a_plan(client, city, months):
-    earlier, before, last = months
+    earlier, before, _last = months
     _below(city, city.ward_a, earlier)
     _below(city, city.ward_a, before)
     client.force_login(city.dana)
