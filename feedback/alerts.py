@@ -103,13 +103,11 @@ def detect_falls(*, month: date) -> int:
     return created
 
 
-def detect_funnel(*, month: date, units=None) -> int:
+def detect_funnel(*, month: date) -> int:
     """Units below the funnel's lower control limit in `month` (feedback.funnel — issue 17's hook)."""
-    units = units if units is not None else Unit.objects.filter(active=True, parent__isnull=False)
     created = 0
-    for unit in units:
-        if funnel.below_lower_limit(unit=unit, month=month):
-            created += _enqueue(kind=AlertKind.FUNNEL, unit=unit, period_key=f"{month:%Y-%m}", context={})
+    for unit in Unit.objects.filter(pk__in=funnel.units_below(month=month), active=True):
+        created += _enqueue(kind=AlertKind.FUNNEL, unit=unit, period_key=f"{month:%Y-%m}", context={})
     return created
 
 

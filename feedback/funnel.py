@@ -44,7 +44,30 @@ def below_lower_limit(*, unit: Unit, month: date) -> bool | None:
     if unit.parent_id is None:
         return None
     rows = _overall([unit.pk, unit.parent_id], month)
-    own, parent = rows.get(unit.pk), rows.get(unit.parent_id)
+    return _decide(rows.get(unit.pk), rows.get(unit.parent_id))
+
+
+def _month_decisions(month: date) -> dict[int, bool | None]:
+    rows = {
+        r.unit_id: r
+        for r in Score.objects.in_scope(Scope.SUBTREE)
+        .filter(period_type=PeriodType.MONTH, period_start=month, dimension__isnull=True, procedure__isnull=True)
+        .select_related("unit")
+    }
+    return {uid: _decide(row, rows.get(row.unit.parent_id)) for uid, row in rows.items() if row.unit.parent_id}
+
+
+def units_below(*, month: date) -> list[int]:
+    """Ids of every unit below its funnel's lower limit in `month`, from one read of the month's rows."""
+    return [uid for uid, below in _month_decisions(month).items() if below]
+
+
+def units_decided(*, month: date) -> list[int]:
+    """Ids of the units whose position in the funnel can be decided in `month` (enough answers)."""
+    return [uid for uid, below in _month_decisions(month).items() if below is not None]
+
+
+def _decide(own: Score | None, parent: Score | None) -> bool | None:
     if own is None or parent is None or not own.enough_responses or not parent.answers:
         return None
     estimate = _estimate(own)

@@ -154,3 +154,23 @@ def test_administrators_see_which_units_owe_a_plan(client, city, months):
             owner="y",
             deadline=timezone.localdate() + timedelta(days=3),
         )
+
+
+@pytest.mark.django_db
+def test_three_months_below_are_one_episode_and_one_plan(city, months):
+    earlier, before, last = months
+    for month in months:
+        _below(city, city.ward_a, month)
+    rows = plans.overview(units=city.root.subtree())
+    assert [(r.unit.code, r.month, r.owed) for r in rows] == [("00004", before, True)]
+    services.plan_file(
+        unit=city.ward_a,
+        user=city.bob,
+        trigger_month=before,
+        problem="Chờ lâu",
+        actions="Thêm quầy",
+        owner="Trưởng BPMC",
+        deadline=timezone.localdate() + timedelta(days=10),
+    )
+    [row] = plans.overview(units=city.root.subtree())
+    assert not row.owed and row.recovered is False  # still below in the latest month
