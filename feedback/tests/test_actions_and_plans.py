@@ -158,7 +158,7 @@ def test_administrators_see_which_units_owe_a_plan(client, city, months):
 
 @pytest.mark.django_db
 def test_three_months_below_are_one_episode_and_one_plan(city, months):
-    earlier, before, last = months
+    _earlier, before, _last = months
     for month in months:
         _below(city, city.ward_a, month)
     rows = plans.overview(units=city.root.subtree())
