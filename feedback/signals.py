@@ -24,7 +24,8 @@ def _after_rollup(sender=None, result=None, **kwargs) -> None:
         return
     try:
         from . import tasks
+        from .queueing import run_or_queue
 
-        tasks.after_rollup.apply_async(ignore_result=True)
+        run_or_queue(tasks.after_rollup)
     except Exception as exc:  # noqa: BLE001 — nothing may fail the rollup that already succeeded
         logger.warning("could not queue the after-rollup alerts (%s); the periodic run will catch up", exc)

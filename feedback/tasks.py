@@ -14,11 +14,15 @@ logger = logging.getLogger(__name__)
 def after_rollup() -> int:
     """Tag new comments and look for alerts after a rollup; queues the sending."""
     from . import alerts, services
+    from .queueing import run_or_queue
 
     services.tag_comments()
     created = alerts.detect_all()
     if created:
-        send_alerts.delay()
+        try:
+            run_or_queue(send_alerts)
+        except Exception as exc:  # noqa: BLE001 — the outbox keeps them; beat's send_alerts sends them
+            logger.warning("could not queue sending the alerts (%s); the periodic run will send them", exc)
     return created
 
 
