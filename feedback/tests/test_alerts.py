@@ -12,6 +12,9 @@ from feedback.models import AlertDelivery, AlertPreference
 from reports.tests.factories import make_score, make_unit_scores
 from surveys.tests.factories import make_response, make_standard_survey
 
+# Runs in the PostgreSQL session too: the outbox key, the claim UPDATE and the date lookups.
+pytestmark = pytest.mark.anydb
+
 
 @pytest.fixture
 def people(city):

@@ -93,6 +93,7 @@ def test_tagging_is_idempotent_and_skips_responses_without_comment(comments):
     assert not CommentTopic.objects.filter(response=comments.silent).exists()
 
 
+@pytest.mark.anydb
 @pytest.mark.django_db
 def test_comments_page_filters_by_topic_within_the_users_units(client, comments):
     services.tag_comments()
@@ -106,6 +107,7 @@ def test_comments_page_filters_by_topic_within_the_users_units(client, comments)
     assert bad.status_code == 200 and "cb quát nạt dân" in bad.content.decode()
 
 
+@pytest.mark.anydb
 @pytest.mark.django_db
 def test_dashboard_shows_topic_counts_by_month_with_links_to_the_filter(client, comments):
     from reports.tests.factories import make_unit_scores
@@ -127,3 +129,21 @@ def test_moderation_pages_show_the_topics(client, comments, settings):
     detail = client.get(f"/manage/moderation/{comments.rude.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "attitude of officials" in listing or "thái độ công chức" in listing
     assert "attitude of officials" in detail or "thái độ công chức" in detail
+
+
+@pytest.mark.anydb
+@pytest.mark.django_db
+def test_topic_trend_counts_comments_by_local_month_in_the_subtree(comments):
+    from feedback import selectors
+    from feedback.templatetags.feedback_tags import _months_back
+
+    services.tag_comments()
+    today = timezone.localdate()
+    months = _months_back(today, 3)
+    trend = selectors.topic_trend(unit=comments.ward_a, months=months)
+    old_month = timezone.localdate(comments.old.submitted_at).replace(day=1)
+    assert trend["waiting"][-1] == 1  # "Chờ lâu quá"; ward B's comment is outside ward A
+    assert trend["waiting"][months.index(old_month)] == (1 if old_month != months[-1] else 2)
+    assert trend["attitude"][-1] == 1
+    counts = selectors.topic_counts(unit=comments.root, since=today - timedelta(days=1), until=today)
+    assert counts["waiting"] == 2 and counts["attitude"] == 1
