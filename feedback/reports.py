@@ -43,11 +43,21 @@ class MonthFigures:
     actions: list
 
     @property
+    def change(self) -> float | None:
+        """The change since the previous month, only when both months have enough answers (DESIGN.md)."""
+        trend = self.dashboard.trend
+        overall = self.dashboard.overall
+        if len(trend) < 2 or not overall.enough or not trend[-2]["unit"].enough:
+            return None
+        return overall.change
+
+    @property
     def answer_rate(self) -> float | None:
         return 100.0 * self.receipts_answered / self.receipts_issued if self.receipts_issued else None
 
 
 def month_figures(*, unit: Unit, month: date, trend_months: int = 12) -> MonthFigures:
+    trend_months = max(trend_months, 2)  # the previous month decides whether a change is shown
     """What the monthly report and the weekly digest show for one unit (its subtree)."""
     period = report_selectors.Period(PeriodType.MONTH, month)
     ancestors = list(unit.ancestors()) if hasattr(unit, "ancestors") else []
@@ -91,7 +101,7 @@ def _trend_bars(dashboard: report_selectors.UnitDashboard) -> list[dict]:
             {
                 "label": f"{point['period'].start:%m/%y}",
                 "value": value,
-                "height": round(value * 1.2, 1) if value is not None else 0,
+                "height": round(value, 1) if value is not None else 0,  # percent of the chart's height
                 "responses": figures.responses,
             }
         )

@@ -74,6 +74,7 @@ def test_unit_report_reads_correctly_as_text(october):
         "SIPAS",
         "84,2%",  # the index, with its interval next
         "81,2–87,2",
+        "thay đổi -1,3 điểm",  # September had enough answers too, so the change is shown
         "Thành phố Hà Nội",  # the parent, compared
         "86,5%",
         "thời gian chờ",  # topics
@@ -158,3 +159,14 @@ def test_the_demo_city_report_opens_and_reads_correctly(settings, tmp_path):
     assert city.name_vi in text and f"Tháng {month.month}/{month.year}" in text
     assert "Góp ý theo chủ đề" in text
     assert len(PdfReader(io.BytesIO(bytes(report.pdf))).pages) >= 1
+
+
+@pytest.mark.django_db
+def test_no_change_is_shown_when_the_previous_month_had_too_few_answers(october):
+    from reports.models import Score
+
+    Score.objects.filter(unit=october.ward_a, period_start=date(2025, 9, 1)).update(
+        responses=12, enough_responses=False
+    )
+    text = pdf_text(reports.render_pdf(unit=october.ward_a, month=MONTH))
+    assert "84,2%" in text and "thay đổi" not in text
