@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 
 from agencies.models import Membership, Unit
 from reports.models import PeriodType, Scope, Score
+from reports.scoring import previous_period_start
 from surveys.models import Response
 
 from . import funnel
@@ -96,8 +97,26 @@ def detect_falls(*, month: date) -> int:
         )
         .select_related("unit")
     )
+    rows = list(rows)
+    # Both months must have enough answers (DESIGN.md: a change is marked only then); the stored
+    # flag is not trusted alone.
+    previous = previous_period_start(month, PeriodType.MONTH)
+    enough_before = set(
+        Score.objects.in_scope(Scope.SUBTREE)
+        .filter(
+            unit_id__in=[r.unit_id for r in rows],
+            period_type=PeriodType.MONTH,
+            period_start=previous,
+            dimension__isnull=True,
+            procedure__isnull=True,
+            enough_responses=True,
+        )
+        .values_list("unit_id", flat=True)
+    )
     created = 0
     for score in rows:
+        if score.unit_id not in enough_before:
+            continue
         context = {"index": round(score.index_sipas or 0, 1), "change": round(score.change_sipas or 0, 1)}
         created += _enqueue(kind=AlertKind.FALL, unit=score.unit, period_key=f"{month:%Y-%m}", context=context)
     return created

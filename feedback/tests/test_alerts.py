@@ -27,8 +27,10 @@ def people(city):
     return city
 
 
-def _fall(city, change=-9.5, significant=True, responses=60):
+def _fall(city, change=-9.5, significant=True, responses=60, responses_before=55):
     make_unit_scores(city.root, start=city.month, index=86.0, responses=400)
+    before = (city.month - timedelta(days=1)).replace(day=1)
+    make_score(city.ward_a, start=before, index=80.5, responses=responses_before)
     return make_score(
         city.ward_a, start=city.month, index=71.0, responses=responses, change=change, significant=significant
     )
@@ -54,6 +56,12 @@ def test_a_change_that_is_not_significant_or_has_too_few_answers_is_no_alert(peo
     _fall(people, significant=False)
     assert alerts.detect_all() == 0
     people.ward_b_score = make_score(people.ward_b, start=people.month, index=60, responses=12, change=-20)
+    assert alerts.detect_all() == 0
+
+
+@pytest.mark.django_db
+def test_no_fall_alert_when_the_previous_month_had_too_few_answers(people, smtp_server):
+    _fall(people, responses_before=12)  # even if a stored row says "significant"
     assert alerts.detect_all() == 0
 
 
