@@ -27,8 +27,9 @@ def test_an_unknown_language_is_refused_and_nothing_changes(client, city):
 
 
 @pytest.mark.django_db
-def test_managers_see_plans_and_alerts_in_the_menu_staff_do_not(client, city):
+def test_managers_find_plans_and_alerts_on_the_manage_page_staff_do_not(client, city):
     client.force_login(city.bob)
-    assert "/manage/plans/" in client.get("/account/alerts/").content.decode()
+    page = client.get("/manage/").content.decode()
+    assert "/manage/plans/" in page and "/account/alerts/" in page
     client.force_login(city.alice)
-    assert "/manage/plans/" not in client.get("/account/alerts/").content.decode()
+    assert "/manage/plans/" not in client.get("/manage/").content.decode()
