@@ -17,8 +17,6 @@ def navigation(request):
         items.append({"url": "/compare/", "label": _("Compare units")})
     if permissions.is_manager(user):
         items.append({"url": "/manage/", "label": _("Manage")})
-        items.append({"url": "/manage/plans/", "label": _("Improvement plans")})
-        items.append({"url": "/account/alerts/", "label": _("Alert settings")})
     elif permissions.is_staff_member(user):
         # Staff read their units' surveys without managing them.
         items.append({"url": "/manage/surveys/", "label": _("Surveys")})
