@@ -55,3 +55,27 @@ def tag_comments() -> int:
     from . import services
 
     return len(services.tag_comments())
+
+
+@shared_task(name="feedback.tasks.monthly_reports_all", ignore_result=True)
+def monthly_reports_all(month: str | None = None) -> int:
+    """Beat, early each month: last month's PDF for every root unit and every unit with a manager
+    (what someone will open); other units get theirs on demand from the dashboard."""
+    from django.utils import timezone
+
+    from agencies.models import Membership, Unit
+    from reports.scoring import previous_period_start
+
+    from . import reports
+
+    first = date.fromisoformat(month) if month else previous_period_start(timezone.localdate().replace(day=1), "month")
+    managed = Membership.objects.filter(role__in=[Membership.Role.MANAGER, Membership.Role.ADMINISTRATOR])
+    units = Unit.objects.filter(active=True).filter(
+        pk__in=list(managed.values_list("unit_id", flat=True))
+        + list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    )
+    count = 0
+    for unit_id in units.values_list("pk", flat=True):
+        reports.generate(unit_id=unit_id, month=first)
+        count += 1
+    return count

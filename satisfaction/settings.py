@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
     # feedback: alerts are detected after each rollup; these catch up and send (outbox with backoff).
     "feedback-after-rollup": {"task": "feedback.tasks.after_rollup", "schedule": timedelta(minutes=15)},
     "feedback-send-alerts": {"task": "feedback.tasks.send_alerts", "schedule": timedelta(minutes=1)},
+    "feedback-monthly-reports": {
+        "task": "feedback.tasks.monthly_reports_all",
+        "schedule": crontab(day_of_month=2, hour=3, minute=30),
+    },
     "feedback-weekly-digest": {
         "task": "feedback.tasks.weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=env.int("DIGEST_HOUR", default=7), minute=0),

@@ -170,3 +170,17 @@ def test_no_change_is_shown_when_the_previous_month_had_too_few_answers(october)
     )
     text = pdf_text(reports.render_pdf(unit=october.ward_a, month=MONTH))
     assert "84,2%" in text and "thay đổi" not in text
+
+
+@pytest.mark.django_db
+def test_beat_prepares_last_months_pdfs_for_the_city_and_managed_units(october, settings):
+    from feedback import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["feedback-monthly-reports"]["task"] == tasks.monthly_reports_all.name
+    assert tasks.monthly_reports_all.apply(kwargs={"month": "2025-10-01"}).result == 2  # the city, ward A (bob)
+    ready = set(
+        MonthlyReport.objects.filter(status=MonthlyReport.Status.READY, month=MONTH).values_list(
+            "unit__code", flat=True
+        )
+    )
+    assert ready == {"01", "00004"}
