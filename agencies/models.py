@@ -229,6 +229,10 @@ class AuditEvent(models.Model):
         ROLE_REVOKE = "role_revoke", _("role removed")
         EXPORT = "export", _("data exported")
         ROLLUP_RECOMPUTE = "rollup_recompute", _("scores recomputed")
+        REPLY_PUBLISH = "reply_publish", _("reply to a comment published")
+        REPLY_WITHDRAW = "reply_withdraw", _("reply to a comment withdrawn")
+        ACTION_PUBLISH = "action_publish", _("action taken published")
+        PLAN_FILE = "plan_file", _("improvement plan filed")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "agencies",
     "surveys",
     "reports",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +186,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.rollup_nightly",
         "schedule": crontab(hour=ROLLUP_NIGHTLY_HOUR, minute=15),
     },
+    # feedback: alerts are detected after each rollup; these catch up and send (outbox with backoff).
+    "feedback-after-rollup": {"task": "feedback.tasks.after_rollup", "schedule": timedelta(minutes=15)},
+    "feedback-send-alerts": {"task": "feedback.tasks.send_alerts", "schedule": timedelta(minutes=1)},
+    "feedback-monthly-reports": {
+        "task": "feedback.tasks.monthly_reports_all",
+        "schedule": crontab(day_of_month=2, hour=3, minute=30),
+    },
+    "feedback-weekly-digest": {
+        "task": "feedback.tasks.weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=env.int("DIGEST_HOUR", default=7), minute=0),
+    },
 }
+
+# E-mail (alerts, digests): an SMTP server from the environment, e.g.
+# EMAIL_URL=smtp+tls://user:password@smtp.example.org:587; the embedded default prints mails to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Thước đo <no-reply@localhost>")
+# A server that does not answer must not hold a worker for long; the outbox retries later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

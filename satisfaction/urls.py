@@ -28,6 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/audit/", agencies_views.audit_log, name="audit_log"),
     path("manage/", include("surveys.authoring_urls")),
+    path("", include("feedback.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
     path("api/v1/", include("satisfaction.api_urls")),

@@ -204,7 +204,9 @@ def receipt_thanks(request, code: str):
         return refusal
     if receipt.used_at is None:
         return redirect("surveys:receipt_survey", code=receipt.display_code)
-    return render(request, "surveys/thanks.html", {"unit": receipt.unit, "again_url": None})
+    return render(
+        request, "surveys/thanks.html", {"unit": receipt.unit, "again_url": None, "reply_code": receipt.display_code}
+    )
 
 
 # --------------------------------------------------------------------------- QR images

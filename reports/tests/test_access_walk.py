@@ -135,6 +135,18 @@ RULES: dict[str, Rule] = {
         method="post",
         data=lambda w: {"action": "dismiss", "note": "genuine"},
     ),
+    # feedback (issue 18): the citizen's reply page is keyed by the code; the rest follows the unit rule
+    "feedback:reply_for_code": Rule(_r("/r/{w.receipt.code}/reply/")),
+    "feedback:actions_public": Rule(_r("/you-said-we-did/00004/")),
+    "feedback:unit_comments": Rule(_r("/units/00004/comments/"), allowed=READ_A),
+    "feedback:monthly_report": Rule(_r("/units/00004/report/2025-10/"), allowed=READ_A),
+    "feedback:alert_settings": Rule(_r("/account/alerts/"), allowed=SIGNED_IN),
+    "feedback:reply_edit": Rule(
+        _r("/manage/replies/{w.response.pk}/"), allowed=MANAGE_A, method="post", data=lambda w: {"text": "Cảm ơn"}
+    ),
+    "feedback:actions_manage": Rule(_r("/manage/actions/00004/"), allowed=MANAGE_A),
+    "feedback:plans": Rule(_r("/manage/plans/"), allowed=MANAGE_A),
+    "feedback:plan_file": Rule(_r("/manage/plans/00004/2025-10/"), allowed=MANAGE_A),
     # API: session personas here; tokens are walked in test_api_tokens_are_scoped_to_their_subtree
     "api-schema": Rule(_r("/api/v1/schema/")),
     "api-docs": Rule(_r("/api/v1/docs/")),

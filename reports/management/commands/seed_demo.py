@@ -135,6 +135,7 @@ class Command(BaseCommand):
         call_command("load_boundaries", str(BOUNDARIES_FILE), stdout=self.stdout, stderr=self.stderr)
         if not options["no_rollup"]:
             self._rollup()
+        self._tag_comments()
         self._print_accounts(base)
 
     def _rollup(self) -> None:
@@ -148,6 +149,14 @@ class Command(BaseCommand):
             self.stderr.write(
                 _("The rollup did not run (%(error)s): run `manage.py rollup --full` later.") % {"error": exc}
             )
+
+    def _tag_comments(self) -> None:
+        """Comment topics (issue 18's feedback app, above this one: called by name, never imported)."""
+        try:
+            call_command("tag_comments", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as exc:
+            if "Unknown command" not in str(exc):
+                self.stderr.write(str(exc))
 
     def _print_accounts(self, base: str) -> None:
         accounts = demo_accounts()
