@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost but for axes: it chooses where the view reads and reads again if the replica fails.
+    "satisfaction.replica.ReplicaReadsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "satisfaction.context_processors.navigation",
+                "satisfaction.freshness.data_as_of",
             ],
         },
     },
@@ -103,6 +106,34 @@ else:
     # Without persistent connections a submit costs about 4x more (DESIGN.md, Performance).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A pooler in transaction mode (PgBouncer, docs/operations.md): a server connection serves one
+# transaction at a time, so nothing may outlive a transaction on it. Django's server-side cursors
+# (.iterator() on PostgreSQL) are named cursors that would: off. psycopg2 prepares no statements.
+# Persistent connections (CONN_MAX_AGE) stay on: they are to PgBouncer, which is cheap to hold.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")  # "pgbouncer-transaction" or empty
+if DATABASE_POOLER == "pgbouncer-transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured("DATABASE_POOLER is 'pgbouncer-transaction' or empty.")
+
+# Read replica (satisfaction/replica.py): a PostgreSQL hot standby for the pages that only show
+# scores. Without DATABASE_REPLICA_URL everything reads from the primary.
+REPLICA_READ_PATHS = env.list(
+    "REPLICA_READ_PATHS", default=["/dashboard/", "/units/", "/compare/", "/open-data/", "/api/v1/scores/"]
+)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+# Read-your-own-writes: after a write, the client reads from the primary this long.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=60)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A standby that is gone must cost a page little: give up connecting after this long.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "pgbouncer-transaction"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["satisfaction.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
