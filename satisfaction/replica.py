@@ -152,20 +152,6 @@ def health(*, fresh: bool = False) -> ReplicaHealth:
     return current
 
 
-def mark_down(error: str) -> None:
-    """A query on the replica failed: stop reading from it until the next probe says otherwise."""
-    global _health
-    with _health_lock:
-        was_usable = _health is None or _health.usable
-        _health = ReplicaHealth("down", error=error)
-    try:
-        connections[REPLICA].close()
-    except DatabaseError:
-        pass
-    if was_usable:
-        logger.warning("read replica failed during a request (%s): reads fall back to the primary", error)
-
-
 def health_detail() -> dict:
     """The replica's part of /healthz's detailed view. A replica that is down does not make the
     portal unhealthy (reads fall back), so this part has no `ok` that fails the check."""
@@ -251,8 +237,10 @@ class ReplicaReadsMiddleware:
                 response = response.render()  # template and API responses read while rendering
             return response
         except (OperationalError, InterfaceError) as exc:
-            if not reads.used:
-                raise
-            mark_down(f"{exc.__class__.__name__}: {str(exc).strip()[:200]}")
+            # Was it the replica? Ask it afresh: a failed probe marks it down with a warning. Either
+            # way the page is read again from the primary: Django calls the view once more (a GET),
+            # and if the primary fails too, that error reaches the outage page (503), not a 500.
+            if reads.used and health(fresh=True).usable:
+                logger.info("a score page failed on the primary, not the replica: %s", exc)
             reads.on_replica = False
-            return None  # Django calls the view again, now reading from the primary
+            return None
