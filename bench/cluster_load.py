@@ -81,6 +81,27 @@ def duplicates() -> int:
     return stored.values("receipt").annotate(n=Count("id")).filter(n__gt=1).count()
 
 
+def storage_per_response() -> dict:
+    """Bytes on disk (tables and indexes) per stored response with its answers, for the sizing."""
+    from django.db import connection
+
+    from surveys.models import Answer, Response
+
+    tables = [Response._meta.db_table, Answer._meta.db_table]
+    tables += [f.m2m_db_table() for f in Answer._meta.many_to_many]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(pg_total_relation_size(c::regclass)) FROM unnest(%s::text[]) AS c", [tables])
+        total = int(cursor.fetchone()[0])
+    responses, answers = Response.objects.count(), Answer.objects.count()
+    return {
+        "responses": responses,
+        "answers": answers,
+        "bytes": total,
+        "bytes_per_response": total / responses if responses else None,
+        "answers_per_response": answers / responses if responses else None,
+    }
+
+
 class SingleMachineWeb:
     """gunicorn on the primary directly: no pooler, no replica (the one-machine deployment)."""
 
@@ -270,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             single = None
             print("\n== cluster: gunicorn through PgBouncer, score pages on the standby", flush=True)
             figures["cluster"] = load(cluster.ports["gunicorn"], codes, prepared, args, staff_share=0.1)
+            figures["storage"] = storage_per_response()
+            print(f"\nstorage: {figures['storage']}")
     finally:
         if single is not None:
             single.stop()
