@@ -1,11 +1,11 @@
 """Load on the local cluster (scripts/cluster.py): one machine's figures with and without the
 replica and the pooler, and the faults of a multi-machine deployment, with real processes.
 
-    .venv/bin/python bench/cluster_load.py                  # both topologies, 32 clients × 60 s each
+    .venv/bin/python bench/cluster_load.py                  # both topologies, 32 clients, 2 × 60 s each
     .venv/bin/python bench/cluster_load.py --short          # ≈10 s each, 6 clients
     .venv/bin/python bench/cluster_load.py --faults --short --json out.json   # the fault runs (CI)
 
-Topologies, on the same cluster and the same data, one after the other:
+Topologies, on the same cluster and the same data, in alternating slices (`--rounds`):
 - `single`: gunicorn straight on the primary, no replica, no pooler (one machine's deployment);
 - `cluster`: gunicorn through PgBouncer (transaction mode) reading score pages from the standby.
 
@@ -256,17 +256,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=int, default=3, help="resubmissions of a failed POST (default 3)")
     parser.add_argument("--short", action="store_true", help="≈10 s per run with 6 clients (CI)")
     parser.add_argument("--faults", action="store_true", help="the fault runs instead of the comparison")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating slices per topology (default 2)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--keep-logs", action="store_true", help="stop the cluster but keep its directory")
     args = parser.parse_args(argv)
-    for name in ("clients", "duration", "workers"):
+    for name in ("clients", "duration", "workers", "rounds"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             parser.error(f"--{name} must be greater than 0")
     args.clients = args.clients or (6 if args.short else 32)
     args.duration = args.duration or (10.0 if args.short else 60.0)
     args.receipts_per_run = int(args.duration * (60 if args.short else 200)) + 100
-    receipts = args.receipts_per_run * 3 + 400
+    receipts = args.receipts_per_run * max(3, 2 * args.rounds) + 400
 
     directory = Path(tempfile.mkdtemp(prefix="thuocdo-cluster-"))
     cluster = Cluster(directory)
@@ -283,14 +284,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.faults:
             figures["faults"] = fault_runs(cluster, codes, prepared, args)
         else:
+            # Alternating slices, so that a change of load on a shared machine falls on both.
             single = SingleMachineWeb(cluster, args.workers)
             warm(single.port)
-            print("\n== single: gunicorn on the primary, no pooler, no replica", flush=True)
-            figures["single"] = load(single.port, codes, prepared, args, staff_share=0.1)
+            topologies = {
+                "single": (single.port, "gunicorn on the primary, no pooler, no replica"),
+                "cluster": (cluster.ports["gunicorn"], "gunicorn through PgBouncer, score pages on the standby"),
+            }
+            for number in range(1, args.rounds + 1):
+                for name, (port, what) in topologies.items():
+                    print(f"\n== {name} (round {number}/{args.rounds}): {what}", flush=True)
+                    figures.setdefault(name, []).append(load(port, codes, prepared, args, staff_share=0.1))
             single.stop()
             single = None
-            print("\n== cluster: gunicorn through PgBouncer, score pages on the standby", flush=True)
-            figures["cluster"] = load(cluster.ports["gunicorn"], codes, prepared, args, staff_share=0.1)
+            print("\nacknowledged submissions/s by round (errors):")
+            for name in topologies:
+                rounds = figures[name]
+                rates = ", ".join(f"{r['acknowledged_per_s']:.1f} ({r['five_xx']})" for r in rounds)
+                mean = sum(r["acknowledged_per_s"] for r in rounds) / len(rounds)
+                print(f"  {name:8} {rates}; mean {mean:.1f}")
             figures["storage"] = storage_per_response()
             print(f"\nstorage: {figures['storage']}")
     finally:
