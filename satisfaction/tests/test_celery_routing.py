@@ -86,12 +86,15 @@ def test_every_task_of_ours_documents_why_it_is_idempotent():
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_an_incremental_rollup_queues_abuse_detection_on_the_abuse_queue(city, redis_server, settings):
+def test_an_incremental_rollup_queues_abuse_detection_on_the_abuse_queue(city, redis_server, settings, monkeypatch):
     import redis
 
     from reports import tasks
 
     settings.CELERY_BROKER_URL = redis_server
+    # Connection and producer pools made by earlier tests point at their brokers: start afresh.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_server
     try:
