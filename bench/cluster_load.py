@@ -9,8 +9,10 @@ Topologies, on the same cluster and the same data, in alternating slices (`--rou
 - `single`: gunicorn straight on the primary, no replica, no pooler (one machine's deployment);
 - `cluster`: gunicorn through PgBouncer (transaction mode) reading score pages from the standby.
 
-Faults (`--faults`), in this order on one cluster, each during a short load run with the same
-traffic as bench/load.py (citizens submitting, staff reading dashboards):
+Faults (`--faults`), in this order on one cluster, each but the first during a short load run
+with the same traffic as bench/load.py (citizens submitting, staff reading dashboards):
+0. `lagging-standby`: replay paused on the standby while the primary commits. Past the lag limit
+   (3 s in this run) score pages read from the primary; resumed, they return to the standby.
 1. `stop-standby`: the standby is stopped mid-run. Reads fall back to the primary; no page errs;
    every acknowledged submission is stored. The standby is started again afterwards.
 2. `restart-pgbouncer`: PgBouncer is killed (SIGTERM, its immediate shutdown) and started again
@@ -42,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import KINDS, Browser, integrity, prepare, recovery, report, run, sign_in
 from scripts.cluster import Cluster, _free_port, _wait_for_port
+
+LAG_LIMIT_SECONDS = 3
 
 
 def read_from(port: int, path: str, cookies: dict[str, str]) -> tuple[int | str, str]:
@@ -190,11 +194,41 @@ def at(seconds: float, action):
     return fault, info
 
 
+def lagging_standby(cluster: Cluster, port: int, page: str, cookies: dict[str, str]) -> dict:
+    """Replay paused on the standby (pg_wal_replay_pause) while the primary commits: once the lag
+    passes REPLICA_MAX_LAG_SECONDS, score pages read from the primary; resumed, they return."""
+    print("\n== lagging-standby", flush=True)
+    result: dict = {"before": read_from(port, page, cookies)}
+    cluster.psql("primary", "CREATE TABLE IF NOT EXISTS bench_lag (at timestamptz)")
+    cluster.psql("standby", "SELECT pg_wal_replay_pause()")
+    deadline = time.monotonic() + LAG_LIMIT_SECONDS * 3 + 15
+    while time.monotonic() < deadline:
+        cluster.psql("primary", "INSERT INTO bench_lag VALUES (now())")
+        if read_from(port, page, cookies)[1] == "primary":
+            break
+        time.sleep(0.5)
+    result["lagging"] = read_from(port, page, cookies)
+    result["healthz"] = healthz_replica(port)
+    cluster.psql("standby", "SELECT pg_wal_replay_resume()")
+    deadline, streak = time.monotonic() + 30, 0
+    while time.monotonic() < deadline and streak < 4:
+        streak = streak + 1 if read_from(port, page, cookies)[1] == "replica" else 0
+        time.sleep(0.5)
+    result["back_on_replica"] = streak >= 4
+    result["healthz_after"] = healthz_replica(port)
+    cluster.psql("primary", "DROP TABLE bench_lag")
+    print(result, flush=True)
+    return result
+
+
 def fault_runs(cluster: Cluster, codes: list[str], prepared: dict, args) -> dict:
     port = cluster.ports["gunicorn"]
     cookies = staff_cookies(port)
     page = "/compare/"
     results: dict = {}
+
+    # 0. The standby lags: replay paused while the primary takes writes.
+    results["lagging-standby"] = lagging_standby(cluster, port, page, cookies)
 
     # 1. The standby stops under load.
     before = read_from(port, page, cookies)
@@ -269,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     args.receipts_per_run = int(args.duration * (60 if args.short else 200)) + 100
     receipts = args.receipts_per_run * max(3, 2 * args.rounds) + 400
 
+    if args.faults:
+        # A small lag limit, so that the lagging-standby run passes it in seconds.
+        os.environ["REPLICA_MAX_LAG_SECONDS"] = str(LAG_LIMIT_SECONDS)
     directory = Path(tempfile.mkdtemp(prefix="thuocdo-cluster-"))
     cluster = Cluster(directory)
     single = None

@@ -239,6 +239,11 @@ class Cluster:
     def stop_primary(self) -> None:
         self._pg_ctl(self.dir / "primary", "stop", "-m", "fast")
 
+    def psql(self, node: str, sql: str) -> str:
+        """One statement on `node` (primary or standby) as the server's superuser; its output."""
+        cmd = [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.ports[node]), "-U", "postgres"]
+        return self._run([*cmd, "-d", DATABASE, "-tAc", sql], server_user=True).strip()
+
     def promote_standby(self) -> None:
         """`pg_ctl promote`: the standby leaves recovery and takes writes (the failover's first step)."""
         self._pg_ctl(self.dir / "standby", "promote")

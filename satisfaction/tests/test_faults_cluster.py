@@ -3,6 +3,8 @@
 One local cluster (scripts/cluster.py: primary, streaming standby, PgBouncer, Redis, two Celery
 workers, beat, gunicorn) carries a short load run per fault, in this order:
 
+- the standby lagging (replay paused) past REPLICA_MAX_LAG_SECONDS: reads move to the primary
+  and come back once it has caught up;
 - the standby stopped under load: reads fall back to the primary, no page errs, nothing is lost,
   and reads return to the standby once it is back;
 - PgBouncer killed and started again during submissions: every acknowledged submission is stored,
@@ -60,6 +62,16 @@ def _nothing_lost(run: dict) -> None:
     assert checks["partial"] == 0, checks
     assert checks["responses_without_answers"] == 0, checks
     assert run["hung"] == 0
+
+
+def test_a_standby_lagging_past_the_limit_sends_reads_to_the_primary_until_it_catches_up(fault_runs):
+    run = fault_runs["lagging-standby"]
+    assert run["before"] == [200, "replica"]
+    assert run["lagging"] == [200, "primary"]
+    assert run["healthz"]["state"] == "lagging"
+    assert run["healthz"]["lag_seconds"] > run["healthz"]["max_lag_seconds"]
+    assert run["back_on_replica"] is True
+    assert run["healthz_after"]["state"] == "ok"
 
 
 def test_stopping_the_standby_under_load_moves_reads_to_the_primary_without_an_error(fault_runs):
