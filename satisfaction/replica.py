@@ -212,10 +212,11 @@ class ReplicaReadsMiddleware:
             response = self.get_response(request)
         finally:
             _reads.reset(token)
-        if getattr(response, "streaming", False) and reads.on_replica:
+        streamed = getattr(response, "streaming", False) and reads.on_replica
+        if streamed:
             response.streaming_content = _keep_reads(reads, response.streaming_content)
         if configured():
-            response["X-Read-From"] = "replica" if reads.on_replica and reads.used else "primary"
+            response["X-Read-From"] = "replica" if reads.on_replica and (reads.used or streamed) else "primary"
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
                 response.set_cookie(
                     PIN_COOKIE,

@@ -185,3 +185,24 @@ def test_the_primary_failing_under_a_score_page_is_an_outage_page_not_a_server_e
     assert response.status_code == 503
     assert probes, "the replica was not asked whether it was to blame"
     assert replica.health().state == "ok", "the replica answered its probe: it is not to blame"
+
+
+@pytest.mark.django_db
+def test_a_csv_export_reads_from_the_replica(client, city, replica_queries):
+    client.force_login(city.dana)
+    response = client.get("/compare/export/csv/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+    assert response["X-Read-From"] == "replica"
+    assert "reports.score" in replica_queries
+
+
+@pytest.mark.django_db
+def test_rows_read_while_a_response_streams_come_from_the_replica(replica_queries):
+    def rows():
+        yield str(Score.objects.count())  # evaluated while the response is sent, after the view
+
+    streamed = replica._keep_reads(replica._Reads(on_replica=True), rows())
+    assert list(streamed) == ["0"]
+    assert replica_queries == ["reports.score"]
+    assert replica._reads.get() is None, "the request's routing must not leak past the response"
