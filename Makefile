@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed serve test-sqlite test-postgres lint messages translations worker beat clean
+.PHONY: run test install migrate seed serve test-sqlite test-postgres lint messages translations worker beat clean cluster cluster-stop
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A satisfaction beat --loglevel=info --schedule var/celerybeat-schedule
+
+# The multi-machine topology on loopback ports (docs/operations.md): primary + streaming standby,
+# PgBouncer, Redis, two Celery workers on different queues, beat, gunicorn. State in var/cluster/.
+cluster: install
+	$(PY) scripts/cluster.py start
+
+cluster-stop:
+	$(PY) scripts/cluster.py stop
 
 clean:
 	rm -rf $(VENV) var

@@ -166,6 +166,9 @@ def sign_in(browser: Browser, username: str) -> None:
     )
     if status != 302 or "sessionid" not in browser.cookies:
         raise RuntimeError(f"sign-in of {username} failed: {status} {location}")
+    # The sign-in pins this browser to the primary for REPLICA_PIN_SECONDS (read-your-own-writes);
+    # a real browser lets the cookie expire, this jar would keep it for the whole run.
+    browser.cookies.pop("thuocdo_primary", None)
 
 
 # --------------------------------------------------------------------------- the run

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
@@ -44,6 +45,14 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
+        # The page's context processors would load the signed-in user from the session — from the
+        # database that is down — and turn the outage page into a 500: render it as for a visitor.
+        request.user = AnonymousUser()
+        session = getattr(request, "session", None)
+        if session is not None and not hasattr(session, "_session_cache"):
+            # Nor may SessionMiddleware load the session on the way out (SESSION_SAVE_EVERY_REQUEST):
+            # an empty cache keeps the visitor's key and cookie; a 5xx response is never saved.
+            session._session_cache = {}
         response = render(request, "unavailable.html", {"retry_after": self.RETRY_AFTER_SECONDS}, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response

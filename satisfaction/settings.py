@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost but for axes: it chooses where the view reads and reads again if the replica fails.
+    "satisfaction.replica.ReplicaReadsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "satisfaction.context_processors.navigation",
+                "satisfaction.freshness.data_as_of",
             ],
         },
     },
@@ -103,6 +107,34 @@ else:
     # Without persistent connections a submit costs about 4x more (DESIGN.md, Performance).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A pooler in transaction mode (PgBouncer, docs/operations.md): a server connection serves one
+# transaction at a time, so nothing may outlive a transaction on it. Django's server-side cursors
+# (.iterator() on PostgreSQL) are named cursors that would: off. psycopg2 prepares no statements.
+# Persistent connections (CONN_MAX_AGE) stay on: they are to PgBouncer, which is cheap to hold.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")  # "pgbouncer-transaction" or empty
+if DATABASE_POOLER == "pgbouncer-transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured("DATABASE_POOLER is 'pgbouncer-transaction' or empty.")
+
+# Read replica (satisfaction/replica.py): a PostgreSQL hot standby for the pages that only show
+# scores. Without DATABASE_REPLICA_URL everything reads from the primary.
+REPLICA_READ_PATHS = env.list(
+    "REPLICA_READ_PATHS", default=["/dashboard/", "/units/", "/compare/", "/open-data/", "/api/v1/scores/"]
+)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+# Read-your-own-writes: after a write, the client reads from the primary this long.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=60)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A standby that is gone must cost a page little: give up connecting after this long.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "pgbouncer-transaction"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["satisfaction.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,9 +201,55 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A submission must never wait long on a broker that is down (DESIGN.md, Integrity).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Queues (docs/operations.md, Celery queues): each kind of work has its own queue so that it can get
+# its own workers on its own machines; a worker started without -Q consumes all of them (one
+# machine), `-Q rollup` only the rollup. Tasks are routed by name; a task whose name fits no
+# pattern goes to `default` and fails satisfaction/tests/test_celery_routing.py until routed.
+TASK_QUEUE_NAMES = ("rollup", "abuse", "exports", "notifications", "default")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in TASK_QUEUE_NAMES]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "reports.tasks.rollup_*": {"queue": "rollup"},
+    "reports.tasks.detect_abuse": {"queue": "abuse"},
+    "*.tasks.export_*": {"queue": "exports"},
+    "*.tasks.notify_*": {"queue": "notifications"},
+    "*.tasks.send_*": {"queue": "notifications"},
+    "*.tasks.*digest*": {"queue": "notifications"},
+    "*.tasks.*alert*": {"queue": "notifications"},
+    # Feedback: what follows a rollup (topics, alert detection) and mail go with notifications;
+    # monthly PDFs are heavy and go with exports.
+    "feedback.tasks.after_rollup": {"queue": "notifications"},
+    "feedback.tasks.tag_comments": {"queue": "notifications"},
+    "feedback.tasks.monthly_report*": {"queue": "exports"},
+}
+# Redelivery is harmless because every task is idempotent (each task's docstring says why), so a
+# task is acknowledged only when it has finished: a worker machine that dies mid-task leaves the
+# message to be delivered again. A worker child killed by the OS (out of memory) is not re-queued
+# (reject_on_worker_lost off): a task that kills its worker would otherwise loop; beat's next run
+# converges instead. One message per worker process at a time, so a long rollup holds no others.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Time limits: soft raises in the task (its transaction rolls back), hard kills the child.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
+# The full (nightly) and window rollups recompute the whole tree: allow them longer.
+ROLLUP_TIME_LIMIT = env.int("ROLLUP_TIME_LIMIT", default=3600)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": ROLLUP_TIME_LIMIT - 60, "time_limit": ROLLUP_TIME_LIMIT}
+    for name in ("reports.tasks.rollup_nightly", "reports.tasks.rollup_window")
+}
+# Redis hands an unacknowledged message to another worker after the visibility timeout. It must
+# be longer than the longest task may run, or a rollup still running would be started twice.
+BROKER_VISIBILITY_TIMEOUT = max(CELERY_TASK_TIME_LIMIT, ROLLUP_TIME_LIMIT) + 600
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A submission must never wait long on a broker that is down (DESIGN.md, Integrity).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
 ROLLUP_INCREMENTAL_MINUTES = env.int("ROLLUP_INCREMENTAL_MINUTES", default=5)
 ROLLUP_NIGHTLY_HOUR = env.int("ROLLUP_NIGHTLY_HOUR", default=2)
 # The incremental rollup re-reads responses changed this long before its last watermark, so an

@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from . import replica
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,5 +85,7 @@ def healthz(request):
         "broker": broker,
         "worker": worker,
         "rollup": rollup,
+        # Informational: a replica that is down or lags only moves reads to the primary.
+        "replica": replica.health_detail(),
     }
     return JsonResponse(body, status=200 if healthy else 503)
