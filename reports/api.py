@@ -99,6 +99,7 @@ class ScoreSerializer(serializers.ModelSerializer):
     period_end = serializers.SerializerMethodField()
     sipas = serializers.SerializerMethodField(help_text="SIPAS: answers rated 4–5 count as satisfied.")
     decision_766 = serializers.SerializerMethodField(help_text="Decision 766: answers not rated 1–2 count.")
+    mean = serializers.SerializerMethodField(help_text="Mean rating 1–5 (null: not enough responses).")
 
     class Meta:
         model = Score
@@ -124,6 +125,10 @@ class ScoreSerializer(serializers.ModelSerializer):
     def get_scope(self, obj) -> str:
         # A unit without sub-units answers `subtree` with its own rows (ScoreQuerySet.in_scope).
         return self.context.get("scope") or obj.scope
+
+    def get_mean(self, obj) -> float | None:
+        # The same rule as every other figure of a small cell (docs/privacy.md): counts only.
+        return obj.mean if obj.enough_responses else None
 
     def get_dimension(self, obj) -> str | None:
         return obj.dimension.code if obj.dimension_id else None

@@ -227,6 +227,9 @@ CONTENT_SECURITY_POLICY = {
 # Domain settings.
 RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)
+# Anonymity against insiders (docs/privacy.md): a comment's or moderation row's procedure and mean
+# rating are shown only when at least this many responses share its unit, procedure and day.
+ANONYMITY_K = env.int("ANONYMITY_K", default=5)
 INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=False)
 # Reverse proxies in front of the app; the client address for rate limits is read from
 # X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.

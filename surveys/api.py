@@ -2,7 +2,9 @@
 
 Authenticated by an API token of one unit (`Authorization: Token <key>`); the token may issue for
 its unit's subtree only. The dossier reference is kept only as a keyed hash, and a dossier gets
-one receipt: asking again returns the same receipt with 200.
+one receipt: asking again returns the same receipt with 200 and the very same fields as when it
+was issued — never whether or when it was used (docs/privacy.md: a caller who knows the dossier
+must learn nothing of the citizen's answer, not even its time).
 """
 
 from __future__ import annotations
@@ -169,7 +171,6 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "qr_png",
             "issued_at",
             "expires_at",
-            "used_at",
             "unit",
             "procedure",
             "service_point",

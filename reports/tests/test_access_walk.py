@@ -21,6 +21,8 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from reports.anonymity import reference as ref
+
 ANON, CHARLIE, ALICE, BOB, DANA = "anonymous", "charlie", "alice", "bob", "dana"
 PERSONAS = (ANON, CHARLIE, ALICE, BOB, DANA)
 EVERYONE = frozenset(PERSONAS)
@@ -128,7 +130,7 @@ RULES: dict[str, Rule] = {
     ),
     "audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
     "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
-    "reports:moderation_detail": Rule(_r("/manage/moderation/{w.response.pk}/"), allowed=MANAGE_A),
+    "reports:moderation_detail": Rule(lambda w: f"/manage/moderation/{ref(w.response.pk)}/", allowed=MANAGE_A),
     "reports:moderation_flag": Rule(
         _r("/manage/moderation/flags/{w.flag.pk}/"),
         allowed=MANAGE_A,
