@@ -21,6 +21,7 @@ from rest_framework import (
 )
 from rest_framework.pagination import LimitOffsetPagination
 
+from agencies import bounds
 from agencies.models import Procedure, Unit
 from agencies.permissions import visible_units
 from surveys.api import ApiTokenAuthentication
@@ -44,6 +45,22 @@ class CanReadScores(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and visible_units(request.user).exists())
 
 
+class BoundedDateField(serializers.DateField):
+    """A date between 2000 and 2100; given but empty (`?until=`) is refused like any malformed date,
+    as the schema says (DRF would otherwise drop an empty optional query parameter silently)."""
+
+    def get_value(self, dictionary):
+        if self.field_name in dictionary and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not bounds.in_range(day):
+            raise serializers.ValidationError(bounds.DATE_RANGE_MESSAGE)
+        return day
+
+
 class ScoreFilterSerializer(serializers.Serializer):
     """The query string, validated: a malformed filter is a 400 that names the field, never a 500."""
 
@@ -55,8 +72,8 @@ class ScoreFilterSerializer(serializers.Serializer):
         required=False, max_length=10, help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."
     )
     period_type = serializers.ChoiceField(required=False, choices=[c for c, _l in PeriodType.choices])
-    since = serializers.DateField(required=False, help_text="Periods starting on or after this date.")
-    until = serializers.DateField(required=False, help_text="Periods starting on or before this date.")
+    since = BoundedDateField(required=False, help_text="Periods starting on or after this date (2000–2100).")
+    until = BoundedDateField(required=False, help_text="Periods starting on or before this date (2000–2100).")
     dimension = serializers.CharField(
         required=False, max_length=32, help_text="A dimension code, `overall` (default) or `all`."
     )

@@ -229,7 +229,7 @@ def test_audit_page_shows_an_administrator_the_events_of_their_units_with_filter
     body = client.get("/manage/audit/", {"unit": city.ward_b.code, "actor": "char"}).content.decode()
     assert "Tok B" in body and "Tok A" not in body
     assert "Tok A" not in client.get("/manage/audit/", {"action": "export"}).content.decode()
-    assert "Tok A" not in client.get("/manage/audit/", {"since": "2999-01-01"}).content.decode()
+    assert "Tok A" not in client.get("/manage/audit/", {"since": "2099-01-01"}).content.decode()
 
 
 def test_audit_page_explains_bad_filters_instead_of_failing(client, city):
