@@ -255,6 +255,7 @@ class AuditEvent(models.Model):
         ROLE_REVOKE = "role_revoke", _("role removed")
         EXPORT = "export", _("data exported")
         ROLLUP_RECOMPUTE = "rollup_recompute", _("scores recomputed")
+        RECEIPTS_ISSUE = "receipts_issue", _("receipts issued for printing")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")

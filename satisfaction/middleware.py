@@ -111,3 +111,23 @@ class InputBoundsMiddleware:
 
 def _has_nul(text: str) -> bool:
     return "\x00" in text or "%00" in text.lower()
+
+
+class PrivateNoStoreMiddleware:
+    """Whatever a signed-in person or an API token receives — pages, exports, API answers — is
+    `Cache-Control: private, no-store`: a shared computer's browser cache or a proxy must not
+    keep a dashboard or an export. Public pages keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) or request.META.get("HTTP_AUTHORIZATION"):
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",") if d.strip()}
+            directives -= {"public"}
+            directives |= {"private", "no-store"}
+            response["Cache-Control"] = ", ".join(sorted(directives))
+            response.headers.pop("Expires", None)
+        return response

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "satisfaction.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,11 +233,19 @@ CONTENT_SECURITY_POLICY = {
 
 # Domain settings.
 RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
+# While an address cools down after too many wrong codes, one code is still checked every this many
+# seconds, so that citizens with valid codes behind a shared address (NAT, office Wi-Fi) get through.
+CODE_TRICKLE_SECONDS = env.int("CODE_TRICKLE_SECONDS", default=6)
+# Printed receipts (batches from /manage/receipts/ or issue_receipts) a unit may issue per local day.
+RECEIPT_BATCH_DAILY_CAP = env.int("RECEIPT_BATCH_DAILY_CAP", default=2000)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)
 # Anonymity against insiders (docs/privacy.md): a comment's or moderation row's procedure and mean
 # rating are shown only when at least this many responses share its unit, procedure and day.
 ANONYMITY_K = env.int("ANONYMITY_K", default=5)
 INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=False)
+# /healthz answers everyone up/down only; its details go to administrators and to callers sending
+# `Authorization: Bearer <HEALTHZ_TOKEN>` (monitoring). Empty: no token is accepted.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Reverse proxies in front of the app; the client address for rate limits is read from
 # X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

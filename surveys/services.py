@@ -12,12 +12,14 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies import audit
 from agencies.models import Procedure, ServicePoint, Unit
@@ -136,11 +138,29 @@ def receipts_issue_batch(
     service_point: ServicePoint | None = None,
     user=None,
 ) -> list[Receipt]:
-    """`count` fresh receipts for printing, with the same issue time (a batch)."""
+    """`count` fresh receipts for printing, with the same issue time (a batch); audited.
+
+    Printed codes are the one way an insider could answer in citizens' names, so a unit's printed
+    receipts are capped per local day (RECEIPT_BATCH_DAILY_CAP; the API's one-per-dossier receipts
+    do not count) and every batch leaves an audit event with its size and who asked.
+    Raises ValidationError when the batch would go over the day's cap."""
     if not 1 <= count <= MAX_RECEIPTS_PER_BATCH:
         raise ValueError(f"count must be between 1 and {MAX_RECEIPTS_PER_BATCH}")
     _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
     now = timezone.now()
+    # One batch of a unit at a time, so that two parallel batches cannot both pass the cap.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    today = Receipt.objects.filter(unit=unit, issued_by_token__isnull=True, issued_at__gte=midnight).count()
+    cap = settings.RECEIPT_BATCH_DAILY_CAP
+    if today + count > cap:
+        raise ValidationError(
+            _(
+                "A unit may print at most %(cap)d receipts a day; %(left)d are left today. "
+                "Receipts issued through the API do not count."
+            )
+            % {"cap": cap, "left": max(0, cap - today)}
+        )
     codes: set[str] = set()
     while len(codes) < count:
         codes.add(generate_code())
@@ -159,6 +179,20 @@ def receipts_issue_batch(
     created = Receipt.objects.bulk_create(receipts)
     if any(r.pk is None for r in created):  # backends that do not return ids
         created = list(Receipt.objects.filter(code__in=codes).order_by("pk"))
+    audit.record(
+        actor=user,
+        actor_name="issue_receipts (command line)",
+        action=audit.Action.RECEIPTS_ISSUE,
+        object_type="surveys.receipt",
+        object_label=f"{count} × {unit.code}",
+        unit=unit,
+        details={
+            "count": count,
+            "procedure": procedure.code if procedure else None,
+            "service_point": service_point.code if service_point else None,
+            "issued_today": today + count,
+        },
+    )
     return created
 
 
