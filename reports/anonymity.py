@@ -62,7 +62,7 @@ def _local_day(field: str):
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
-def _month_bounds(day: date) -> tuple[datetime, datetime]:
+def month_bounds(day: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
@@ -77,7 +77,7 @@ def _groups(rows: list[Response]) -> dict[tuple[int, date], dict[tuple[date, int
     keys = {(r.unit_id, response_day(r).replace(day=1)) for r in rows}
     condition = Q()
     for unit_id, month in keys:
-        start, end = _month_bounds(month)
+        start, end = month_bounds(month)
         condition |= Q(unit_id=unit_id, submitted_at__gte=start, submitted_at__lt=end)
     counted = (
         Response.objects.filter(condition)

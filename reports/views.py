@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -520,14 +521,27 @@ def moderation_list(request):
             messages.error(request, _("You cannot moderate a unit with that code."))
         else:
             responses = responses.filter(unit__path__startswith=chosen.path)
-    # Page first, then work out each shown row's mean and k-cell: the cost is one page's, never the table's.
-    page = Paginator(anonymity.within_month_order(responses), MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    # One month at a time (the order within a month is not the clock, reports.anonymity), so the
+    # database sorts one month of the user's units, never the whole table; then page first, and
+    # work out each shown row's mean and k-cell for the page only.
+    month = Period.parse(request.GET.get("month", ""))
+    if month is None or month.type != PeriodType.MONTH:
+        latest = responses.aggregate(latest=Max("submitted_at"))["latest"]
+        month = Period.containing(
+            PeriodType.MONTH, timezone.localtime(latest).date() if latest else timezone.localdate()
+        )
+    start, end = anonymity.month_bounds(month.start)
+    in_month = responses.filter(submitted_at__gte=start, submitted_at__lt=end)
+    page = Paginator(anonymity.within_month_order(in_month), MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
     anonymity.page_rows(page)
     return render(
         request,
         "reports/moderation_list.html",
         {
             "page": page,
+            "month": month,
+            "anonymity_k": anonymity.k(),
+            "month_query": _without(request.GET, "page", "month"),
             "status": status,
             "unit_code": unit_code,
             "comment_only": request.GET.get("comment") == "1",
