@@ -5,9 +5,10 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -48,10 +49,21 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
-        response = render(request, "unavailable.html", {"retry_after": self.RETRY_AFTER_SECONDS}, status=503)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response(request, exception)
+
+
+def unavailable_response(request, exception) -> HttpResponse:
+    """The 503 page with Retry-After; renders without the database (no context processors)."""
+    retry_after = DatabaseUnavailableMiddleware.RETRY_AFTER_SECONDS
+    logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": _("The service is busy — please try again in a moment")}, status=503)
+    else:
+        html = render_to_string("unavailable.html", {"retry_after": retry_after, "request": request})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class InputBoundsMiddleware:

@@ -105,3 +105,22 @@ def healthz(request):
         "rollup": rollup,
     }
     return JsonResponse(body, status=status)
+
+
+def server_error(request):
+    """handler500: a database that went away is an outage (503 with Retry-After), not a bug.
+
+    The middleware catches it in views; this catches it everywhere else — in a middleware's
+    response phase (the session saved after the view), in a streamed export — where Django
+    would otherwise answer its plain 500."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.views import defaults
+
+    from .middleware import unavailable_response
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        return unavailable_response(request, exception)
+    return defaults.server_error(request)
