@@ -337,7 +337,11 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        indexes = [models.Index(fields=["unit", "submitted_at"], name="response_unit_submitted")]
+        indexes = [
+            models.Index(fields=["unit", "submitted_at"], name="response_unit_submitted"),
+            # The moderation list of a city administrator: one month of every unit, newest month first.
+            models.Index(fields=["submitted_at"], name="response_submitted_i19"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel="receipt", receipt__isnull=False) | ~Q(channel="receipt"),
