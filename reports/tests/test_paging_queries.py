@@ -64,3 +64,16 @@ def test_staff_lists_cost_the_same_queries_for_10_or_400_responses(client, city,
     _more(version, city.ward_b, 390)
     many = _queries(client, url)
     assert few == many, (url, few, many)
+
+
+@pytest.mark.django_db
+def test_receipt_batches_page_costs_the_same_for_10_or_300_printed_receipts(client, city):
+    from surveys.services import receipts_issue_batch
+
+    receipts_issue_batch(unit=city.ward_a, count=10, user=city.bob)
+    client.force_login(city.bob)
+    client.get("/manage/receipts/")
+    few = _queries(client, "/manage/receipts/")
+    for _ in range(3):
+        receipts_issue_batch(unit=city.ward_a, count=100, user=city.bob)
+    assert _queries(client, "/manage/receipts/") == few
