@@ -32,9 +32,20 @@ from django.utils import timezone
 
 from surveys.models import Response
 
-# An odd multiplier and a prime modulus scatter ids: neighbours in time land far apart in the list.
-_SCATTER_MULTIPLIER = 2654435761
-_SCATTER_MODULUS = 4294967291
+# Within a month rows are ordered by (id × M + A) mod P, with M and A drawn from SECRET_KEY:
+# neighbours in time land far apart, and without the key the order cannot be turned back into ids.
+# P = 2^31 − 1 (prime) keeps id × M inside a signed 64-bit integer for ids below 2^32.
+_SCATTER_MODULUS = 2147483647
+
+
+def _scatter_key() -> tuple[int, int]:
+    import hashlib
+    import hmac
+
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"thuoc-do:scatter", hashlib.sha256).digest()
+    multiplier = int.from_bytes(digest[:4], "big") % (_SCATTER_MODULUS - 1) + 1
+    offset = int.from_bytes(digest[4:8], "big") % _SCATTER_MODULUS
+    return multiplier, offset
 
 
 def k() -> int:
@@ -50,9 +61,10 @@ def within_month_order(qs: QuerySet[Response]) -> QuerySet[Response]:
     """Newest month first; inside a month, an order unrelated to the day and minute of submission."""
     from django.db.models.functions import TruncMonth
 
+    multiplier, offset = _scatter_key()
     return qs.annotate(
         _month=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone()),
-        _scatter=Mod(F("id") * _SCATTER_MULTIPLIER, _SCATTER_MODULUS),
+        _scatter=Mod(F("id") * multiplier + offset, _SCATTER_MODULUS),
     ).order_by("-_month", "_scatter", "id")
 
 
