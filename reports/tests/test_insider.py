@@ -17,6 +17,8 @@ from surveys.models import Receipt
 from surveys.services import api_token_create
 from surveys.tests.factories import make_response, make_standard_survey
 
+pytestmark = pytest.mark.anydb  # on SQLite and again on PostgreSQL (pytest --postgres)
+
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = "14/10/2026"
 DOSSIER = "000.00.23.H26-261014-0042"

@@ -13,6 +13,8 @@ from django.utils import timezone
 from surveys.models import Answer, Response
 from surveys.tests.factories import make_response, make_standard_survey
 
+pytestmark = pytest.mark.anydb  # on SQLite and again on PostgreSQL (pytest --postgres)
+
 LISTS = ["/manage/moderation/", "/units/01/", "/manage/moderation/?comment=1", "/manage/audit/"]
 
 

@@ -8,6 +8,8 @@ from django.db import OperationalError
 from django.db.backends import utils
 from django.test import Client
 
+pytestmark = pytest.mark.anydb  # on SQLite and again on PostgreSQL (pytest --postgres)
+
 URLS = [
     "/",
     "/compare/",
