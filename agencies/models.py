@@ -182,8 +182,34 @@ class Procedure(BilingualName):
         verbose_name_plural = _("administrative procedures")
 
 
+class MembershipQuerySet(models.QuerySet):
+    """Bulk writes resync the holders' is_staff / is_superuser too (agencies.roles), as saves do."""
+
+    def update(self, **kwargs):
+        from .roles import sync_privileges
+
+        users = set(self.values_list("user_id", flat=True))
+        count = super().update(**kwargs)
+        if "user" in kwargs or "user_id" in kwargs:
+            new = kwargs.get("user_id", getattr(kwargs.get("user"), "pk", None))
+            users.add(new)
+        for user_id in users - {None}:
+            sync_privileges(user_id=user_id)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .roles import sync_privileges
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        for user_id in {m.user_id for m in created}:
+            sync_privileges(user_id=user_id)
+        return created
+
+
 class Membership(models.Model):
     """A user's role over a unit and everything below it."""
+
+    objects = MembershipQuerySet.as_manager()
 
     class Role(models.TextChoices):
         STAFF = "staff", _("staff")
@@ -233,6 +259,7 @@ class AuditEvent(models.Model):
         REPLY_WITHDRAW = "reply_withdraw", _("reply to a comment withdrawn")
         ACTION_PUBLISH = "action_publish", _("action taken published")
         PLAN_FILE = "plan_file", _("improvement plan filed")
+        RECEIPTS_ISSUE = "receipts_issue", _("receipts issued for printing")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")

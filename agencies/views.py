@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from . import bounds
 from .models import AuditEvent
 from .permissions import administered_units
 
@@ -33,9 +34,16 @@ def _day_bound(value: str, *, end: bool) -> datetime | None:
         day = parse_date(value) if value else None
     except ValueError:  # well-formed but impossible, e.g. 2025-13-45
         return None
-    if day is None:
+    if day is None or not bounds.in_range(day):
         return None
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        return parse_date(value) is not None
+    except ValueError:
+        return False
 
 
 @login_required
@@ -66,7 +74,7 @@ def audit_log(request):
     since, until = request.GET.get("since", ""), request.GET.get("until", "")
     for value, end in ((since, False), (until, True)):
         if value and _day_bound(value, end=end) is None:
-            errors.append(_("Dates are written YYYY-MM-DD."))
+            errors.append(bounds.DATE_RANGE_MESSAGE if _is_iso_date(value) else _("Dates are written YYYY-MM-DD."))
     if bound := _day_bound(since, end=False):
         events = events.filter(at__gte=bound)
     if bound := _day_bound(until, end=True):

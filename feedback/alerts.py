@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from agencies.models import Membership, Unit
+from reports import anonymity
 from reports.models import PeriodType, Scope, Score
 from reports.scoring import previous_period_start
 from surveys.models import Response
@@ -142,7 +143,7 @@ def detect_low_comments(*, since) -> int:
     created = 0
     for response in responses:
         context = {
-            "response": response.pk,
+            "response": anonymity.reference(response.pk),  # staff links never carry the id (a clock)
             "date": timezone.localdate(response.submitted_at).isoformat(),
             "rating": round(response.mean_rating, 1),
         }

@@ -16,7 +16,7 @@ urlpatterns = [
     path("units/<str:code>/report/<str:month>/", views.monthly_report, name="monthly_report"),
     path("account/alerts/", views.alert_settings, name="alert_settings"),
     # managers
-    path("manage/replies/<int:response_id>/", views.reply_edit, name="reply_edit"),
+    path("manage/replies/<str:ref>/", views.reply_edit, name="reply_edit"),
     path("manage/actions/<str:code>/", views.actions_manage, name="actions_manage"),
     path("manage/plans/", views.plans_overview, name="plans"),
     path("manage/plans/<str:code>/<str:month>/", views.plan_file, name="plan_file"),

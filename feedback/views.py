@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.models import Unit
 from agencies.permissions import administered_units, can_manage, manageable_units, visible_units
+from reports import anonymity
 from surveys import ratelimit
 from surveys import selectors as survey_selectors
 from surveys.codes import normalise_code
@@ -71,10 +72,15 @@ def reply_for_code(request, code: str):
 
 @login_required
 @require_POST
-def reply_edit(request, response_id: int):
-    """Publish, change or withdraw the reply to one comment (from the moderation page)."""
+def reply_edit(request, ref: str):
+    """Publish, change or withdraw the reply to one comment (from the moderation page).
+
+    Addressed by the response's opaque reference, like the moderation page (ids are a clock)."""
+    response_id = anonymity.pk_from_reference(ref)
+    if response_id is None:
+        raise Http404
     response = get_object_or_404(Response.objects.filter(unit__in=manageable_units(request.user)), pk=response_id)
-    back = redirect("reports:moderation_detail", pk=response.pk)
+    back = redirect("reports:moderation_detail", ref=ref)
     try:
         if request.POST.get("action") == "withdraw":
             form = WithdrawForm(request.POST)

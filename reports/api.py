@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import (
     authentication,
     exceptions,
@@ -21,9 +20,10 @@ from rest_framework import (
 )
 from rest_framework.pagination import LimitOffsetPagination
 
+from agencies import bounds
 from agencies.models import Procedure, Unit
 from agencies.permissions import visible_units
-from surveys.api import ApiTokenAuthentication
+from surveys.api import ApiTokenAuthentication, error_responses
 from surveys.models import ApiToken, Dimension
 
 from .models import PeriodType, Scope, Score
@@ -44,23 +44,48 @@ class CanReadScores(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and visible_units(request.user).exists())
 
 
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"})
+class BoundedDateField(serializers.DateField):
+    """A date between 2000 and 2100; given but empty (`?until=`) is refused like any malformed date,
+    as the schema says (DRF would otherwise drop an empty optional query parameter silently)."""
+
+    def get_value(self, dictionary):
+        if self.field_name in dictionary and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not bounds.in_range(day):
+            raise serializers.ValidationError(bounds.DATE_RANGE_MESSAGE)
+        return day
+
+
 class ScoreFilterSerializer(serializers.Serializer):
     """The query string, validated: a malformed filter is a 400 that names the field, never a 500."""
 
-    unit = serializers.CharField(required=False, max_length=32, help_text="Unit code.")
+    unit = serializers.RegexField(CODE_PATTERN, required=False, max_length=32, help_text="Unit code.")
     subtree = serializers.BooleanField(
         required=False, default=False, help_text="With `unit`: also every unit below it."
     )
-    period = serializers.CharField(
-        required=False, max_length=10, help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."
+    period = serializers.RegexField(
+        PERIOD_PATTERN,
+        required=False,
+        max_length=10,
+        help_text="One period: 2025-10 (month), 2025-Q3 (quarter) or 2025 (year).",
     )
     period_type = serializers.ChoiceField(required=False, choices=[c for c, _l in PeriodType.choices])
-    since = serializers.DateField(required=False, help_text="Periods starting on or after this date.")
-    until = serializers.DateField(required=False, help_text="Periods starting on or before this date.")
-    dimension = serializers.CharField(
-        required=False, max_length=32, help_text="A dimension code, `overall` (default) or `all`."
+    since = BoundedDateField(required=False, help_text="Periods starting on or after this date (2000–2100).")
+    until = BoundedDateField(required=False, help_text="Periods starting on or before this date (2000–2100).")
+    dimension = serializers.RegexField(
+        CODE_PATTERN, required=False, max_length=32, help_text="A dimension code, `overall` (default) or `all`."
     )
-    procedure = serializers.CharField(
+    procedure = serializers.RegexField(
+        CODE_PATTERN,
         required=False,
         max_length=32,
         help_text="A procedure's national code, `all` (default: all procedures "
@@ -74,11 +99,6 @@ class ScoreFilterSerializer(serializers.Serializer):
         if period is None:
             raise serializers.ValidationError(_("Use 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."))
         return period
-
-    def validate(self, data):
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise serializers.ValidationError({"until": _("Must not be before `since`.")})
-        return data
 
 
 class MethodFiguresSerializer(serializers.Serializer):
@@ -99,6 +119,7 @@ class ScoreSerializer(serializers.ModelSerializer):
     period_end = serializers.SerializerMethodField()
     sipas = serializers.SerializerMethodField(help_text="SIPAS: answers rated 4–5 count as satisfied.")
     decision_766 = serializers.SerializerMethodField(help_text="Decision 766: answers not rated 1–2 count.")
+    mean = serializers.SerializerMethodField(help_text="Mean rating 1–5 (null: not enough responses).")
 
     class Meta:
         model = Score
@@ -124,6 +145,10 @@ class ScoreSerializer(serializers.ModelSerializer):
     def get_scope(self, obj) -> str:
         # A unit without sub-units answers `subtree` with its own rows (ScoreQuerySet.in_scope).
         return self.context.get("scope") or obj.scope
+
+    def get_mean(self, obj) -> float | None:
+        # The same rule as every other figure of a small cell (docs/privacy.md): counts only.
+        return obj.mean if obj.enough_responses else None
 
     def get_dimension(self, obj) -> str | None:
         return obj.dimension.code if obj.dimension_id else None
@@ -170,28 +195,14 @@ class ScorePagination(LimitOffsetPagination):
 
 
 @extend_schema(
+    responses={200: ScoreSerializer(many=True), **error_responses(400, 401, 403, 404)},
     summary="Satisfaction scores",
     description=(
         "Score rows of the caller's subtree: an API token sees its unit and every unit below it; a signed-in "
         "user sees the units of their memberships. Indexes are null when the period has fewer responses than "
         "the ranking minimum (`enough_responses` false). Each figure block names its method."
     ),
-    parameters=[
-        OpenApiParameter("unit", OpenApiTypes.STR, description="Unit code."),
-        OpenApiParameter("subtree", OpenApiTypes.BOOL, description="With `unit`: also every unit below it."),
-        OpenApiParameter("period", OpenApiTypes.STR, description="2025-10, 2025-Q3 or 2025."),
-        OpenApiParameter("period_type", OpenApiTypes.STR, enum=["day", "month", "quarter", "year"]),
-        OpenApiParameter("since", OpenApiTypes.DATE),
-        OpenApiParameter("until", OpenApiTypes.DATE),
-        OpenApiParameter("dimension", OpenApiTypes.STR, description="Dimension code, `overall` (default) or `all`."),
-        OpenApiParameter(
-            "procedure",
-            OpenApiTypes.STR,
-            description="Procedure code, `all` (default, all procedures together) or `each`.",
-        ),
-        OpenApiParameter("scope", OpenApiTypes.STR, enum=["subtree", "own"]),
-        OpenApiParameter("method", OpenApiTypes.STR, enum=["both", "sipas", "766"]),
-    ],
+    parameters=[ScoreFilterSerializer],
 )
 class ScoreList(generics.ListAPIView):
     serializer_class = ScoreSerializer
@@ -219,7 +230,7 @@ class ScoreList(generics.ListAPIView):
         if f.get("unit"):
             unit = units.filter(code=f["unit"]).first()
             if unit is None:
-                raise exceptions.NotFound(_("No unit with this code in your scope."))
+                raise exceptions.NotFound({"unit": [_("No unit with this code in your scope.")]})
             qs = qs.filter(unit__path__startswith=unit.path) if f.get("subtree") else qs.filter(unit=unit)
         else:
             qs = qs.filter(unit__in=units)
@@ -238,7 +249,7 @@ class ScoreList(generics.ListAPIView):
         elif dimension != "all":
             dim = Dimension.objects.filter(code=dimension).first()
             if dim is None:
-                raise exceptions.ValidationError({"dimension": [_("There is no such element.")]})
+                raise exceptions.NotFound({"dimension": [_("There is no such element.")]})
             qs = qs.filter(dimension=dim)
         procedure = f.get("procedure", "all")
         if procedure == "all":
@@ -248,7 +259,7 @@ class ScoreList(generics.ListAPIView):
         else:
             proc = Procedure.objects.filter(code=procedure).first()
             if proc is None:
-                raise exceptions.ValidationError({"procedure": [_("There is no such administrative procedure.")]})
+                raise exceptions.NotFound({"procedure": [_("There is no such administrative procedure.")]})
             qs = qs.filter(procedure=proc)
         return qs.select_related("unit", "dimension", "procedure").order_by(
             "unit__path", "period_start", "dimension__order", "procedure__code", "id"

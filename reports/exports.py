@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -145,6 +146,23 @@ def compare_table(
 # --------------------------------------------------------------------------- responses
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(…) in a unit
+# name, a comment or a survey title would reach whoever opens the export). OWASP's advice: prefix
+# such a text cell with an apostrophe in CSV; in XLSX, write every text cell as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# A signed number of our own (a change "+5.0 *") calls nothing and stays as it is.
+_SIGNED_NUMBER = re.compile(r"[+-]\d+(?:[.,]\d+)?(?: \*)?")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell that no spreadsheet evaluates: text starting with = + - @ tab or CR gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -153,9 +171,9 @@ class _Echo:
 def _csv_lines(head: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"
-    yield writer.writerow(head)
+    yield writer.writerow([neutralise(v) for v in head])
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+        yield writer.writerow(["" if v is None else neutralise(v) for v in row])
 
 
 def csv_response(filename: str, head: list[str], rows: Iterable[list[Any]]) -> StreamingHttpResponse:
@@ -174,6 +192,7 @@ def xlsx_response(
             frame.to_excel(writer, sheet_name=_sheet_name(name), index=False)
             sheet = writer.sheets[_sheet_name(name)]
             sheet.freeze_panes = "A2"
+            _text_not_formulas(sheet)
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in column[:200])
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
@@ -181,9 +200,18 @@ def xlsx_response(
         pd.DataFrame(info, columns=[_("Field"), _("Value")]).to_excel(
             writer, sheet_name=_sheet_name(_("About")), index=False
         )
+        _text_not_formulas(writer.sheets[_sheet_name(_("About"))])
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+def _text_not_formulas(sheet) -> None:
+    """openpyxl stores a string beginning with '=' as a formula; every such cell is made text again."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _sheet_name(name: str) -> str:

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -380,10 +380,11 @@ def last_rollup() -> RollupRun | None:
 def comments(
     *, unit: Unit, scope: str = Scope.SUBTREE, dimension: Dimension | None = None, rating: int | None = None
 ) -> QuerySet[Response]:
-    """The latest non-excluded comments (already masked when stored), newest first.
+    """The latest non-excluded comments (already masked when stored), newest day first.
 
     With a dimension and/or a rating, only responses that rated that dimension (with that value)
-    are kept; the mean rating of each response is annotated for display.
+    are kept. Within a day the order says nothing about the time (reports.anonymity); the page
+    shown passes through `anonymity.page_rows`, which adds the mean rating where k allows.
     """
     qs = Response.objects.filter(excluded=False).exclude(comment="")
     qs = qs.filter(unit__path__startswith=unit.path) if scope == Scope.SUBTREE else qs.filter(unit=unit)
@@ -394,8 +395,9 @@ def comments(
         if rating is not None:
             answers = answers.filter(value=rating)
         qs = qs.filter(Exists(answers))
-    mean = Avg("answers__value", filter=Q(answers__kind="rating"))
-    return qs.select_related("unit", "procedure").annotate(mean_rating=mean).order_by("-submitted_at", "-id")
+    from . import anonymity
+
+    return anonymity.within_month_order(qs.select_related("unit", "procedure"))
 
 
 # --------------------------------------------------------------------------- comparison

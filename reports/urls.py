@@ -19,6 +19,6 @@ urlpatterns = [
     path("open-data/<str:code>/<str:period>/csv/", views.open_data_csv, name="open_data_csv"),
     path("open-data/<str:code>/<str:period>/action/", views.open_data_action, name="open_data_action"),
     path("manage/moderation/", views.moderation_list, name="moderation"),
-    path("manage/moderation/<int:pk>/", views.moderation_detail, name="moderation_detail"),
+    path("manage/moderation/<str:ref>/", views.moderation_detail, name="moderation_detail"),
     path("manage/moderation/flags/<int:pk>/", views.moderation_flag, name="moderation_flag"),
 ]

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Q
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, compare_extras, exports, fairness, moderation, open_data_extras, selectors, unit_extras
+from . import abuse, anonymity, compare_extras, exports, fairness, moderation, open_data_extras, selectors, unit_extras
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
@@ -92,6 +92,7 @@ def unit_dashboard(request, code: str):
         unit=unit, scope=ctx["scope"], dimension=ctx["values"].get("dimension"), rating=ctx["values"].get("rating")
     )
     page = Paginator(comments, COMMENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    anonymity.page_rows(page)
     chart = {
         "method": _method_label(ctx["method"]),
         "dimensions": {
@@ -558,7 +559,11 @@ def moderation_list(request):
     units = manageable_units(request.user)
     if not units.exists():
         raise PermissionDenied
-    responses = Response.objects.filter(unit__in=units).select_related("unit", "procedure")
+    responses = Response.objects.select_related("unit", "procedure")
+    if not request.user.is_superuser:
+        # (A superuser manages every unit: the same rows without a semi-join over the unit table,
+        # so the month's range is read from the submitted_at index.)
+        responses = responses.filter(unit__in=units)
     status = request.GET.get("status", "")
     if status == "excluded":
         responses = responses.filter(excluded=True)
@@ -577,13 +582,27 @@ def moderation_list(request):
             messages.error(request, _("You cannot moderate a unit with that code."))
         else:
             responses = responses.filter(unit__path__startswith=chosen.path)
-    responses = responses.annotate(mean_rating=Avg("answers__value", filter=Q(answers__kind="rating")))
-    page = Paginator(responses.order_by("-submitted_at", "-id"), MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    # One month at a time (the order within a month is not the clock, reports.anonymity), so the
+    # database sorts one month of the user's units, never the whole table; then page first, and
+    # work out each shown row's mean and k-cell for the page only.
+    month = Period.parse(request.GET.get("month", ""))
+    if month is None or month.type != PeriodType.MONTH:
+        latest = responses.aggregate(latest=Max("submitted_at"))["latest"]
+        month = Period.containing(
+            PeriodType.MONTH, timezone.localtime(latest).date() if latest else timezone.localdate()
+        )
+    start, end = anonymity.month_bounds(month.start)
+    in_month = responses.filter(submitted_at__gte=start, submitted_at__lt=end)
+    page = Paginator(anonymity.within_month_order(in_month), MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    anonymity.page_rows(page)
     return render(
         request,
         "reports/moderation_list.html",
         {
             "page": page,
+            "month": month,
+            "anonymity_k": anonymity.k(),
+            "month_query": _without(request.GET, "page", "month"),
             "status": status,
             "unit_code": unit_code,
             "comment_only": request.GET.get("comment") == "1",
@@ -630,8 +649,13 @@ def moderation_flag(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def moderation_detail(request, pk: int):
-    """One response with its answers and audit trail; exclude it with a reason or count it again."""
+def moderation_detail(request, ref: str):
+    """One response with its answers and audit trail; exclude it with a reason or count it again.
+
+    Addressed by its opaque reference, never its id (reports.anonymity: ids are a clock)."""
+    pk = anonymity.pk_from_reference(ref)
+    if pk is None:
+        raise Http404
     response = get_object_or_404(
         Response.objects.select_related("unit", "procedure", "excluded_by"),
         pk=pk,
@@ -646,22 +670,23 @@ def moderation_detail(request, pk: int):
                     response_id=response.pk, user=request.user, reason=exclude_form.reason_text()
                 )
                 messages.success(request, _("The response is excluded; the scores are being recomputed."))
-                return redirect("reports:moderation_detail", pk=response.pk)
+                return redirect("reports:moderation_detail", ref=anonymity.reference(response.pk))
             if request.POST.get("action") == "include" and include_form.is_valid():
                 moderation.response_include(
                     response_id=response.pk, user=request.user, reason=include_form.cleaned_data["note"]
                 )
                 messages.success(request, _("The response counts again; the scores are being recomputed."))
-                return redirect("reports:moderation_detail", pk=response.pk)
+                return redirect("reports:moderation_detail", ref=anonymity.reference(response.pk))
             if request.POST.get("action") not in ("exclude", "include"):
                 messages.error(request, _("Choose to exclude the response or to count it again."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("reports:moderation_detail", pk=response.pk)
+            return redirect("reports:moderation_detail", ref=anonymity.reference(response.pk))
     answers = response.answers.select_related("question", "question__dimension", "choice").order_by(
         "question__order", "question_id"
     )
     events = ModerationEvent.objects.filter(response=response).select_related("actor")
+    anonymity.protect([response], with_mean=False)
     return render(
         request,
         "reports/moderation_detail.html",

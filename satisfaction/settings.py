@@ -61,9 +61,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "satisfaction.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known (its page is in the visitor's language), before any view or query.
+    "satisfaction.middleware.InputBoundsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "satisfaction.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -283,10 +286,13 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Thước đo <no-reply@localhost>")
 # A server that does not answer must not hold a worker for long; the outbox retries later.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# API input bounds: a larger body or deeper JSON is refused with 400 before it is parsed.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=8)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["satisfaction.api_parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -301,6 +307,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "surveys.api.strict_request_bodies",
+    ],
 }
 
 # Content-Security-Policy (django-csp 4): scripts and styles only from our own static files, so an
@@ -323,11 +333,22 @@ CONTENT_SECURITY_POLICY = {
 
 # Domain settings.
 RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
+# While an address cools down after too many wrong codes, one code is still checked every this many
+# seconds, so that citizens with valid codes behind a shared address (NAT, office Wi-Fi) get through.
+CODE_TRICKLE_SECONDS = env.int("CODE_TRICKLE_SECONDS", default=6)
+# Printed receipts (batches from /manage/receipts/ or issue_receipts) a unit may issue per local day.
+RECEIPT_BATCH_DAILY_CAP = env.int("RECEIPT_BATCH_DAILY_CAP", default=2000)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)
+# Anonymity against insiders (docs/privacy.md): a comment's or moderation row's procedure and mean
+# rating are shown only when at least this many responses share its unit, procedure and day.
+ANONYMITY_K = env.int("ANONYMITY_K", default=5)
 INCLUDE_OPEN_LINK_IN_SCORES = env.bool("INCLUDE_OPEN_LINK_IN_SCORES", default=False)
 # Response-rate floor (0–1): a unit whose receipts were answered less often than this is marked
 # on the dashboards, since its index may not represent its visitors (reports.coverage).
 RESPONSE_RATE_FLOOR = env.float("RESPONSE_RATE_FLOOR", default=0.3)
+# /healthz answers everyone up/down only; its details go to administrators and to callers sending
+# `Authorization: Bearer <HEALTHZ_TOKEN>` (monitoring). Empty: no token is accepted.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Reverse proxies in front of the app; the client address for rate limits is read from
 # X-Forwarded-For accordingly (0: REMOTE_ADDR). Only a salted hash of it is ever kept.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

@@ -13,6 +13,8 @@ admin.site.site_header = _("Thước đo administration")
 admin.site.site_title = _("Thước đo administration")
 admin.site.index_title = _("Units, surveys and scores")
 
+handler500 = "satisfaction.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 
 from . import replica
@@ -73,12 +74,31 @@ def _check_rollup() -> dict:
     }
 
 
+def _may_see_details(request) -> bool:
+    """Operators with the HEALTHZ_TOKEN (`Authorization: Bearer <token>`) and administrators."""
+    token = settings.HEALTHZ_TOKEN
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and header.startswith("Bearer ") and constant_time_compare(header[7:].strip(), token):
+        return True
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from agencies.permissions import administered_units
+
+    return user.is_superuser or administered_units(user).exists()
+
+
 @never_cache
 def healthz(request):
+    """Liveness for everyone as up/down only; the parts (database vendor, broker, worker, last
+    rollup) for administrators and for callers with the HEALTHZ_TOKEN — they help an attacker."""
     database = _check_database()
     broker, worker = _check_broker_and_worker()
     rollup = _check_rollup() if database["ok"] else {"ok": False, "error": "database down"}
     healthy = all(part["ok"] for part in (database, broker, worker, rollup))
+    status = 200 if healthy else 503
+    if not _may_see_details(request):
+        return JsonResponse({"status": "up" if healthy else "down"}, status=status)
     body = {
         "status": "ok" if healthy else "unhealthy",
         "database": database,
@@ -88,4 +108,23 @@ def healthz(request):
         # Informational: a replica that is down or lags only moves reads to the primary.
         "replica": replica.health_detail(),
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=status)
+
+
+def server_error(request):
+    """handler500: a database that went away is an outage (503 with Retry-After), not a bug.
+
+    The middleware catches it in views; this catches it everywhere else — in a middleware's
+    response phase (the session saved after the view), in a streamed export — where Django
+    would otherwise answer its plain 500."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.views import defaults
+
+    from .middleware import unavailable_response
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        return unavailable_response(request, exception)
+    return defaults.server_error(request)

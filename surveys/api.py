@@ -2,7 +2,9 @@
 
 Authenticated by an API token of one unit (`Authorization: Token <key>`); the token may issue for
 its unit's subtree only. The dossier reference is kept only as a keyed hash, and a dossier gets
-one receipt: asking again returns the same receipt with 200.
+one receipt: asking again returns the same receipt with 200 and the very same fields as when it
+was issued — never whether or when it was used (docs/privacy.md: a caller who knows the dossier
+must learn nothing of the citizen's answer, not even its time).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response as ApiResponse
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -23,6 +26,29 @@ from agencies.models import Procedure, ServicePoint, Unit
 from . import selectors, services
 from .models import ApiToken, Receipt, RespondentKind
 from .views import survey_url
+
+
+class ApiError(serializers.Serializer):
+    """Every error of the API: `detail` says what went wrong; a refused field is named by its own
+    key with a list of messages instead (e.g. `{"unit": ["No unit has this code."]}`)."""
+
+    detail = serializers.CharField(required=False, help_text="What went wrong, in the caller's language.")
+
+
+def error_responses(*statuses: int) -> dict:
+    """The documented error answers of an endpoint, each with the ApiError body."""
+    meaning = {
+        400: "Malformed: a field is invalid (named by its key), the JSON cannot be read, is nested too "
+        "deeply or too large, or contains NUL.",
+        401: "No token, or an invalid or revoked one.",
+        403: "The unit is outside the token's subtree.",
+        404: "A unit, procedure or service point with this code does not exist (named by its key), or is "
+        "not in the caller's scope.",
+        409: "This dossier already has a receipt of a unit outside the token's subtree.",
+        415: "Only application/json bodies are accepted.",
+        429: "Too many requests for this token; wait the Retry-After seconds.",
+    }
+    return {code: OpenApiResponse(ApiError, description=meaning[code]) for code in statuses}
 
 
 class ApiTokenUser:
@@ -96,23 +122,42 @@ class TokenRateThrottle(SimpleRateThrottle):
         return None
 
 
+# Codes as units, procedures and counters have them; a dossier reference is any text without NUL
+# or lone surrogates (neither can be stored nor hashed). The schema states both, so what it accepts
+# is accepted, and what it refuses is refused.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+DOSSIER_PATTERN = r"^[^\u0000\ud800-\udfff]*$"
+
+
+def strict_request_bodies(result, generator, request, public):
+    """drf-spectacular post-processing hook: request bodies admit no undeclared property (the
+    serializers refuse them too), so the schema says what the API refuses."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result
+
+
 class ReceiptRequestSerializer(serializers.Serializer):
-    unit = serializers.CharField(max_length=32, help_text="Code of the unit that served the citizen.")
-    procedure = serializers.CharField(
+    unit = serializers.RegexField(CODE_PATTERN, max_length=32, help_text="Code of the unit that served the citizen.")
+    procedure = serializers.RegexField(
+        CODE_PATTERN,
         max_length=32,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text="National code of the administrative procedure (TTHC).",
     )
-    service_point = serializers.CharField(
+    service_point = serializers.RegexField(
+        CODE_PATTERN,
         max_length=32,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text="Code of the counter within the unit.",
     )
-    dossier = serializers.CharField(
+    dossier = serializers.RegexField(
+        DOSSIER_PATTERN,
         max_length=200,
         required=False,
         allow_blank=True,
@@ -143,10 +188,17 @@ class ReceiptRequestSerializer(serializers.Serializer):
         },
     )
 
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key[:64]: [_("Unknown field.")] for key in unknown[:10]})
+        return super().to_internal_value(data)
+
     def validate_unit(self, value: str) -> Unit:
         unit = Unit.objects.filter(code=value.strip()).first()
         if unit is None:
-            raise serializers.ValidationError(_("No unit has this code."))
+            raise serializers.ValidationError(_("No unit has this code."), code="not_found")
         if not unit.active:
             raise serializers.ValidationError(_("This unit is no longer active."))
         return unit
@@ -156,7 +208,7 @@ class ReceiptRequestSerializer(serializers.Serializer):
             return None
         procedure = Procedure.objects.filter(code=value.strip()).first()
         if procedure is None:
-            raise serializers.ValidationError(_("No administrative procedure has this code."))
+            raise serializers.ValidationError(_("No administrative procedure has this code."), code="not_found")
         return procedure
 
     def validate(self, attrs):
@@ -166,7 +218,7 @@ class ReceiptRequestSerializer(serializers.Serializer):
             point = ServicePoint.objects.filter(unit=attrs["unit"], code=point_code).first()
             if point is None:
                 raise serializers.ValidationError(
-                    {"service_point": _("This unit has no service point with this code.")}
+                    {"service_point": [ErrorDetail(_("This unit has no service point with this code."), "not_found")]}
                 )
             attrs["service_point"] = point
         attrs["dossier"] = (attrs.get("dossier") or "").strip() or None
@@ -192,7 +244,6 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "qr_png",
             "issued_at",
             "expires_at",
-            "used_at",
             "unit",
             "procedure",
             "service_point",
@@ -213,6 +264,15 @@ class ReceiptSerializer(serializers.ModelSerializer):
         return self._qr(obj, "png")
 
 
+def _codes(errors) -> set[str]:
+    """Every error code in a DRF error structure."""
+    if isinstance(errors, dict):
+        return set().union(*(_codes(v) for v in errors.values())) if errors else set()
+    if isinstance(errors, list):
+        return set().union(*(_codes(v) for v in errors)) if errors else set()
+    return {getattr(errors, "code", "invalid")}
+
+
 class ReceiptCreateView(APIView):
     authentication_classes = (ApiTokenAuthentication,)
     permission_classes = (HasApiToken,)
@@ -220,10 +280,19 @@ class ReceiptCreateView(APIView):
 
     @extend_schema(
         request=ReceiptRequestSerializer,
-        responses={201: ReceiptSerializer, 200: ReceiptSerializer},
+        responses={
+            201: ReceiptSerializer,
+            200: OpenApiResponse(
+                ReceiptSerializer,
+                description="This dossier already has a receipt: the same body as when it was issued "
+                "(never whether or when it was used).",
+            ),
+            **error_responses(400, 401, 403, 404, 409, 415, 429),
+        },
         summary="Issue a receipt (survey code and QR) for a completed transaction",
         description="201 with a new receipt; 200 with the existing one when this dossier already has a "
-        "receipt. 403 when the unit is outside the token's subtree. JSON bodies only (415).",
+        "receipt. 403 when the unit is outside the token's subtree, 404 when a code names nothing, "
+        "409 when the dossier's receipt belongs to a unit outside it. JSON bodies only (415).",
         examples=[
             OpenApiExample(
                 "Birth registration at Ba Dinh",
@@ -251,7 +320,11 @@ class ReceiptCreateView(APIView):
     def post(self, request):
         token: ApiToken = request.auth
         serializer = ReceiptRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            codes = _codes(serializer.errors)
+            # Well-formed, but naming a unit, procedure or service point that does not exist: 404.
+            status_code = status.HTTP_404_NOT_FOUND if codes == {"not_found"} else status.HTTP_400_BAD_REQUEST
+            return ApiResponse(serializer.errors, status=status_code)
         data = serializer.validated_data
         unit: Unit = data["unit"]
         if not unit.is_in_subtree_of(token.unit):
@@ -269,7 +342,9 @@ class ReceiptCreateView(APIView):
             respondent_kind=data["respondent_kind"],
         )
         if not created and not receipt.unit.is_in_subtree_of(token.unit):
-            raise exceptions.PermissionDenied(_("This dossier already has a receipt of another unit."))
+            return ApiResponse(
+                {"detail": _("This dossier already has a receipt of another unit.")}, status=status.HTTP_409_CONFLICT
+            )
         return ApiResponse(
             ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

@@ -5,12 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies import bounds
 from agencies.models import Unit
 
 from .authoring_services import CHOICE_KINDS, RATED_KINDS, ChoiceData
 from .models import Dimension, Question, QuestionKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+# The database enforces these too (surveys.models constraints).
+INTRO_MAX_LENGTH = 4000
+CHOICE_MAX_LENGTH = 200
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -28,6 +34,7 @@ def _window_field(label):
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d"],
         help_text=_("Optional. Vietnam time."),
         error_messages={"invalid": _("Enter a date and time, like 2026-01-31 17:00.")},
+        validators=[bounds.check_date],
     )
 
 
@@ -120,10 +127,16 @@ class VersionForm(WindowMixin, forms.Form):
         help_text=_("When empty, English readers see the Vietnamese title."),
     )
     intro_vi = forms.CharField(
-        label=_("Introduction (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Introduction (Vietnamese)"),
+        required=False,
+        max_length=INTRO_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     intro_en = forms.CharField(
-        label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Introduction (English)"),
+        required=False,
+        max_length=INTRO_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     opens_at = _window_field(_("Opens at"))
     closes_at = _window_field(_("Closes at"))
@@ -203,6 +216,11 @@ class QuestionForm(forms.Form):
                 self.add_error("choices_vi", _("A choice question needs at least two choices, one per line."))
             elif len(vi) != len(set(vi)):
                 self.add_error("choices_vi", _("Two choices have the same text."))
+            for name, lines in (("choices_vi", vi), ("choices_en", en)):
+                if any(len(line) > CHOICE_MAX_LENGTH for line in lines):
+                    self.add_error(
+                        name, _("A choice is at most %(limit)d characters long.") % {"limit": CHOICE_MAX_LENGTH}
+                    )
             if en and len(en) != len(vi):
                 self.add_error(
                     "choices_en",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,15 +56,19 @@ def receipts(request):
     form = ReceiptBatchForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        batch = services.receipts_issue_batch(
-            unit=data["unit"],
-            count=data["count"],
-            procedure=data["procedure"],
-            service_point=data["service_point"],
-            user=request.user,
-        )
-        ids = sorted(r.pk for r in batch)
-        return redirect(f"{reverse('surveys:manage_receipt_sheet')}?from={ids[0]}&to={ids[-1]}")
+        try:
+            batch = services.receipts_issue_batch(
+                unit=data["unit"],
+                count=data["count"],
+                procedure=data["procedure"],
+                service_point=data["service_point"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            ids = sorted(r.pk for r in batch)
+            return redirect(f"{reverse('surveys:manage_receipt_sheet')}?from={ids[0]}&to={ids[-1]}")
     batches = selectors.recent_batches(user=request.user, units=units)
     return render(
         request, "surveys/manage/receipts.html", {"form": form, "batches": batches}, status=400 if form.errors else 200

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,11 @@ def _localised(obj, field: str) -> str:
         if english:
             return english
     return getattr(obj, f"{field}_vi")
+
+
+# The dates the product accepts (agencies.bounds), as instants the database can compare.
+_EPOCH_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+_EPOCH_END = datetime(2101, 1, 1, tzinfo=UTC)
 
 
 class Dimension(models.Model):
@@ -112,6 +120,17 @@ class SurveyVersion(models.Model):
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
                 name="survey_version_window_ordered",
+            ),
+            # Text bounds the database holds too (the forms say so first, with a message).
+            models.CheckConstraint(
+                condition=Q(LessThanOrEqual(Length("intro_vi"), 4000)) & Q(LessThanOrEqual(Length("intro_en"), 4000)),
+                name="survey_version_intro_bounded",
+            ),
+            # 2000–2100 (agencies.bounds): a year-1 date is stored fine and then breaks every page.
+            models.CheckConstraint(
+                condition=(Q(opens_at__isnull=True) | Q(opens_at__gte=_EPOCH_MIN, opens_at__lt=_EPOCH_END))
+                & (Q(closes_at__isnull=True) | Q(closes_at__gte=_EPOCH_MIN, closes_at__lt=_EPOCH_END)),
+                name="survey_version_window_in_range",
             ),
         ]
 
@@ -345,11 +364,18 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        indexes = [models.Index(fields=["unit", "submitted_at"], name="response_unit_submitted")]
+        indexes = [
+            models.Index(fields=["unit", "submitted_at"], name="response_unit_submitted"),
+            # The moderation list of a city administrator: one month of every unit, newest month first.
+            models.Index(fields=["submitted_at"], name="response_submitted_i19"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel="receipt", receipt__isnull=False) | ~Q(channel="receipt"),
                 name="response_receipt_channel_has_receipt",
+            ),
+            models.CheckConstraint(
+                condition=Q(LessThanOrEqual(Length("comment"), 2000)), name="response_comment_bounded"
             ),
         ]
 
@@ -392,6 +418,7 @@ class Answer(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="single") | Q(choice__isnull=True), name="answer_choice_only_for_single"
             ),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("text"), 2000)), name="answer_text_bounded"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,10 @@
 
 The client is identified by a salted hash of its address (or by the kiosk's id), never by the
 raw IP: the address is never written anywhere, not even in the cache key. A client that goes over
-its limit is held for a cool-down, during which every try is refused, so that guessing codes
-stays hopeless (50-bit codes, 10 tries a minute).
+its limit is held for a cool-down; for codes, the cool-down slows the address to one checked try
+every few seconds instead of refusing everything (a shared address carries real citizens too),
+so that guessing codes stays hopeless (50-bit codes, about 10 tries a minute) and nobody with a
+valid code is locked out.
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ def hit(scope: str, ident: str) -> int:
         cache.set(block_key, time.time() + limit.cooldown, timeout=limit.cooldown)
         return limit.cooldown
     return 0
+
+
+def trickle_seconds() -> int:
+    """While a client cools down, one try every this many seconds is still checked (surveys.views)."""
+    return max(1, getattr(settings, "CODE_TRICKLE_SECONDS", 6))
+
+
+def trickle(scope: str, ident: str) -> bool:
+    """True at most once per trickle_seconds() for a client in cool-down: this try may be checked."""
+    return cache.add(f"rl:{scope}:{ident[:32]}:trickle", 1, timeout=trickle_seconds())
 
 
 def reset(scope: str, ident: str) -> None:

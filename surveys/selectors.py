@@ -189,11 +189,19 @@ def api_tokens_for_units(units: QuerySet[Unit]) -> QuerySet[ApiToken]:
 
 
 def recent_batches(*, user, units: QuerySet[Unit], limit: int = 10) -> list[dict]:
-    """The user's latest printed batches: receipts issued together share one issue time."""
-    from django.db.models import Count, Max, Min
+    """The user's latest printed batches: receipts issued together share one issue time.
 
+    Only batches whose receipts can still be answered (issued within RECEIPT_EXPIRY_DAYS) are
+    grouped, so the page's cost is bounded by the daily cap, not by every receipt ever printed."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Count, Max, Min
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=settings.RECEIPT_EXPIRY_DAYS)
     rows = (
-        Receipt.objects.filter(issued_by=user, unit__in=units, issued_by_token__isnull=True)
+        Receipt.objects.filter(issued_by=user, unit__in=units, issued_by_token__isnull=True, issued_at__gte=since)
         .values("issued_at", "unit__code", "unit__name_vi")
         .annotate(count=Count("id"), first=Min("id"), last=Max("id"), used=Count("used_at"))
         .order_by("-issued_at")[:limit]

@@ -9,20 +9,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies import audit
 from agencies.models import Procedure, ServicePoint, Unit
 
+from . import masking
 from .codes import generate_code
 from .models import (
     Answer,
@@ -55,21 +57,9 @@ class SubmissionRefused(Exception):
 
 # --------------------------------------------------------------------------- privacy
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Runs of 9 or more digits, with the spaces, dots, dashes or brackets people type inside phone
-# numbers (0912 345 678, +84 (0)912.345.678) and ID numbers (9-digit CMND, 12-digit CCCD).
-_DIGIT_RUN = re.compile(r"(?<![\w])\(?\+?\d(?:[\s.\-()]{0,2}\d){8,}\)?(?![\w])")
-MASK = "[***]"
-
-
-def mask_comment(text: str) -> str:
-    """The comment with e-mail addresses, phone numbers and ID numbers replaced by a mask.
-
-    Protects DESIGN.md's privacy rule: nothing that identifies a person is stored. Masking is
-    deliberately greedy (any run of 9+ digits), since a lost digit string costs less than a leak.
-    """
-    text = _EMAIL.sub(MASK, text)
-    return _DIGIT_RUN.sub(MASK, text)
+# The masking rules live in surveys.masking; kept importable from here for existing callers.
+MASK = masking.MASK
+mask_comment = masking.mask_comment
 
 
 def dossier_hash(reference: str) -> str:
@@ -160,11 +150,29 @@ def receipts_issue_batch(
     service_point: ServicePoint | None = None,
     user=None,
 ) -> list[Receipt]:
-    """`count` fresh receipts for printing, with the same issue time (a batch)."""
+    """`count` fresh receipts for printing, with the same issue time (a batch); audited.
+
+    Printed codes are the one way an insider could answer in citizens' names, so a unit's printed
+    receipts are capped per local day (RECEIPT_BATCH_DAILY_CAP; the API's one-per-dossier receipts
+    do not count) and every batch leaves an audit event with its size and who asked.
+    Raises ValidationError when the batch would go over the day's cap."""
     if not 1 <= count <= MAX_RECEIPTS_PER_BATCH:
         raise ValueError(f"count must be between 1 and {MAX_RECEIPTS_PER_BATCH}")
     _check_receipt_parts(unit=unit, procedure=procedure, service_point=service_point)
     now = timezone.now()
+    # One batch of a unit at a time, so that two parallel batches cannot both pass the cap.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    today = Receipt.objects.filter(unit=unit, issued_by_token__isnull=True, issued_at__gte=midnight).count()
+    cap = settings.RECEIPT_BATCH_DAILY_CAP
+    if today + count > cap:
+        raise ValidationError(
+            _(
+                "A unit may print at most %(cap)d receipts a day; %(left)d are left today. "
+                "Receipts issued through the API do not count."
+            )
+            % {"cap": cap, "left": max(0, cap - today)}
+        )
     codes: set[str] = set()
     while len(codes) < count:
         codes.add(generate_code())
@@ -183,6 +191,20 @@ def receipts_issue_batch(
     created = Receipt.objects.bulk_create(receipts)
     if any(r.pk is None for r in created):  # backends that do not return ids
         created = list(Receipt.objects.filter(code__in=codes).order_by("pk"))
+    audit.record(
+        actor=user,
+        actor_name="issue_receipts (command line)",
+        action=audit.Action.RECEIPTS_ISSUE,
+        object_type="surveys.receipt",
+        object_label=f"{count} × {unit.code}",
+        unit=unit,
+        details={
+            "count": count,
+            "procedure": procedure.code if procedure else None,
+            "service_point": service_point.code if service_point else None,
+            "issued_today": today + count,
+        },
+    )
     return created
 
 

@@ -61,30 +61,56 @@ def enter_code(request):
     if request.method == "GET":
         # E.g. the language switch on a refused code returns here: the box is on the home page.
         return redirect("home")
-    ident = ratelimit.client_hash(request)
-    wait = ratelimit.blocked_for("code", ident)
-    if wait:
-        return _too_many(request, wait)
+    # The cool-down applies where the code is looked up (_receipt_or_refusal), which lets valid codes through.
     form = CodeEntryForm(request.POST)
     if not form.is_valid():
         return render(request, "home.html", {"form": form}, status=400)
     return redirect("surveys:receipt_survey", code=format_code(form.cleaned_data["code"]))
 
 
+CODE_PASS_COOKIE = "td_pass"
+
+
 def _receipt_or_refusal(request, raw_code: str):
-    """(receipt, None) when the code exists, else (None, the page to show). Counts wrong codes."""
+    """(receipt, None) when the code exists, else (None, the page to show). Counts wrong codes.
+
+    An address that typed too many wrong codes is slowed down, not locked out: a shared address
+    (office Wi-Fi, a carrier's NAT) also carries citizens with valid codes. While it cools down,
+    a code this browser already opened passes (a signed cookie names it), and one other code is
+    checked every few seconds (ratelimit.trickle); a wrong one extends the cool-down. Guessing stays
+    as slow as before, a citizen with a real receipt waits seconds at most.
+    """
     ident = ratelimit.client_hash(request)
+    code = normalise_code(raw_code)
     wait = ratelimit.blocked_for("code", ident)
     if wait:
-        return None, _too_many(request, wait)
-    code = normalise_code(raw_code)
+        passed = code and request.get_signed_cookie(CODE_PASS_COOKIE, default="", salt="code-pass") == code
+        if not passed and not ratelimit.trickle("code", ident):
+            return None, _too_many(request, min(wait, ratelimit.trickle_seconds()))
     receipt = selectors.receipt_by_code(code) if code else None
     if receipt is None:
         wait = ratelimit.hit("code", ident)
-        if wait:
-            return None, _too_many(request, wait)
+        if wait or ratelimit.blocked_for("code", ident):
+            return None, _too_many(request, wait or ratelimit.blocked_for("code", ident))
         return None, _unavailable(request, "unknown", status=404)
+    request.code_pass = receipt.code
     return receipt, None
+
+
+def _with_code_pass(request, response):
+    """Remember, for this browser, the code it opened (it passes a cool-down of its address)."""
+    code = getattr(request, "code_pass", None)
+    if code:
+        response.set_signed_cookie(
+            CODE_PASS_COOKIE,
+            code,
+            salt="code-pass",
+            max_age=3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 # --------------------------------------------------------------------------- the survey for a receipt
@@ -98,6 +124,10 @@ def _new_form_initial(version) -> dict:
 @require_http_methods(["GET", "POST"])
 def receipt_survey(request, code: str):
     """The survey of one receipt (the QR code points here). POST stores the answers exactly once."""
+    return _with_code_pass(request, _receipt_survey(request, code))
+
+
+def _receipt_survey(request, code: str):
     receipt, refusal = _receipt_or_refusal(request, code)
     if refusal is not None:
         return refusal

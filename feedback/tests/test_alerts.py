@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from feedback import alerts, tasks
 from feedback.models import AlertDelivery, AlertPreference
+from reports.anonymity import reference
 from reports.tests.factories import make_score, make_unit_scores
 from surveys.tests.factories import make_response, make_standard_survey
 
@@ -85,7 +86,7 @@ def test_comment_rated_1_or_2_alerts_without_quoting_the_comment(people, smtp_se
     mails = smtp_server.to("bob@phuong-badinh.example")
     assert len(mails) == 1
     text = mails[0].get_body(("plain",)).get_content()
-    assert f"/manage/moderation/{response.pk}/" in text
+    assert f"/manage/moderation/{reference(response.pk)}/" in text
     assert "quát" not in text and "Đội Cấn" not in text
     # no time of day either: a date is enough
     assert timezone.localtime(response.submitted_at).strftime("%H:%M") not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from feedback.models import Reply
+from reports.anonymity import reference
 from surveys.models import Response
 from surveys.tests.factories import make_receipt, make_standard_survey
 
@@ -40,7 +41,7 @@ def test_citizen_reads_the_reply_by_receipt_code(live_server, browser, city, scr
     staff.fill("input[name=password]", "correct-horse-battery-9")
     staff.click("main button[type=submit]")
     staff.wait_for_url(lambda url: "/accounts/login/" not in url)
-    staff.goto(f"{live_server.url}/manage/moderation/{response.pk}/")
+    staff.goto(f"{live_server.url}/manage/moderation/{reference(response.pk)}/")
     staff.fill("textarea[name=text]", "Từ tuần sau phường mở thêm quầy thứ hai. Liên hệ 0243 456 7890.")
     staff.screenshot(path=str(screenshot_dir / "feedback-reply-manager.png"), full_page=True)
     staff.get_by_role("button", name="Đăng câu trả lời").click()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from agencies.models import AuditEvent
 from feedback import services
 from feedback.models import Reply
+from reports.anonymity import reference
 from surveys.tests.factories import make_receipt, make_response, make_standard_survey
 
 
@@ -138,19 +139,21 @@ def test_reply_to_an_excluded_response_is_not_shown(client, commented):
 @pytest.mark.django_db
 def test_manager_publishes_from_the_moderation_page(client, commented):
     client.force_login(commented.bob)
-    detail = client.get(f"/manage/moderation/{commented.response.pk}/").content.decode()
+    detail = client.get(f"/manage/moderation/{reference(commented.response.pk)}/").content.decode()
     assert 'data-testid="reply-panel"' in detail
-    posted = client.post(f"/manage/replies/{commented.response.pk}/", {"action": "publish", "text": "Đã mở thêm quầy."})
+    posted = client.post(
+        f"/manage/replies/{reference(commented.response.pk)}/", {"action": "publish", "text": "Đã mở thêm quầy."}
+    )
     assert posted.status_code == 302
     assert Reply.objects.get().text == "Đã mở thêm quầy."
-    empty = client.post(f"/manage/replies/{commented.response.pk}/", {"action": "publish", "text": ""})
+    empty = client.post(f"/manage/replies/{reference(commented.response.pk)}/", {"action": "publish", "text": ""})
     assert empty.status_code == 302 and Reply.objects.get().text == "Đã mở thêm quầy."
 
 
 @pytest.mark.django_db
 def test_outsider_manager_gets_404_on_the_reply_form(client, commented):
     client.force_login(commented.charlie)
-    assert client.post(f"/manage/replies/{commented.response.pk}/", {"text": "x"}).status_code == 404
+    assert client.post(f"/manage/replies/{reference(commented.response.pk)}/", {"text": "x"}).status_code == 404
 
 
 @pytest.mark.django_db

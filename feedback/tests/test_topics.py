@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from feedback import evaluation, services, topics
 from feedback.models import CommentTopic
+from reports.anonymity import reference
 from surveys.tests.factories import make_response, make_standard_survey
 
 
@@ -126,7 +127,9 @@ def test_moderation_pages_show_the_topics(client, comments, settings):
     services.tag_comments()
     client.force_login(comments.bob)
     listing = client.get("/manage/moderation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    detail = client.get(f"/manage/moderation/{comments.rude.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    detail = client.get(
+        f"/manage/moderation/{reference(comments.rude.pk)}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "attitude of officials" in listing or "thái độ công chức" in listing
     assert "attitude of officials" in detail or "thái độ công chức" in detail
 

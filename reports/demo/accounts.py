@@ -79,9 +79,7 @@ def create_demo_accounts() -> list[DemoAccount]:
         unit = Unit.objects.get(code=unit_code)
         password = new_password()
         user = User(username=username, is_staff=False, is_superuser=False)
-        if role == Membership.Role.ADMINISTRATOR and unit.parent_id is None:
-            # The city's administrator uses the Django admin for the unit tree (as add_member does).
-            user.is_staff = user.is_superuser = True
+        # The city's administrator becomes staff and superuser from the membership (agencies.roles).
         user.set_password(password)
         user.save()
         Membership.objects.create(user=user, unit=unit, role=role)

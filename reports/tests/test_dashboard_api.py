@@ -74,10 +74,10 @@ def test_filters_by_dimension_subtree_and_dates(client, scored):
         {"period": "2025-13"},
         {"period_type": "week"},
         {"method": "x"},
-        {"dimension": "nope"},
-        {"procedure": "nope"},
+        {"dimension": "no pe"},
+        {"procedure": "<x>"},
         {"since": "yesterday"},
-        {"since": "2025-10-01", "until": "2025-01-01"},
+        {"until": ""},
         {"limit": "x"},
     ],
 )
@@ -87,6 +87,17 @@ def test_malformed_filters_are_400(client, scored, params):
     assert response.status_code in (200, 400)
     if "limit" not in params:
         assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_unknown_codes_are_404_naming_the_field_and_an_empty_date_range_is_empty(client, scored):
+    """A well-formed filter the schema accepts is never a 400 (issue 19, the API contract)."""
+    auth = {"HTTP_AUTHORIZATION": f"Token {_token(scored.root)}"}
+    for field in ("dimension", "procedure", "unit"):
+        response = client.get("/api/v1/scores/", {field: "nope"}, **auth)
+        assert response.status_code == 404 and field in response.json(), field
+    empty = client.get("/api/v1/scores/", {"since": "2025-10-01", "until": "2025-01-01"}, **auth)
+    assert empty.status_code == 200 and empty.json()["count"] == 0
 
 
 @pytest.mark.django_db

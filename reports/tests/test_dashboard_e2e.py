@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reports import services
+from reports.anonymity import reference as ref
 from surveys.tests.factories import make_response, make_standard_survey
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,7 +47,7 @@ def test_responses_rollup_and_moderation_reach_the_dashboard(client, city, setti
 
     # Bob excludes one of the "2" responses: 20/41 = 48.8 %, 30/41 = 73.2 %.
     client.force_login(city.bob)
-    response = client.post(f"/manage/moderation/{last.pk}/", {"action": "exclude", "reason": "duplicate"})
+    response = client.post(f"/manage/moderation/{ref(last.pk)}/", {"action": "exclude", "reason": "duplicate"})
     assert response.status_code == 302
     client.force_login(city.alice)
     html = client.get("/units/00004/", {"period": "2025-10"}).content.decode()

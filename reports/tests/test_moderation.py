@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from reports import moderation
+from reports.anonymity import reference as ref
 from reports.models import ModerationEvent
 from surveys.models import Response
 from surveys.tests.factories import make_response, make_standard_survey
@@ -28,7 +29,7 @@ def test_manager_excludes_with_a_reason_and_it_is_audited(
     monkeypatch.setattr(moderation, "queue_rollup", lambda: queued.append(True))
     before = Response.objects.get(pk=answered.response.pk).changed_at
     client.force_login(answered.bob)
-    url = f"/manage/moderation/{answered.response.pk}/"
+    url = f"/manage/moderation/{ref(answered.response.pk)}/"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"action": "exclude", "reason": "spam"})
     assert response.status_code == 302
@@ -44,7 +45,7 @@ def test_manager_excludes_with_a_reason_and_it_is_audited(
 def test_reinclusion_needs_a_reason_and_keeps_the_history(client, answered, monkeypatch):
     monkeypatch.setattr(moderation, "queue_rollup", lambda: None)
     client.force_login(answered.bob)
-    url = f"/manage/moderation/{answered.response.pk}/"
+    url = f"/manage/moderation/{ref(answered.response.pk)}/"
     client.post(url, {"action": "exclude", "reason": "other", "note": "thử nghiệm của cán bộ"})
     assert Response.objects.get(pk=answered.response.pk).excluded_reason.endswith("thử nghiệm của cán bộ")
     response = client.post(url, {"action": "include", "note": ""})
@@ -60,19 +61,19 @@ def test_reinclusion_needs_a_reason_and_keeps_the_history(client, answered, monk
 @pytest.mark.django_db
 def test_other_reason_needs_details(client, answered):
     client.force_login(answered.bob)
-    response = client.post(f"/manage/moderation/{answered.response.pk}/", {"action": "exclude", "reason": "other"})
+    response = client.post(f"/manage/moderation/{ref(answered.response.pk)}/", {"action": "exclude", "reason": "other"})
     assert response.status_code == 400
     assert not Response.objects.get(pk=answered.response.pk).excluded
 
 
 @pytest.mark.django_db
 def test_staff_and_outsiders_cannot_moderate(client, answered):
-    url = f"/manage/moderation/{answered.response.pk}/"
+    url = f"/manage/moderation/{ref(answered.response.pk)}/"
     client.force_login(answered.alice)  # staff, not manager
     assert client.get("/manage/moderation/").status_code == 403
     assert client.post(url, {"action": "exclude", "reason": "spam"}).status_code == 404
     client.force_login(answered.bob)
-    assert client.get(f"/manage/moderation/{answered.other.pk}/").status_code == 404
+    assert client.get(f"/manage/moderation/{ref(answered.other.pk)}/").status_code == 404
     assert not Response.objects.filter(excluded=True).exists()
     with pytest.raises(PermissionDenied):
         moderation.response_exclude(response_id=answered.other.pk, user=answered.bob, reason="spam")
@@ -92,7 +93,7 @@ def test_double_exclusion_is_refused_cleanly(answered, monkeypatch):
 def test_moderation_list_shows_managed_units_with_filters(client, answered):
     client.force_login(answered.bob)
     html = client.get("/manage/moderation/").content.decode()
-    assert "spam spam spam" in html and f"/manage/moderation/{answered.other.pk}/" not in html
+    assert "spam spam spam" in html and f"/manage/moderation/{ref(answered.other.pk)}/" not in html
     html = client.get("/manage/moderation/", {"status": "excluded"}).content.decode()
     assert "spam spam spam" not in html
     assert client.get("/manage/moderation/", {"unit": "00008", "page": "x"}).status_code == 200

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from agencies.models import ServicePoint, Unit
 from agencies.tests.factories import make_procedure, make_service_point
+from reports.anonymity import reference as ref
 from reports.models import OpenDataPublication
 from reports.tests.factories import make_unit_scores
 from reports.tests.test_access_walk import RULES, world  # noqa: F401 — the access walk's URLs and objects
@@ -144,7 +145,7 @@ def test_stored_payloads_come_back_escaped_on_every_page(client, city, hostile):
         f"/manage/surveys/{survey.pk}/v{v.number}/",
         f"/manage/surveys/{survey.pk}/v{v.number}/preview/frame/",
         "/manage/moderation/",
-        f"/manage/moderation/{hostile['response'].pk}/",
+        f"/manage/moderation/{ref(hostile['response'].pk)}/",
         "/manage/kiosks/",
         f"/manage/kiosks/{hostile['kiosk'].pk}/",
         "/manage/tokens/",

@@ -76,19 +76,22 @@ def test_token_may_not_issue_for_another_unit(city, token):
 
 
 @pytest.mark.parametrize(
-    "body,field",
+    "body,field,status",
     [
-        ({"unit": "NOPE"}, "unit"),
-        ({}, "unit"),
-        ({"unit": "00004", "procedure": "9.99"}, "procedure"),
-        ({"unit": "00004", "service_point": "ZZ"}, "service_point"),
-        ({"unit": "00004", "dossier": "x" * 201}, "dossier"),
+        ({"unit": "NOPE"}, "unit", 404),
+        ({}, "unit", 400),
+        ({"unit": "00004", "procedure": "9.99"}, "procedure", 404),
+        ({"unit": "00004", "service_point": "ZZ"}, "service_point", 404),
+        ({"unit": "00004", "dossier": "x" * 201}, "dossier", 400),
+        ({"unit": "NOPE", "dossier": "x" * 201}, "dossier", 400),  # malformed wins over unknown
     ],
 )
-def test_bad_bodies_get_400_naming_the_field(city, token, body, field):
+def test_bad_bodies_get_400_or_404_naming_the_field(city, token, body, field, status):
+    """Malformed bodies are a 400; well-formed ones naming a code that does not exist a 404 (the
+    schema cannot say which codes exist, so a schema-valid body is never a 400)."""
     _, key = token
     response = api(key).post("/api/v1/receipts/", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == status
     assert field in response.json()
     assert not Receipt.objects.exists()
 

@@ -49,11 +49,8 @@ class Command(BaseCommand):
             user.set_password(password)
         elif created:
             user.set_unusable_password()
-        if role == Membership.Role.ADMINISTRATOR and unit_obj.parent_id is None:
-            # City administrators use the Django admin for the unit tree and the standard survey.
-            user.is_staff = True
-            user.is_superuser = True
         user.save()
+        # is_staff / is_superuser follow from the memberships (agencies.roles), on this path as on any other.
         previous = Membership.objects.filter(user=user, unit=unit_obj).values_list("role", flat=True).first()
         membership, _ = Membership.objects.update_or_create(user=user, unit=unit_obj, defaults={"role": role})
         if previous != role:

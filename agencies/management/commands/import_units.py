@@ -5,14 +5,18 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from agencies import bounds
 from agencies.importer import REFORM_DATE, UnitsFileError, import_units, read_units_file
 
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(_("Not a date (YYYY-MM-DD): %(value)s") % {"value": value}) from None
+    if not bounds.in_range(day):
+        raise CommandError(f"{value}: {bounds.DATE_RANGE_MESSAGE}")
+    return day
 
 
 class Command(BaseCommand):

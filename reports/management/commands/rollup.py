@@ -6,15 +6,19 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from agencies import bounds
 from reports import services
 from reports.models import RollupRun
 
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"'{value}' is not a date; use YYYY-MM-DD (e.g. 2025-07-01)") from None
+    if not bounds.in_range(day):
+        raise CommandError(f"{value}: {bounds.DATE_RANGE_MESSAGE}")
+    return day
 
 
 class Command(BaseCommand):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Procedure, ServicePoint, Unit
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             point = ServicePoint.objects.filter(unit=unit, code=options["service_point"]).first()
             if point is None:
                 raise CommandError(f"The unit {unit.code} has no service point {options['service_point']!r}.")
-        receipts = receipts_issue_batch(unit=unit, count=count, procedure=procedure, service_point=point)
+        try:
+            receipts = receipts_issue_batch(unit=unit, count=count, procedure=procedure, service_point=point)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         for receipt in receipts:
             self.stdout.write(f"{receipt.display_code}\t{survey_url(receipt.code)}")
