@@ -34,6 +34,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 VIEWPORTS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 900}}
 LANGUAGES = {"vi": "vi-VN", "en": "en-US"}
 SERIOUS = {"serious", "critical"}
+# Structure a screen reader relies on, failed at any impact: one h1, headings in order, a main
+# landmark, a way to skip the menu.
+STRUCTURE_RULES = {"page-has-heading-one", "heading-order", "empty-heading", "landmark-one-main", "bypass"}
 AXE_OPTIONS = {
     "resultTypes": ["violations"],
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
@@ -159,7 +162,7 @@ class Checker:
             self.slowest.append((time.monotonic() - started, f"{label} {width}px"))
             self.report.runs += 1
             for violation in results["violations"]:
-                if violation["impact"] not in SERIOUS:
+                if violation["impact"] not in SERIOUS and violation["id"] not in STRUCTURE_RULES:
                     continue
                 for node in violation["nodes"]:
                     summary = (node.get("failureSummary") or "").strip().splitlines()
