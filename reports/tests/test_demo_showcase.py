@@ -90,8 +90,15 @@ def test_the_demo_leaves_fresh_comments_flags_and_a_draft_for_the_staff_pages(cl
     assert drafts.get().title_vi in client.get("/manage/surveys/").content.decode()
 
 
-def test_reset_removes_and_rebuilds_the_showcase():
+@pytest.mark.anydb  # PostgreSQL checks the foreign keys at once: flags and events must go before responses
+def test_reset_removes_and_rebuilds_the_showcase(transactional_db):
+    """Committed for real (transactional_db), so the database checks every foreign key."""
+    from reports.moderation import response_exclude
+
     seed()
+    # A moderator's decision points at a response too; the wipe must not trip over it.
+    admin = get_user_model().objects.get(username="admin.hanoi")
+    response_exclude(response_id=Response.objects.filter(unit__code=DEMO_WARD).first().pk, user=admin, reason="spam")
     seed("--reset")
     assert OpenDataPublication.objects.filter(status=OpenDataPublication.Status.PUBLISHED).count() == 1
     assert ReviewFlag.objects.filter(status=ReviewFlag.Status.OPEN).count() == 3
