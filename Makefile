@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed serve test-sqlite test-postgres lint messages translations worker beat clean cluster cluster-stop
+.PHONY: run test install system-deps migrate seed serve test-sqlite test-postgres lint messages translations worker beat clean cluster cluster-stop
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,20 @@ run: migrate
 	@$(PY) manage.py seed_demo --if-empty --print-accounts --base-url http://$(HOST):$(PORT)
 	@$(MAKE) --no-print-directory serve
 
-# The whole suite: SQLite first, then the tests that matter on a real PostgreSQL the session
-# starts itself. Redis, the Celery worker and Chromium are started by the tests that need them.
-test: install
+# The whole suite, with all its own set-up: the Debian packages it needs (installed as root,
+# otherwise named; list in scripts/system-packages.txt), the virtualenv, lint and format, then
+# SQLite, then the tests that matter on a real PostgreSQL the session starts itself. Redis, the
+# Celery worker and Chromium are started by the tests that need them. Steps run in this order
+# even under make -j.
+test:
+	@sh scripts/system_deps.sh
+	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
 	$(PY) -m pytest -p no:cacheprovider --postgres
+
+# Debian packages for the test servers (PostgreSQL, Redis, Chromium, fonts): see the list.
+system-deps:
+	@sh scripts/system_deps.sh
 
 test-sqlite: install
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -46,9 +55,11 @@ test-sqlite: install
 test-postgres: install
 	$(PY) -m pytest --postgres
 
+# Lint, format and the architecture contracts (.importlinter: the apps' layers).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Extract new strings, fill them from locale/vi/sources/*.json, compile (needs GNU gettext's xgettext).
 messages: install

@@ -208,6 +208,18 @@ def pytest_configure(config):
         pass
 
 
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The accessibility walk's page list and findings (satisfaction/tests/test_accessibility.py),
+    shown in every run that ran it, CI included (xdist workers' own output is not shown)."""
+    report = ROOT / "var" / "accessibility" / "report.txt"
+    if report.exists() and report.stat().st_mtime >= _SESSION_STARTED:
+        terminalreporter.section("accessibility: axe-core on every page")
+        terminalreporter.write(report.read_text(encoding="utf-8"))
+
+
 def pytest_unconfigure(config):
     global _postgres
     if _postgres is not None:

@@ -15,12 +15,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,9 +27,21 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, anonymity, compare_extras, exports, fairness, moderation, open_data_extras, selectors, unit_extras
+from . import (
+    abuse,
+    anonymity,
+    compare_extras,
+    exports,
+    fairness,
+    moderation,
+    open_data_extras,
+    publications,
+    selectors,
+    unit_extras,
+)
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
+from .publications import PublicationExists, publication_create, publication_publish
 from .selectors import Period
 
 logger = logging.getLogger(__name__)
@@ -412,8 +422,7 @@ def _publication_rows(publication: OpenDataPublication, period: Period) -> list[
 
 
 def _live_publication_rows(unit, period: Period) -> list[dict]:
-    rows = selectors.publication_rows(unit=unit, period=period)
-    return open_data_extras.enrich(rows, unit=unit, period=period)
+    return publications.live_rows(unit=unit, period=period)
 
 
 @require_GET
@@ -494,15 +503,10 @@ def open_data_manage(request):
     if request.method == "POST" and form.is_valid():
         period = form.cleaned_data["period"]
         try:
-            with transaction.atomic():
-                publication = OpenDataPublication.objects.create(
-                    unit=form.cleaned_data["unit"],
-                    period_type=period.type,
-                    period_start=period.start,
-                    note=form.cleaned_data["note"],
-                    created_by=request.user,
-                )
-        except IntegrityError:  # a double submission raced the form's check
+            publication = publication_create(
+                unit=form.cleaned_data["unit"], period=period, user=request.user, note=form.cleaned_data["note"]
+            )
+        except PublicationExists:
             form.add_error(None, _("There is already a publication for this unit and period."))
         else:
             messages.success(request, _("Draft created. Check the preview, then publish it."))
@@ -530,11 +534,7 @@ def open_data_action(request, code: str, period: str):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "publish":
-        publication.rows = _live_publication_rows(publication.unit, p)
-        publication.status = OpenDataPublication.Status.PUBLISHED
-        publication.published_at = timezone.now()
-        publication.published_by = request.user
-        publication.save()
+        publication_publish(publication=publication, user=request.user)
         messages.success(request, _("The ranking is published."))
     elif action == "withdraw" and publication.status == OpenDataPublication.Status.PUBLISHED:
         publication.status = OpenDataPublication.Status.WITHDRAWN

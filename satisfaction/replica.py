@@ -106,6 +106,9 @@ _health_lock = threading.Lock()
 
 def _probe() -> ReplicaHealth:
     conn = connections[REPLICA]
+    # A persistent connection the standby closed under a page ("connection already closed") is not
+    # reusable: drop it so the probe dials afresh instead of failing on the dead socket.
+    conn.close_if_unusable_or_obsolete()
     try:
         with conn.cursor() as cursor:
             if conn.vendor != "postgresql":
@@ -113,8 +116,11 @@ def _probe() -> ReplicaHealth:
                 return ReplicaHealth("ok", 0.0)
             cursor.execute(LAG_SQL)
             in_recovery, lag = cursor.fetchone()
-    except DatabaseError as exc:
-        conn.close()  # a persistent connection to a dead server must not be reused
+    except (DatabaseError, InterfaceError) as exc:  # InterfaceError is not a DatabaseError in Django
+        try:
+            conn.close()  # a persistent connection to a dead server must not be reused
+        except (DatabaseError, InterfaceError):
+            pass
         return ReplicaHealth("down", error=f"{exc.__class__.__name__}: {str(exc).strip()[:200]}")
     if not in_recovery:
         # Promoted: it takes writes now and may differ from the primary we write to.

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from agencies.importer import REFORM_DATE, plan_units, read_units_file
 from agencies.models import Procedure, Unit
+from reports.models import ModerationEvent, ReviewFlag
 from surveys.models import Answer, Kiosk, Receipt, Response, Survey, SurveyVersion
 
 from . import catalogue as cat
@@ -54,6 +55,9 @@ def wipe_demo() -> None:
             f"IN (SELECT v.id FROM {SurveyVersion._meta.db_table} v WHERE v.survey_id IN ({surveys_sql}))"
         )
         params = unit_ids + survey_ids
+        # Rows that point at responses go first: review flags' batches and moderation events.
+        _delete_where(ReviewFlag.responses.through, "response_id", responses, params)
+        _delete_where(ModerationEvent, "response_id", responses, params)
         # The big tables go by raw SQL: the ORM would load a million answers into memory to delete them.
         through = Answer.choices.through
         _delete_where(
@@ -71,6 +75,7 @@ def wipe_demo() -> None:
         _delete_in(Receipt, receipt_ids)
         _delete_where(Receipt, "unit_id", units_sql, unit_ids)
     # The rest is small; the ORM follows whatever else points at these rows.
+    ReviewFlag.objects.filter(unit_id__in=unit_ids).delete()
     Survey.objects.filter(id__in=survey_ids).delete()
     Kiosk.objects.filter(service_point__unit_id__in=unit_ids).delete()
     for depth in sorted(set(Unit.objects.filter(id__in=unit_ids).values_list("depth", flat=True)), reverse=True):

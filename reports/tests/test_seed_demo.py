@@ -37,7 +37,7 @@ def passwords_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-SMALL = ["--responses", "2000", "--no-rollup"]
+SMALL = ["--responses", "2000", "--no-rollup", "--no-showcase"]
 
 
 def seed(*args: str) -> str:
@@ -296,6 +296,6 @@ def test_a_busy_rollup_leaves_the_demo_data_and_says_what_to_run(monkeypatch):
 
     monkeypatch.setattr(services, "rollup_run", busy)
     out = StringIO()
-    call_command("seed_demo", "--responses", "50", stdout=out, stderr=out)
+    call_command("seed_demo", "--responses", "50", "--no-showcase", stdout=out, stderr=out)
     assert "rollup --full" in out.getvalue() and "another rollup is running" in out.getvalue()
     assert Response.objects.filter(excluded=False).count() == 50

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Membership, Unit
 from reports.demo import DemoExists, build_demo, demo_accounts, demo_exists, wipe_demo
 from reports.demo.catalogue import BOUNDARIES_FILE, DEMO_WARD
+from reports.demo.showcase import build_showcase
 from surveys.codes import format_code
 from surveys.models import Kiosk, Receipt
 
@@ -81,6 +82,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-rollup", action="store_true", help="Skip the rollup at the end.")
         parser.add_argument(
+            "--no-showcase",
+            action="store_true",
+            help="Skip the showcase: the last complete quarter published as open data, a few fresh comments "
+            "and review flags at the demo ward, one survey draft (skipped anyway with --responses 0).",
+        )
+        parser.add_argument(
             "--base-url",
             default=None,
             metavar="URL",
@@ -133,22 +140,41 @@ class Command(BaseCommand):
         )
         # The map's areas (issue 17): Hanoi's wards and communes, shipped with the project.
         call_command("load_boundaries", str(BOUNDARIES_FILE), stdout=self.stdout, stderr=self.stderr)
-        if not options["no_rollup"]:
-            self._rollup()
+        rolled_up = False if options["no_rollup"] else self._rollup()
         self._tag_comments()
+        if options["responses"] and not options["no_showcase"]:
+            self._showcase(base, publish=rolled_up)
         self._print_accounts(base)
 
-    def _rollup(self) -> None:
+    def _showcase(self, base: str, *, publish: bool) -> None:
+        shown = build_showcase(publish=publish)
+        if shown.published:
+            self.stdout.write(
+                _("Open data: the ranking of %(period)s is published at %(url)s")
+                % {"period": shown.published, "url": f"{base}/open-data/"}
+            )
+        self.stdout.write(
+            _(
+                "For the staff pages: %(comments)s fresh comments and %(flags)s review flags at the demo ward "
+                "(%(url)s), one survey draft."
+            )
+            % {"comments": shown.comments, "flags": shown.flags, "url": f"{base}/manage/moderation/"}
+        )
+
+    def _rollup(self) -> bool:
+        """Run the full rollup; True when the scores are there."""
         try:
             call_command("rollup", "--full", stdout=self.stdout, stderr=self.stderr)
         except CommandError as exc:
             if "Unknown command" in str(exc):
                 self.stderr.write(_("The rollup command is not available yet: scores were not computed."))
-                return
+                return False
             # The demo data is saved and consistent; the scores can catch up later (beat, or by hand).
             self.stderr.write(
                 _("The rollup did not run (%(error)s): run `manage.py rollup --full` later.") % {"error": exc}
             )
+            return False
+        return True
 
     def _tag_comments(self) -> None:
         """Comment topics (issue 18's feedback app, above this one: called by name, never imported)."""
