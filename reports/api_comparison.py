@@ -17,7 +17,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from agencies.models import Procedure, Unit
-from surveys.api import ApiTokenAuthentication
+from surveys.api import ApiTokenAuthentication, error_responses
 from surveys.models import Dimension
 
 from . import compare_extras, selectors
@@ -68,7 +68,7 @@ def _round(value, digits: int = 2):
         OpenApiParameter("dimension", OpenApiTypes.STR),
         OpenApiParameter("procedure", OpenApiTypes.STR),
     ],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={200: OpenApiTypes.OBJECT, **error_responses(400, 401, 403, 404)},
 )
 class ComparisonView(APIView):
     authentication_classes = [ApiTokenAuthentication, authentication.SessionAuthentication]
@@ -84,7 +84,7 @@ class ComparisonView(APIView):
         if f.get("parent"):
             centre = scope.filter(code=f["parent"]).first()
             if centre is None:
-                raise exceptions.NotFound(_("No unit with this code in your scope."))
+                raise exceptions.NotFound({"parent": [_("No unit with this code in your scope.")]})
             units = units.filter(parent=centre)
         if f.get("kind"):
             units = units.filter(kind=f["kind"])
@@ -92,11 +92,11 @@ class ComparisonView(APIView):
         if f.get("dimension"):
             dimension = Dimension.objects.filter(code=f["dimension"]).first()
             if dimension is None:
-                raise exceptions.ValidationError({"dimension": [_("There is no such element.")]})
+                raise exceptions.NotFound({"dimension": [_("There is no such element.")]})
         if f.get("procedure"):
             procedure = Procedure.objects.filter(code=f["procedure"]).first()
             if procedure is None:
-                raise exceptions.ValidationError({"procedure": [_("There is no such administrative procedure.")]})
+                raise exceptions.NotFound({"procedure": [_("There is no such administrative procedure.")]})
         period = f.get("period") or selectors.latest_period()
         method = f["method"]
         rows = selectors.comparison(

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from agencies.importer import REFORM_DATE, plan_units, read_units_file
 from agencies.models import Procedure, Unit
-from reports.models import ModerationEvent, ReviewFlag
+from reports.models import ReviewFlag
 from surveys.models import Answer, Kiosk, Receipt, Response, Survey, SurveyVersion
 
 from . import catalogue as cat
@@ -40,6 +40,21 @@ def _delete_where(model: type[models.Model], column: str, subquery: str, params:
         cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})", params)
 
 
+def _delete_dependents(model: type[models.Model], subquery: str, params: list, *, but: tuple = ()) -> None:
+    """Delete the rows of every table that points at `model`'s rows in `subquery`, whichever app it
+    belongs to: found through the model's relations, so an app above this one (feedback's replies
+    and topics) is wiped with the demo without being imported here."""
+    for rel in model._meta.related_objects:
+        if rel.related_model in but:
+            continue
+        if rel.many_to_many:
+            through = rel.through
+            column = next(f.column for f in through._meta.fields if f.is_relation and f.related_model is model)
+            _delete_where(through, column, subquery, params)
+        else:
+            _delete_where(rel.related_model, rel.field.column, subquery, params)
+
+
 @transaction.atomic
 def wipe_demo() -> None:
     """Remove the demo city and everything that hangs on it; other units and data stay."""
@@ -55,9 +70,9 @@ def wipe_demo() -> None:
             f"IN (SELECT v.id FROM {SurveyVersion._meta.db_table} v WHERE v.survey_id IN ({surveys_sql}))"
         )
         params = unit_ids + survey_ids
-        # Rows that point at responses go first: review flags' batches and moderation events.
-        _delete_where(ReviewFlag.responses.through, "response_id", responses, params)
-        _delete_where(ModerationEvent, "response_id", responses, params)
+        # Rows that point at responses go first (review flags' batches, moderation events, replies,
+        # topics…); answers go below by raw SQL with their own dependents.
+        _delete_dependents(Response, responses, params, but=(Answer,))
         # The big tables go by raw SQL: the ORM would load a million answers into memory to delete them.
         through = Answer.choices.through
         _delete_where(
@@ -72,6 +87,8 @@ def wipe_demo() -> None:
         )
         receipt_ids = _ids(receipts, params)
         _delete_where(Response, "id", responses, params)
+        if receipt_ids:
+            _delete_dependents(Receipt, ",".join(["%s"] * len(receipt_ids)), receipt_ids, but=(Response,))
         _delete_in(Receipt, receipt_ids)
         _delete_where(Receipt, "unit_id", units_sql, unit_ids)
     # The rest is small; the ORM follows whatever else points at these rows.
