@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -40,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -818,30 +820,28 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         )
 
     def bounds(method: str) -> str:
-        r, v = f"f.r_{method}", f"f.var_{method}"
-        low, high = f"100.0 * ({r} - {scoring.Z95!r} * sqrt({v}))", f"100.0 * ({r} + {scoring.Z95!r} * sqrt({v}))"
-        return (
-            f"100.0 * {r} AS index_{method}, "
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN {low} < 0 THEN {zero} WHEN {low} > 100 THEN 100.0 "
-            f"ELSE {low} END AS ci_low_{method}, "
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN {high} < 0 THEN {zero} WHEN {high} > 100 THEN 100.0 "
-            f"ELSE {high} END AS ci_high_{method}"
-        )
+        # The interval (Korn–Graubard) needs beta quantiles, which SQL lacks: the rows are
+        # written with an empty interval and `_finish_intervals` fills it in the same transaction.
+        return f"100.0 * f.r_{method} AS index_{method}, {zero} * NULL AS ci_low_{method}, {zero} * NULL AS ci_high_{method}"
+
+    minimum = int(settings.MIN_RESPONSES_FOR_RANKING)
 
     def change(method: str) -> str:
-        # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0.
+        # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0,
+        # and only between two periods that both have enough responses (scoring.change_test).
+        comparable = f"c.responses >= {minimum} AND c.prev_responses >= {minimum}"
         delta = f"(c.index_{method} - c.prev_index_{method})"
         total = f"(c.var_{method} + c.prev_var_{method})"
         return (
-            f"{delta}, CASE WHEN {total} > 0 AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} "
-            "THEN TRUE ELSE FALSE END"
+            f"CASE WHEN {comparable} THEN {delta} END, CASE WHEN {comparable} AND {total} > 0 "
+            f"AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} THEN TRUE ELSE FALSE END"
         )
 
     def previous(column: str) -> str:
         # The row before in the same series counts only if it is the period just before.
         return f"CASE WHEN w.before_start = pc.period_start THEN w.before_{column} END AS prev_{column}"
 
-    lagged = ("index_sipas", "var_sipas", "index_766", "var_766")
+    lagged = ("responses", "index_sipas", "var_sipas", "index_766", "var_766")
     return (
         f"WITH g AS (SELECT s.unit_id, s.period_start, s.dim, s.proc, {sums} FROM ({source}) s "
         "GROUP BY s.unit_id, s.period_start, s.dim, s.proc), "
@@ -863,7 +863,7 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         f"SELECT c.unit_id, {_written(scope)}, NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
         + ", ".join(f"c.{col}" for col in SUMS)
         + ", c.mean, c.index_sipas, c.ci_low_sipas, c.ci_high_sipas, c.index_766, c.ci_low_766, c.ci_high_766, "
-        f"c.responses >= {int(settings.MIN_RESPONSES_FOR_RANKING)}, {change('sipas')}, {change('766')}, %s "
+        f"c.responses >= {minimum}, {change('sipas')}, {change('766')}, %s "
         f"FROM x c WHERE {keep}"
     )
 
@@ -891,7 +891,9 @@ def _recompute_level(
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"), [now]
             )
-            return cursor.rowcount
+            written = cursor.rowcount
+            _finish_intervals(cursor, table, f"scope IN {_stored(scope)} AND period_type = '{period_type}'")
+            return written
         if not wanted or (units is not None and not units):
             return 0
         before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
@@ -918,4 +920,72 @@ def _recompute_level(
             f"{unit_filter} AND period_start IN ({starts})"
         )
         cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
-        return cursor.rowcount
+        written = cursor.rowcount
+        _finish_intervals(
+            cursor,
+            "reports_score",
+            f"scope IN {_stored(scope)} AND period_type = '{period_type}'{unit_filter} AND period_start IN ({starts})",
+        )
+        return written
+
+
+INTERVAL_CHUNK = 50_000
+
+
+def _finish_intervals(cursor, table: str, where: str) -> None:
+    """Fill the 95% intervals (scoring.korn_graubard) of the rows of `table` matching `where`.
+
+    The only step of the rollup that passes figures through Python: beta quantiles have no SQL
+    form. It reads the sums of the rows just written, in chunks, and writes the two intervals
+    back by id in one statement per chunk (rows under two responses keep an empty interval)."""
+    columns = "id, " + ", ".join(INTERVAL_SUMS)
+    last_id = 0
+    while True:
+        cursor.execute(
+            f"SELECT {columns} FROM {table} WHERE {where} AND responses >= 2 AND id > %s ORDER BY id LIMIT {INTERVAL_CHUNK}",
+            [last_id],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        data = np.array([row[1:] for row in rows], dtype=float).T
+        n, sx, ys, yn, sxx, yys, xys, yyn, xyn = data
+        sipas = scoring.ratio_estimate_arrays(n, sx, ys, sxx, yys, xys)
+        d766 = scoring.ratio_estimate_arrays(n, sx, yn, sxx, yyn, xyn)
+        values = [
+            [None if math.isnan(v) else float(v) for v in column]
+            for column in (sipas["ci_low"], sipas["ci_high"], d766["ci_low"], d766["ci_high"])
+        ]
+        ids = [row[0] for row in rows]
+        assign = "ci_low_sipas = v.a, ci_high_sipas = v.b, ci_low_766 = v.c, ci_high_766 = v.d"
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} t SET {assign} FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], "
+                "%s::float8[]) AS v(id, a, b, c, d) WHERE t.id = v.id",
+                [ids, *values],
+            )
+        else:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS rollup_ci (id integer PRIMARY KEY, a real, b real, c real, d real)"
+            )
+            cursor.execute("DELETE FROM rollup_ci")
+            cursor.executemany(
+                "INSERT INTO rollup_ci VALUES (%s, %s, %s, %s, %s)", list(zip(ids, *values, strict=True))
+            )
+            cursor.execute(f"UPDATE {table} SET {assign} FROM rollup_ci v WHERE {table}.id = v.id")
+        if len(rows) < INTERVAL_CHUNK:
+            return
+
+
+INTERVAL_SUMS = (
+    "responses",
+    "answers",
+    "satisfied",
+    "not_dissatisfied",
+    "sum_x2",
+    "sum_y2_sipas",
+    "sum_xy_sipas",
+    "sum_y2_766",
+    "sum_xy_766",
+)

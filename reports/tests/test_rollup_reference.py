@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from scipy.stats import beta
 
 from agencies.models import UnitSuccession
 from reports import services
@@ -93,8 +94,21 @@ def _estimate(pairs: list[tuple[int, int]]):
     if n < 2:
         return 100 * r, None, None, None
     var = n / (n - 1) * sum((y - r * x) ** 2 for x, y in pairs) / sx**2
-    half = Z * math.sqrt(var)
-    return 100 * r, max(0.0, 100 * (r - half)), min(100.0, 100 * (r + half)), var
+    low, high = _korn_graubard(r, var, sx)
+    return 100 * r, 100 * low, 100 * high, var
+
+
+def _korn_graubard(r: float, var: float, answers: int) -> tuple[float, float]:
+    """NCHS 2017: Clopper–Pearson on n_eff = r(1−r)/Var, at most the rated answers; the rated
+    answers when r is 0 or 1 (or no response differs from another)."""
+    if 0 < r < 1 and var > 1e-15:
+        n_eff = min(r * (1 - r) / var, answers)
+    else:
+        n_eff = answers
+    x = r * n_eff
+    low = beta.ppf(0.025, x, n_eff - x + 1) if x > 0 else 0.0
+    high = beta.ppf(0.975, x + 1, n_eff - x) if x < n_eff else 1.0
+    return float(low), float(high)
 
 
 def reference_scores(today: date | None = None) -> dict[tuple, dict]:
@@ -162,7 +176,9 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
         unit, scope, dim, proc, period_type, start = key
         before = expected.get((unit, scope, dim, proc, period_type, _previous(start, period_type)))
         for method in ("sipas", "766"):
-            if before is None:
+            minimum = settings.MIN_RESPONSES_FOR_RANKING
+            if before is None or row["responses"] < minimum or before["responses"] < minimum:
+                # Only two trustworthy periods are compared.
                 row[f"change_{method}"], row[f"change_{method}_significant"] = None, False
                 continue
             change = row[f"index_{method}"] - before[f"index_{method}"]
