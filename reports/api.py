@@ -8,6 +8,7 @@ Reads Score rows only, one query per page (plus the count).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +28,8 @@ from surveys.api import ApiTokenAuthentication
 from surveys.models import ApiToken, Dimension
 
 from .models import PeriodType, Scope, Score
-from .selectors import Period
+from .presentation import judge_row
+from .selectors import Period, scores_method
 
 
 def scope_units(request) -> QuerySet[Unit]:
@@ -85,8 +87,25 @@ class MethodFiguresSerializer(serializers.Serializer):
     index = serializers.FloatField(allow_null=True, help_text="% of rated answers counted (null: not enough).")
     ci_low = serializers.FloatField(allow_null=True, help_text="95% interval, low end.")
     ci_high = serializers.FloatField(allow_null=True, help_text="95% interval, high end.")
-    change = serializers.FloatField(allow_null=True, help_text="Points since the previous period.")
+    change = serializers.FloatField(
+        allow_null=True,
+        help_text="Points since the previous period; null when either period has too few responses (not comparable).",
+    )
     change_significant = serializers.BooleanField()
+    n_eff = serializers.FloatField(allow_null=True, help_text="Effective sample size behind the interval.")
+    presentation = serializers.ChoiceField(
+        choices=["reliable", "warning", "suppressed"],
+        help_text="The presentation rule (README): suppressed figures have a null index and interval.",
+    )
+    reason = serializers.CharField(help_text="Why the figure is suppressed or carries a warning; empty when reliable.")
+
+
+class MethodSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="Version of the scoring rules.")
+    interval = serializers.ChoiceField(choices=["korn-graubard", "wilson-neff"])
+    open_link_included = serializers.BooleanField(help_text="Whether open-link answers count in these scores.")
+    min_responses = serializers.IntegerField(help_text="Responses needed to show, rank or compare a figure.")
+    computed_at = serializers.DateTimeField(allow_null=True)
 
 
 class ScoreSerializer(serializers.ModelSerializer):
@@ -99,6 +118,7 @@ class ScoreSerializer(serializers.ModelSerializer):
     period_end = serializers.SerializerMethodField()
     sipas = serializers.SerializerMethodField(help_text="SIPAS: answers rated 4–5 count as satisfied.")
     decision_766 = serializers.SerializerMethodField(help_text="Decision 766: answers not rated 1–2 count.")
+    method = serializers.SerializerMethodField(help_text="The method these figures were computed with.")
 
     class Meta:
         model = Score
@@ -118,6 +138,7 @@ class ScoreSerializer(serializers.ModelSerializer):
             "enough_responses",
             "sipas",
             "decision_766",
+            "method",
             "computed_at",
         ]
 
@@ -146,14 +167,24 @@ class ScoreSerializer(serializers.ModelSerializer):
     def _method(self, obj, m: str) -> dict | None:
         if self.context.get("method") not in ("both", m):
             return None
-        enough = obj.enough_responses
+        verdict = judge_row(obj, m, settings.MIN_RESPONSES_FOR_RANKING)
+        enough = obj.enough_responses and verdict.shown
         return {
             "index": getattr(obj, f"index_{m}") if enough else None,
             "ci_low": getattr(obj, f"ci_low_{m}") if enough else None,
             "ci_high": getattr(obj, f"ci_high_{m}") if enough else None,
             "change": getattr(obj, f"change_{m}") if enough else None,
             "change_significant": getattr(obj, f"change_{m}_significant") and enough,
+            "n_eff": getattr(obj, f"n_eff_{m}"),
+            "presentation": verdict.status,
+            "reason": str(verdict.detail),
         }
+
+    @extend_schema_field(MethodSerializer(allow_null=True))
+    def get_method(self, obj) -> dict | None:
+        if "scores_method" not in self.context:
+            self.context["scores_method"] = scores_method()
+        return self.context["scores_method"]
 
     @extend_schema_field(MethodFiguresSerializer(allow_null=True))
     def get_sipas(self, obj) -> dict | None:

@@ -50,7 +50,7 @@ from agencies.models import Unit, UnitSuccession
 from surveys.models import Dimension
 
 from . import scoring
-from .models import BOTH_SCOPES, CalendarDay, RollupRun, UnitClosure
+from .models import BOTH_SCOPES, CalendarDay, RollupDirtyKey, RollupRun, UnitClosure
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,41 @@ class RollupWindowError(ValueError):
     """The requested window is empty or inverted."""
 
 
+class RollupMethodChanged(ValueError):
+    """A window run was asked for under other method settings than those of the stored scores."""
+
+
+# Bumped whenever the rules that turn answers into figures change (not the settings, which are
+# recorded on their own): 2 = Korn–Graubard intervals, change only between trustworthy periods.
+METHOD_VERSION = "2"
+
+
+def current_method() -> dict:
+    """The settings that shape every stored figure, as each RollupRun records them."""
+    return {
+        "include_open_link": bool(settings.INCLUDE_OPEN_LINK_IN_SCORES),
+        "min_responses": int(settings.MIN_RESPONSES_FOR_RANKING),
+        "interval_method": scoring.interval_method(),
+        "method_version": METHOD_VERSION,
+    }
+
+
+def stored_method() -> dict | None:
+    """The method of the scores in the database: that of the last successful run (every run under
+    other settings than its predecessor's is a full one, so all rows share it). None before any."""
+    run = RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
+    if run is None:
+        return None
+    return {key: getattr(run, key) for key in current_method()}
+
+
+def method_differences(stored: dict | None, wanted: dict) -> list[str]:
+    """What changed between two methods, one 'name: old → new' a setting."""
+    if stored is None:
+        return []
+    return [f"{key}: {stored[key]} → {wanted[key]}" for key in wanted if stored.get(key) != wanted[key]]
+
+
 # --------------------------------------------------------------------------- public entry points
 
 
@@ -126,7 +161,18 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
         status=RollupRun.Status.FAILED, finished_at=timezone.now(), error="interrupted (found running by a later run)"
     )
     watermark = timezone.now()
-    run = RollupRun.objects.create(mode=mode, status=RollupRun.Status.RUNNING)
+    method = current_method()
+    changed = method_differences(stored_method(), method)
+    if changed and mode == RollupRun.Mode.WINDOW:
+        raise RollupMethodChanged(
+            "the method settings changed since the stored scores were computed ("
+            + "; ".join(changed)
+            + "): run `rollup --full`"
+        )
+    run = RollupRun.objects.create(mode=mode, status=RollupRun.Status.RUNNING, **method)
+    if changed and mode == RollupRun.Mode.INCREMENTAL:
+        logger.warning("rollup: method settings changed (%s); recomputing everything", "; ".join(changed))
+        mode = run.mode = RollupRun.Mode.FULL
     stats = {"responses": 0, "keys": 0, "written": 0}
     try:
         with transaction.atomic():
@@ -175,7 +221,9 @@ def _run_mode(
     if mode == RollupRun.Mode.INCREMENTAL and (last is None or closure_changed):
         mode = run.mode = RollupRun.Mode.FULL
     if mode == RollupRun.Mode.FULL:
+        dirty = list(RollupDirtyKey.objects.values_list("pk", flat=True))
         _full(stats)
+        _consume_dirty(dirty)
         run.watermark = watermark
     elif mode == RollupRun.Mode.WINDOW:
         tz = _tz()
@@ -491,13 +539,27 @@ def _incremental(changed_since: datetime, stats: dict) -> None:
             [connection.ops.adapt_datetimefield_value(changed_since)],
         )
         rows = cursor.fetchall()
-    if not rows:
+        # Keys the database marked (deletions, and changes made outside the moderation services).
+        cursor.execute(
+            f"SELECT k.id, k.unit_id, {_day_sql('k.submitted_at')} FROM reports_rollupdirtykey k ORDER BY k.id"
+        )
+        dirty = cursor.fetchall()
+    if not rows and not dirty:
         return
     by_day: dict[date, set[int]] = defaultdict(set)
     for unit_id, day, count in rows:
         by_day[_as_date(day)].add(unit_id)
         stats["responses"] += count
+    for _pk, unit_id, day in dirty:
+        by_day[_as_date(day)].add(unit_id)
     _apply_days([(day, day, units) for day, units in sorted(by_day.items())], stats)
+    _consume_dirty([pk for pk, _unit, _day in dirty])
+
+
+def _consume_dirty(ids: list[int]) -> None:
+    """Delete the dirty keys this run has read (by id: keys marked meanwhile wait for the next run)."""
+    for i in range(0, len(ids), 5000):
+        RollupDirtyKey.objects.filter(pk__in=ids[i : i + 5000])._raw_delete(connection.alias)
 
 
 def _window(since: date | None, until: date | None, stats: dict) -> None:
@@ -953,25 +1015,30 @@ def _finish_intervals(cursor, table: str, where: str) -> None:
         n, sx, ys, yn, sxx, yys, xys, yyn, xyn = data
         sipas = scoring.ratio_estimate_arrays(n, sx, ys, sxx, yys, xys)
         d766 = scoring.ratio_estimate_arrays(n, sx, yn, sxx, yyn, xyn)
+        n_eff = [scoring.effective_size(m["index"] / 100.0, m["variance"], sx) for m in (sipas, d766)]
         values = [
             [None if math.isnan(v) else float(v) for v in column]
-            for column in (sipas["ci_low"], sipas["ci_high"], d766["ci_low"], d766["ci_high"])
+            for column in (sipas["ci_low"], sipas["ci_high"], d766["ci_low"], d766["ci_high"], *n_eff)
         ]
         ids = [row[0] for row in rows]
-        assign = "ci_low_sipas = v.a, ci_high_sipas = v.b, ci_low_766 = v.c, ci_high_766 = v.d"
+        assign = (
+            "ci_low_sipas = v.a, ci_high_sipas = v.b, ci_low_766 = v.c, ci_high_766 = v.d, "
+            "n_eff_sipas = v.e, n_eff_766 = v.f"
+        )
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"UPDATE {table} t SET {assign} FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], "
-                "%s::float8[]) AS v(id, a, b, c, d) WHERE t.id = v.id",
+                "%s::float8[], %s::float8[], %s::float8[]) AS v(id, a, b, c, d, e, f) WHERE t.id = v.id",
                 [ids, *values],
             )
         else:
             cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS rollup_ci (id integer PRIMARY KEY, a real, b real, c real, d real)"
+                "CREATE TEMPORARY TABLE IF NOT EXISTS rollup_ci "
+                "(id integer PRIMARY KEY, a real, b real, c real, d real, e real, f real)"
             )
             cursor.execute("DELETE FROM rollup_ci")
             cursor.executemany(
-                "INSERT INTO rollup_ci VALUES (%s, %s, %s, %s, %s)", list(zip(ids, *values, strict=True))
+                "INSERT INTO rollup_ci VALUES (%s, %s, %s, %s, %s, %s, %s)", list(zip(ids, *values, strict=True))
             )
             cursor.execute(f"UPDATE {table} SET {assign} FROM rollup_ci v WHERE {table}.id = v.id")
         if len(rows) < INTERVAL_CHUNK:

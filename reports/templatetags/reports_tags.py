@@ -87,3 +87,11 @@ def stars(value) -> str:
 def peer_group(row) -> str:
     """The peer group a published row was ranked in ("ward, commune, special zone")."""
     return published_row_group(row)
+
+
+@register.inclusion_tag("reports/_method.html")
+def scores_method() -> dict:
+    """The line naming the method every figure on the page was computed with (issue 14)."""
+    from reports.selectors import method_label
+
+    return {"label": method_label()}
