@@ -284,3 +284,71 @@ class ScoreList(generics.ListAPIView):
         return qs.select_related("unit", "dimension", "procedure").order_by(
             "unit__path", "period_start", "dimension__order", "procedure__code", "id"
         )
+
+
+# --------------------------------------------------------------------------- channels (issue 14)
+
+
+class ChannelFilterSerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=32, help_text="Unit code.")
+    period = serializers.CharField(max_length=10, help_text="2025-10 (month), 2025-Q3 (quarter) or 2025 (year).")
+    scope = serializers.ChoiceField(required=False, default=Scope.SUBTREE, choices=[c for c, _l in Scope.choices])
+
+    def validate_period(self, value):
+        period = Period.parse(value)
+        if period is None:
+            raise serializers.ValidationError(_("Use 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."))
+        return period
+
+
+class ChannelMethodSerializer(serializers.Serializer):
+    index = serializers.FloatField(allow_null=True, help_text="% of rated answers counted (null: hidden).")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    n_eff = serializers.FloatField(allow_null=True, help_text="Effective sample size behind the interval.")
+    presentation = serializers.ChoiceField(choices=["reliable", "warning", "suppressed"])
+    reason = serializers.CharField(help_text="Why the figure is hidden or uncertain; empty when reliable.")
+
+
+class ChannelFiguresSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["receipt", "kiosk", "link"])
+    official = serializers.BooleanField(help_text="Whether this channel's answers count in the official scores.")
+    responses = serializers.IntegerField()
+    answers = serializers.IntegerField()
+    sipas = ChannelMethodSerializer()
+    decision_766 = ChannelMethodSerializer()
+
+
+@extend_schema(
+    summary="Figures by channel",
+    description=(
+        "Receipt, kiosk and open-link answers of one unit (its own answers or its subtree) in one period, each "
+        "with its index, Korn–Graubard interval and the presentation rule's verdict. Open-link answers are "
+        "reported here whether or not they count in the official scores (`official`)."
+    ),
+    parameters=[
+        OpenApiParameter("unit", OpenApiTypes.STR, required=True),
+        OpenApiParameter("period", OpenApiTypes.STR, required=True),
+        OpenApiParameter("scope", OpenApiTypes.STR, enum=["subtree", "own"]),
+    ],
+    responses=ChannelFiguresSerializer(many=True),
+)
+class ChannelList(generics.GenericAPIView):
+    authentication_classes = [ApiTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [CanReadScores]
+    serializer_class = ChannelFiguresSerializer
+
+    def get(self, request):
+        from rest_framework.response import Response
+
+        from .channels import channel_breakdown
+
+        filters = ChannelFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        unit = scope_units(request).filter(code=data["unit"]).first()
+        if unit is None:
+            raise exceptions.NotFound(_("No unit with this code in your scope."))
+        period = data["period"]
+        rows = channel_breakdown(unit, scope=data["scope"], first=period.start, last=period.end)
+        return Response({"method": scores_method(), "results": [row.as_dict() for row in rows]})

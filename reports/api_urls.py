@@ -6,4 +6,5 @@ from . import api
 
 urlpatterns = [
     path("scores/", api.ScoreList.as_view(), name="api-scores"),
+    path("channels/", api.ChannelList.as_view(), name="api-channels"),
 ]

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,6 +77,37 @@ def figure_values(f: Figures, method_text: str = "") -> list[Any]:
     ]
 
 
+def _channel_item(c) -> str:
+    note = _("counted in the official scores") if c.official else _("reported separately, not in the official scores")
+    return _("Channel: %(channel)s (%(note)s)") % {"channel": c.label, "note": note}
+
+
+def channel_values(c, method_text: str = "") -> list[Any]:
+    """A channel's figures (reports.channels.ChannelFigures) in the columns of `figure_columns`."""
+    sipas, d766 = c.verdict_sipas, c.verdict_766
+    reasons = []
+    for verdict in (sipas, d766):
+        if verdict.detail and str(verdict.detail) not in reasons:
+            reasons.append(str(verdict.detail))
+    enough = c.responses >= int(settings.MIN_RESPONSES_FOR_RANKING)
+    return [
+        c.responses,
+        c.answers,
+        _("yes") if enough else _("no"),
+        _n(c.mean, enough),
+        _n(c.estimate_sipas.index, sipas.shown),
+        _n(c.estimate_sipas.ci_low, sipas.shown),
+        _n(c.estimate_sipas.ci_high, sipas.shown),
+        _n(c.estimate_766.index, d766.shown),
+        _n(c.estimate_766.ci_low, d766.shown),
+        _n(c.estimate_766.ci_high, d766.shown),
+        PRESENTATION_LABELS[sipas.status] if c.responses else "",
+        PRESENTATION_LABELS[d766.status] if c.responses else "",
+        "; ".join(reasons) if c.responses else "",
+        method_text,
+    ]
+
+
 def change_label(f: Figures, method: str) -> str:
     change = f.change_766 if method == "766" else f.change_sipas
     significant = f.change_766_significant if method == "766" else f.change_sipas_significant
@@ -110,12 +142,14 @@ def unit_tables(dash: UnitDashboard) -> dict[str, tuple[list[str], list[list[Any
             + figure_values(point["city"], method)
             for point in dash.trend
         ]
+    channel_rows = [base + [_channel_item(c)] + channel_values(c, method) for c in dash.channels]
     return {
         _("Overall"): (head, overall),
         _("Elements"): (head, elements),
         _("Procedures"): (head, procedures),
         _("Sub-units"): (head, children),
         _("Monthly trend"): (head, trend),
+        _("Channels"): (head, channel_rows),
     }
 
 

@@ -226,6 +226,36 @@ class DaySum(models.Model):
         indexes = [models.Index(fields=["day"], name="daysum_day")]
 
 
+class ChannelDay(models.Model):
+    """Additive sums of one local day for (unit, channel), overall only: receipt, kiosk and open-link
+    answers reported apart (DESIGN.md, Channels), open-link ones whatever the scores setting.
+
+    Kept beside DaySum, by the same runs (reports.channels): a full run rebuilds it, an incremental
+    run rebuilds the touched (unit, day) keys. Excluded responses are never in it. Periods and
+    subtrees are sums of these rows at read time (a unit has three rows a day at most).
+    """
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    responses = models.BigIntegerField(default=0)
+    answers = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    not_dissatisfied = models.BigIntegerField(default=0)
+    sum_values = models.BigIntegerField(default=0)
+    sum_x2 = models.BigIntegerField(default=0)
+    sum_y2_sipas = models.BigIntegerField(default=0)
+    sum_xy_sipas = models.BigIntegerField(default=0)
+    sum_y2_766 = models.BigIntegerField(default=0)
+    sum_xy_766 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day", "channel"], name="channelday_one_row_per_key"),
+        ]
+        indexes = [models.Index(fields=["day"], name="channelday_day")]
+
+
 class UnitClosure(models.Model):
     """Ancestor → descendant pairs (each unit is its own ancestor): whose answers a subtree holds.
 

@@ -283,6 +283,7 @@ class UnitDashboard:
     trend: list[dict[str, Any]]
     city: Unit | None
     children: list[tuple[Unit, Figures]] = field(default_factory=list)
+    channels: list[Any] = field(default_factory=list)  # reports.channels.ChannelFigures, set by the view
 
 
 def unit_dashboard(

@@ -49,7 +49,7 @@ from django.utils import timezone
 from agencies.models import Unit, UnitSuccession
 from surveys.models import Dimension
 
-from . import scoring
+from . import channels, scoring
 from .models import BOTH_SCOPES, CalendarDay, RollupDirtyKey, RollupRun, UnitClosure
 
 logger = logging.getLogger(__name__)
@@ -513,6 +513,7 @@ def _full(stats: dict) -> None:
             cursor.execute("DELETE FROM reports_daysum")
             cursor.execute(DAYSUM_INSERT + base_select_sql())
             stats["keys"] = cursor.rowcount
+        channels.rebuild_all(cursor, _day_sql("r.submitted_at"))
         cursor.execute("SELECT COUNT(*) FROM surveys_response r WHERE r.excluded = FALSE " + _channel_sql())
         stats["responses"] = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
@@ -619,6 +620,9 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
             )
             bounds = [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
             cursor.execute(DAYSUM_INSERT + base_select_sql(response_filter), bounds * 2)
+            channels.rebuild_span(
+                cursor, _day_sql("r.submitted_at"), first, last, _ids_sql(units) if units is not None else "", bounds
+            )
             cursor.execute(f"INSERT INTO rollup_delta SELECT {keys} FROM reports_daysum WHERE {where}", days)
             stats["keys"] += (len(units) if units is not None else 1) * ((last - first).days + 1)
         if connection.vendor == "postgresql":

@@ -29,7 +29,7 @@ from agencies import audit
 from agencies.permissions import administered_units, manageable_units, visible_units
 from surveys.models import Response
 
-from . import abuse, exports, moderation, selectors
+from . import abuse, channels, exports, moderation, selectors
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
 from .selectors import Period
@@ -70,6 +70,8 @@ def _unit_context(request, code: str) -> dict:
     ancestors = list(unit.ancestors())
     visible_ids = set(visible_units(request.user).filter(id__in=[a.id for a in ancestors]).values_list("id", flat=True))
     dash = selectors.unit_dashboard(unit=unit, period=period, scope=scope, method=method, ancestors=ancestors)
+    # Receipt, kiosk and open-link answers apart (issue 14); exports read them from the dashboard too.
+    dash.channels = channels.channel_breakdown(unit, scope=scope, first=period.start, last=period.end)
     return {
         "unit": unit,
         "form": form,
