@@ -404,6 +404,8 @@ def open_data_csv(request, code: str, period: str):
         _("Decision 766 95% interval, low"),
         _("Decision 766 95% interval, high"),
     ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
+    # The presentation verdict, its reason and the method (issue 14); rows frozen before it have none.
+    head += [_("Presentation (SIPAS)"), _("Why hidden or uncertain"), _("Method")]
     body = (
         [
             r["rank"] or "",
@@ -422,6 +424,11 @@ def open_data_csv(request, code: str, period: str):
             r["ci_high_766"],
         ]
         + [r["dimensions"].get(d.code) for d in dims]
+        + [
+            exports.PRESENTATION_LABELS.get(r.get("presentation"), ""),
+            r.get("reason", ""),
+            r.get("method", ""),
+        ]
         for r in rows
     )
     return exports.csv_response(f"thuoc-do-du-lieu-mo-{code}-{p.key}", head, body)

@@ -55,8 +55,8 @@ def _local(day: date):
 
 @pytest.fixture
 def clustered(city):
-    """Ward A, June: 40 responses that agree within each response and split half and half — the
-    Wald interval looked fine, the effective sample size is 40 answers' worth of 10 each = 40."""
+    """Ward A, June: 40 responses that agree within each response and split half and half: 400
+    answers, but only 39 answers' worth of information (n_eff)."""
     version = make_standard_survey(city.root)
     for i in range(40):
         make_response(version, city.ward_a, [5] * 10 if i % 2 else [1] * 10, submitted_at=_local(date(2025, 6, 2)))
@@ -65,20 +65,27 @@ def clustered(city):
 
 
 @pytest.mark.django_db
+def test_readme_example_of_clustered_answers(clustered):
+    """README, Presentation standard: 40 responses × 10 answers, half all-satisfied, half not."""
+    assert clustered.index_sipas == 50.0
+    assert clustered.n_eff_sipas == pytest.approx(39.0)  # 0.25 / (40/39 · 1000 / 400²)
+    assert (round(clustered.ci_low_sipas, 2), round(clustered.ci_high_sipas, 2)) == (33.59, 66.41)
+    verdict = presentation.judge_row(clustered, "sipas", 30)
+    assert (verdict.status, verdict.reason) == ("suppressed", "wide_interval")
+
+
+@pytest.mark.django_db
 def test_the_api_hides_what_the_rule_hides_says_why_and_names_the_method(clustered, client, city):
     assert clustered.responses == 40 and clustered.enough_responses
-    assert clustered.n_eff_sipas == pytest.approx(40, rel=0.05)  # 400 answers, 40 clusters' worth
     client.force_login(city.dana)
     body = client.get(
         "/api/v1/scores/", {"unit": city.ward_a.code, "period": "2025-06", "scope": "own"}, HTTP_ACCEPT_LANGUAGE="en"
     ).json()
     row = body["results"][0]
-    verdict = presentation.judge_row(clustered, "sipas", 30)
-    assert row["sipas"]["presentation"] == verdict.status
-    if verdict.shown:
-        assert row["sipas"]["index"] == pytest.approx(50.0)
-    else:
-        assert row["sipas"]["index"] is None and row["sipas"]["reason"]
+    assert row["sipas"]["presentation"] == "suppressed"
+    assert row["sipas"]["index"] is None and row["sipas"]["ci_low"] is None
+    with translation.override("vi"):  # the portal's language
+        assert row["sipas"]["reason"] == translation.gettext("Hidden: the 95% interval is 30 points wide or more")
     assert row["sipas"]["n_eff"] == pytest.approx(clustered.n_eff_sipas)
     assert row["method"]["interval"] == "korn-graubard"
     assert row["method"]["min_responses"] == 30 and row["method"]["version"] == services.METHOD_VERSION

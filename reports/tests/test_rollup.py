@@ -461,3 +461,25 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
             if got is not None:
                 assert got == pytest.approx(change[0], rel=1e-12, abs=1e-12), (method, r)
             assert getattr(r, f"change_{method}_significant") == bool(significant[0]), (method, r)
+
+
+@pytest.mark.anydb
+@pytest.mark.django_db
+def test_change_is_not_computed_against_a_period_without_enough_responses(city, version):
+    """F4: a month of 33 responses was flagged −7.32 ▼ against a month of 2 at 100 %."""
+    for _ in range(2):
+        make_response(version, city.ward_a, [5, 5], submitted_at=local(date(2025, 4, 10)))
+    for i in range(33):
+        make_response(version, city.ward_a, [5, 5] if i % 4 else [1, 2], submitted_at=local(date(2025, 5, 10)))
+    for i in range(31):
+        make_response(version, city.ward_a, [5, 5] if i % 2 else [1, 2], submitted_at=local(date(2025, 6, 10)))
+
+    services.rollup_run(mode="full")
+
+    may = overall(city.ward_a, period_type="month", start=date(2025, 5, 1))
+    assert may.responses == 33 and may.enough_responses
+    assert may.change_sipas is None and may.change_sipas_significant is False
+    assert may.change_766 is None and may.change_766_significant is False
+    june = overall(city.ward_a, period_type="month", start=date(2025, 6, 1))
+    assert june.change_sipas == pytest.approx(june.index_sipas - may.index_sipas)  # both trustworthy
+    assert june.change_sipas_significant is True
