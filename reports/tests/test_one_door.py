@@ -152,3 +152,25 @@ def test_only_those_allowed_may_move_or_delete_a_response(seeded, city):
         moderation.response_delete(response_id=response.pk, user=city.dana, reason=" ")
     assert Response.objects.filter(pk=response.pk, unit=city.ward_a).exists()
     assert not RollupDirtyKey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_moderate_command_goes_through_the_same_services(seeded, city):
+    from django.core.management import CommandError, call_command
+
+    response = next(r for r in seeded if r.unit_id == city.ward_a.pk)
+    call_command("moderate", "exclude", str(response.pk), "--user", "bob", "--reason", "duplicate")
+    response.refresh_from_db()
+    assert response.excluded and ModerationEvent.objects.filter(response=response, actor=city.bob).exists()
+    services.rollup_run(mode="incremental")
+    assert_matches_reference()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("moderate", "delete", str(response.pk), "--user", "bob", "--reason", "x")
+    with translation.override("vi"):
+        assert str(caught.value) == translation.gettext("Only an administrator of the unit may delete a response.")
+    with pytest.raises(CommandError, match="no response #999999"):
+        call_command("moderate", "include", "999999", "--user", "bob", "--reason", "x")
+    call_command("moderate", "delete", str(response.pk), "--user", "dana", "--reason", "test data")
+    services.rollup_run(mode="incremental")
+    assert_matches_reference()
