@@ -392,7 +392,7 @@ def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, F
 
 
 def last_rollup() -> RollupRun | None:
-    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at").first()
+    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
 
 
 # --------------------------------------------------------------------------- comments
@@ -670,9 +670,12 @@ def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
     return frozen
 
 
-def scores_method() -> dict | None:
-    """The method of the stored scores (the last successful rollup run's settings), or None before any run."""
-    run = RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
+def scores_method(run: RollupRun | None = None) -> dict | None:
+    """The method of the stored scores (the last successful rollup run's settings), or None before any run.
+
+    Pass the last successful run when the caller has it already (`last_rollup()`): no query."""
+    if run is None:
+        run = last_rollup()
     if run is None or not run.method_version:
         return None
     return {
@@ -684,9 +687,9 @@ def scores_method() -> dict | None:
     }
 
 
-def method_label(method: dict | None = None) -> str:
+def method_label(method: dict | None = None, *, run: RollupRun | None = None) -> str:
     """One line naming the method of the figures, for pages and exports."""
-    method = scores_method() if method is None else method
+    method = scores_method(run) if method is None else method
     if not method:
         return ""
     interval = _("Korn–Graubard 95% interval") if method["interval"] == "korn-graubard" else _("Wilson 95% interval")
