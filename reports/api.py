@@ -26,6 +26,7 @@ from agencies.models import Procedure, Unit
 from agencies.permissions import visible_units
 from surveys.api import ApiTokenAuthentication
 from surveys.models import ApiToken, Dimension
+from surveys.models import Response as SurveyResponse
 
 from .models import PeriodType, Scope, Score
 from .presentation import judge_row
@@ -311,7 +312,7 @@ class ChannelMethodSerializer(serializers.Serializer):
 
 
 class ChannelFiguresSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["receipt", "kiosk", "link"])
+    channel = serializers.ChoiceField(choices=[c for c, _l in SurveyResponse.Channel.choices])
     official = serializers.BooleanField(help_text="Whether this channel's answers count in the official scores.")
     responses = serializers.IntegerField()
     answers = serializers.IntegerField()
