@@ -245,6 +245,8 @@ class AuditEvent(models.Model):
         SURVEY_NEW_VERSION = "survey_new_version", _("new survey version drafted")
         RESPONSE_EXCLUDE = "response_exclude", _("response excluded")
         RESPONSE_INCLUDE = "response_include", _("response counted again")
+        RESPONSE_DELETE = "response_delete", _("response deleted")
+        RESPONSE_REASSIGN = "response_reassign", _("response reassigned")
         FLAG_BATCH_EXCLUDE = "flag_batch_exclude", _("flagged batch excluded")
         FLAG_DISMISS = "flag_dismiss", _("flag dismissed")
         TOKEN_CREATE = "token_create", _("API token created")

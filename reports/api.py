@@ -8,6 +8,7 @@ Reads Score rows only, one query per page (plus the count).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -25,9 +26,11 @@ from agencies.models import Procedure, Unit
 from agencies.permissions import visible_units
 from surveys.api import ApiTokenAuthentication, error_responses
 from surveys.models import ApiToken, Dimension
+from surveys.models import Response as SurveyResponse
 
 from .models import PeriodType, Scope, Score
-from .selectors import Period
+from .presentation import judge_row
+from .selectors import Period, scores_method
 
 
 def scope_units(request) -> QuerySet[Unit]:
@@ -105,8 +108,25 @@ class MethodFiguresSerializer(serializers.Serializer):
     index = serializers.FloatField(allow_null=True, help_text="% of rated answers counted (null: not enough).")
     ci_low = serializers.FloatField(allow_null=True, help_text="95% interval, low end.")
     ci_high = serializers.FloatField(allow_null=True, help_text="95% interval, high end.")
-    change = serializers.FloatField(allow_null=True, help_text="Points since the previous period.")
+    change = serializers.FloatField(
+        allow_null=True,
+        help_text="Points since the previous period; null when either period has too few responses (not comparable).",
+    )
     change_significant = serializers.BooleanField()
+    n_eff = serializers.FloatField(allow_null=True, help_text="Effective sample size behind the interval.")
+    presentation = serializers.ChoiceField(
+        choices=["reliable", "warning", "suppressed"],
+        help_text="The presentation rule (README): suppressed figures have a null index and interval.",
+    )
+    reason = serializers.CharField(help_text="Why the figure is suppressed or carries a warning; empty when reliable.")
+
+
+class MethodSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="Version of the scoring rules.")
+    interval = serializers.ChoiceField(choices=["korn-graubard", "wilson-neff"])
+    open_link_included = serializers.BooleanField(help_text="Whether open-link answers count in these scores.")
+    min_responses = serializers.IntegerField(help_text="Responses needed to show, rank or compare a figure.")
+    computed_at = serializers.DateTimeField(allow_null=True)
 
 
 class ScoreSerializer(serializers.ModelSerializer):
@@ -120,6 +140,7 @@ class ScoreSerializer(serializers.ModelSerializer):
     sipas = serializers.SerializerMethodField(help_text="SIPAS: answers rated 4–5 count as satisfied.")
     decision_766 = serializers.SerializerMethodField(help_text="Decision 766: answers not rated 1–2 count.")
     mean = serializers.SerializerMethodField(help_text="Mean rating 1–5 (null: not enough responses).")
+    method = serializers.SerializerMethodField(help_text="The method these figures were computed with.")
 
     class Meta:
         model = Score
@@ -139,6 +160,7 @@ class ScoreSerializer(serializers.ModelSerializer):
             "enough_responses",
             "sipas",
             "decision_766",
+            "method",
             "computed_at",
         ]
 
@@ -171,14 +193,24 @@ class ScoreSerializer(serializers.ModelSerializer):
     def _method(self, obj, m: str) -> dict | None:
         if self.context.get("method") not in ("both", m):
             return None
-        enough = obj.enough_responses
+        verdict = judge_row(obj, m, settings.MIN_RESPONSES_FOR_RANKING)
+        enough = obj.enough_responses and verdict.shown
         return {
             "index": getattr(obj, f"index_{m}") if enough else None,
             "ci_low": getattr(obj, f"ci_low_{m}") if enough else None,
             "ci_high": getattr(obj, f"ci_high_{m}") if enough else None,
             "change": getattr(obj, f"change_{m}") if enough else None,
             "change_significant": getattr(obj, f"change_{m}_significant") and enough,
+            "n_eff": getattr(obj, f"n_eff_{m}"),
+            "presentation": verdict.status,
+            "reason": str(verdict.detail),
         }
+
+    @extend_schema_field(MethodSerializer(allow_null=True))
+    def get_method(self, obj) -> dict | None:
+        if "scores_method" not in self.context:
+            self.context["scores_method"] = scores_method()
+        return self.context["scores_method"]
 
     @extend_schema_field(MethodFiguresSerializer(allow_null=True))
     def get_sipas(self, obj) -> dict | None:
@@ -264,3 +296,74 @@ class ScoreList(generics.ListAPIView):
         return qs.select_related("unit", "dimension", "procedure").order_by(
             "unit__path", "period_start", "dimension__order", "procedure__code", "id"
         )
+
+
+# --------------------------------------------------------------------------- channels (issue 14)
+
+
+class ChannelFilterSerializer(serializers.Serializer):
+    unit = serializers.RegexField(CODE_PATTERN, max_length=32, help_text="Unit code.")
+    period = serializers.RegexField(
+        PERIOD_PATTERN, max_length=10, help_text="2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."
+    )
+    scope = serializers.ChoiceField(required=False, default=Scope.SUBTREE, choices=[c for c, _l in Scope.choices])
+
+    def validate_period(self, value):
+        period = Period.parse(value)
+        if period is None:
+            raise serializers.ValidationError(_("Use 2025-10 (month), 2025-Q3 (quarter) or 2025 (year)."))
+        return period
+
+
+class ChannelMethodSerializer(serializers.Serializer):
+    index = serializers.FloatField(allow_null=True, help_text="% of rated answers counted (null: hidden).")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    n_eff = serializers.FloatField(allow_null=True, help_text="Effective sample size behind the interval.")
+    presentation = serializers.ChoiceField(choices=["reliable", "warning", "suppressed"])
+    reason = serializers.CharField(help_text="Why the figure is hidden or uncertain; empty when reliable.")
+
+
+class ChannelFiguresSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=[c for c, _l in SurveyResponse.Channel.choices])
+    official = serializers.BooleanField(help_text="Whether this channel's answers count in the official scores.")
+    responses = serializers.IntegerField()
+    answers = serializers.IntegerField()
+    sipas = ChannelMethodSerializer()
+    decision_766 = ChannelMethodSerializer()
+
+
+class ChannelListSerializer(serializers.Serializer):
+    method = MethodSerializer(allow_null=True, help_text="The method the figures were computed with.")
+    results = ChannelFiguresSerializer(many=True)
+
+
+@extend_schema(
+    summary="Figures by channel",
+    description=(
+        "Receipt, kiosk and open-link answers of one unit (its own answers or its subtree) in one period, each "
+        "with its index, Korn–Graubard interval and the presentation rule's verdict. Open-link answers are "
+        "reported here whether or not they count in the official scores (`official`)."
+    ),
+    parameters=[ChannelFilterSerializer],
+    responses={200: ChannelListSerializer, **error_responses(400, 401, 403, 404)},
+)
+class ChannelList(generics.GenericAPIView):
+    authentication_classes = [ApiTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [CanReadScores]
+    serializer_class = ChannelFiguresSerializer
+
+    def get(self, request):
+        from rest_framework.response import Response
+
+        from .channels import channel_breakdown
+
+        filters = ChannelFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        unit = scope_units(request).filter(code=data["unit"]).first()
+        if unit is None:
+            raise exceptions.NotFound({"unit": [_("No unit with this code in your scope.")]})
+        period = data["period"]
+        rows = channel_breakdown(unit, scope=data["scope"], first=period.start, last=period.end)
+        return Response({"method": scores_method(), "results": [row.as_dict() for row in rows]})

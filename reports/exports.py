@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .selectors import CompareRow, Figures, Period, UnitDashboard
+from .selectors import CompareRow, Figures, Period, UnitDashboard, method_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,22 +41,71 @@ def figure_columns() -> list[str]:
         _("Decision 766 index (%)"),
         _("Decision 766 95% interval, low"),
         _("Decision 766 95% interval, high"),
+        _("Presentation (SIPAS)"),
+        _("Presentation (Decision 766)"),
+        _("Why hidden or uncertain"),
+        _("Method"),
     ]
 
 
-def figure_values(f: Figures) -> list[Any]:
-    """Indexes only when there are enough answers: an export must not carry a misleading number."""
+PRESENTATION_LABELS = {"reliable": _("reliable"), "warning": _("shown with a warning"), "suppressed": _("hidden")}
+
+
+def figure_values(f: Figures, method_text: str = "") -> list[Any]:
+    """Figures only where the presentation rule (reports.presentation) shows them, the verdict and its
+    reason beside them, and the method they were computed with: an export must not carry a
+    misleading number, nor a number without its meaning."""
+    sipas, d766 = f.verdict_for("sipas"), f.verdict_for("766")
+    reasons = []
+    for verdict in (sipas, d766):
+        if verdict.detail and str(verdict.detail) not in reasons:
+            reasons.append(str(verdict.detail))
     return [
         f.responses,
         f.answers,
-        _("yes") if f.enough else _("no"),
-        _n(f.mean, f.enough),
-        _n(f.index_sipas, f.enough),
-        _n(f.ci_low_sipas, f.enough),
-        _n(f.ci_high_sipas, f.enough),
-        _n(f.index_766, f.enough),
-        _n(f.ci_low_766, f.enough),
-        _n(f.ci_high_766, f.enough),
+        _("yes") if f.enough_responses else _("no"),
+        _n(f.mean, f.enough_responses),
+        _n(f.index_sipas, sipas.shown),
+        _n(f.ci_low_sipas, sipas.shown),
+        _n(f.ci_high_sipas, sipas.shown),
+        _n(f.index_766, d766.shown),
+        _n(f.ci_low_766, d766.shown),
+        _n(f.ci_high_766, d766.shown),
+        PRESENTATION_LABELS[sipas.status] if f.has_data else "",
+        PRESENTATION_LABELS[d766.status] if f.has_data else "",
+        "; ".join(reasons) if f.has_data else "",
+        method_text,
+    ]
+
+
+def _channel_item(c) -> str:
+    note = _("counted in the official scores") if c.official else _("reported separately, not in the official scores")
+    return _("Channel: %(channel)s (%(note)s)") % {"channel": c.label, "note": note}
+
+
+def channel_values(c, method_text: str = "") -> list[Any]:
+    """A channel's figures (reports.channels.ChannelFigures) in the columns of `figure_columns`."""
+    sipas, d766 = c.verdict_sipas, c.verdict_766
+    reasons = []
+    for verdict in (sipas, d766):
+        if verdict.detail and str(verdict.detail) not in reasons:
+            reasons.append(str(verdict.detail))
+    enough = c.responses >= int(settings.MIN_RESPONSES_FOR_RANKING)
+    return [
+        c.responses,
+        c.answers,
+        _("yes") if enough else _("no"),
+        _n(c.mean, enough),
+        _n(c.estimate_sipas.index, sipas.shown),
+        _n(c.estimate_sipas.ci_low, sipas.shown),
+        _n(c.estimate_sipas.ci_high, sipas.shown),
+        _n(c.estimate_766.index, d766.shown),
+        _n(c.estimate_766.ci_low, d766.shown),
+        _n(c.estimate_766.ci_high, d766.shown),
+        PRESENTATION_LABELS[sipas.status] if c.responses else "",
+        PRESENTATION_LABELS[d766.status] if c.responses else "",
+        "; ".join(reasons) if c.responses else "",
+        method_text,
     ]
 
 
@@ -73,30 +123,34 @@ def change_label(f: Figures, method: str) -> str:
 def unit_tables(dash: UnitDashboard) -> dict[str, tuple[list[str], list[list[Any]]]]:
     """The unit page as tables: overall, elements, procedures, sub-units, monthly trend."""
     period_col, item_col = _("Reporting period"), _("Item")
+    method = method_label()
     head = [_("Unit code"), _("Unit"), period_col, _("Answers counted"), item_col] + figure_columns()
     base = [dash.unit.code, dash.unit.name, dash.period.key, dash.scope]
-    overall = [base + [_("Overall index")] + figure_values(dash.overall)]
-    elements = [base + [d.name] + figure_values(f) for d, f in dash.dimension_rows]
-    procedures = [base + [f"{p.code} {p.name}"] + figure_values(f) for p, f in dash.procedure_rows]
+    overall = [base + [_("Overall index")] + figure_values(dash.overall, method)]
+    elements = [base + [d.name] + figure_values(f, method) for d, f in dash.dimension_rows]
+    procedures = [base + [f"{p.code} {p.name}"] + figure_values(f, method) for p, f in dash.procedure_rows]
     children = [
-        [c.code, c.name, dash.period.key, "subtree", _("Overall index")] + figure_values(f) for c, f in dash.children
+        [c.code, c.name, dash.period.key, "subtree", _("Overall index")] + figure_values(f, method)
+        for c, f in dash.children
     ]
     trend = [
-        base[:2] + [point["period"].key, dash.scope, _("Overall index")] + figure_values(point["unit"])
+        base[:2] + [point["period"].key, dash.scope, _("Overall index")] + figure_values(point["unit"], method)
         for point in dash.trend
     ]
     if dash.city is not None:
         trend += [
             [dash.city.code, dash.city.name, point["period"].key, "subtree", _("Overall index")]
-            + figure_values(point["city"])
+            + figure_values(point["city"], method)
             for point in dash.trend
         ]
+    channel_rows = [base + [_channel_item(c)] + channel_values(c, method) for c in dash.channels]
     return {
         _("Overall"): (head, overall),
         _("Elements"): (head, elements),
         _("Procedures"): (head, procedures),
         _("Sub-units"): (head, children),
         _("Monthly trend"): (head, trend),
+        _("Channels"): (head, channel_rows),
     }
 
 
@@ -115,11 +169,12 @@ def compare_table(
     rows: list[CompareRow], *, period: Period, method: str, dims, focus=None
 ) -> tuple[list[str], list[list[Any]]]:
     """The comparison as shown: the figures are the focus's (the chosen element, else overall)."""
-    method_label = "SIPAS" if method == "sipas" else _("Decision 766")
+    method_text = method_label()
+    method_label_ = "SIPAS" if method == "sipas" else _("Decision 766")
     focus_label = focus.name if focus is not None else _("overall index")
     head = (
         [
-            _("Rank (%(method)s, %(focus)s)") % {"method": method_label, "focus": focus_label},
+            _("Rank (%(method)s, %(focus)s)") % {"method": method_label_, "focus": focus_label},
             _("Unit code"),
             _("Unit"),
             _("Kind"),
@@ -127,16 +182,16 @@ def compare_table(
         ]
         + figure_columns()
         + [
-            _("Change since previous period, %(method)s (points; * significant)") % {"method": method_label},
+            _("Change since previous period, %(method)s (points; * significant)") % {"method": method_label_},
         ]
-        + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": method_label} for d in dims]
+        + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": method_label_} for d in dims]
     )
     body = []
     for row in rows:
         f = row.focus
         body.append(
             [row.rank or "", row.unit.code, row.unit.name, row.unit.get_kind_display(), period.key]
-            + figure_values(f)
+            + figure_values(f, method_text)
             + [change_label(f, method)]
             + [_n(d.index, d.enough) for d in row.dims]
         )
@@ -224,6 +279,21 @@ def method_notes() -> list[tuple[str, str]]:
     return [
         ("SIPAS", _("Share of rated answers scored 4 or 5 (satisfied), in %.")),
         (_("Decision 766"), _("Share of rated answers not scored 1 or 2 (not dissatisfied), in %.")),
-        (_("95% interval"), _("Treats each response as a cluster of answers (linearised ratio estimator).")),
+        (
+            _("95% interval"),
+            _(
+                "Korn–Graubard: Clopper–Pearson on the effective sample size; each response is a cluster of "
+                "answers (linearised ratio estimator)."
+            ),
+        ),
         (_("Enough answers"), _("Indexes are given only for at least the minimum number of responses.")),
+        (
+            _("Presentation"),
+            _(
+                "A figure is hidden below the minimum responses, below an effective sample size of 30, or when its "
+                "95% interval is 30 points wide or more (or wider than 130% of a small figure); it carries a "
+                "warning when the interval is wider than 20 points or every answer agrees."
+            ),
+        ),
+        (_("Scoring method"), method_label()),
     ]

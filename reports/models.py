@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Procedure, Unit
@@ -88,6 +88,10 @@ class Score(models.Model):
     ci_low_766 = models.FloatField(null=True)
     ci_high_766 = models.FloatField(null=True)
     enough_responses = models.BooleanField(default=False)
+    # Effective sample size of each index (scoring.effective_size): what the interval and the
+    # presentation rule (reports.presentation) are judged on.
+    n_eff_sipas = models.FloatField(null=True)
+    n_eff_766 = models.FloatField(null=True)
     change_sipas = models.FloatField(null=True)
     change_sipas_significant = models.BooleanField(default=False)
     change_766 = models.FloatField(null=True)
@@ -146,6 +150,12 @@ class RollupRun(models.Model):
     keys_recomputed = models.PositiveIntegerField(default=0)
     scores_written = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The method settings that shaped the scores this run wrote (DESIGN.md: the method is part of
+    # the data). An incremental run under other settings than the stored scores' runs in full.
+    include_open_link = models.BooleanField(_("open-link answers in scores"), null=True)
+    min_responses = models.PositiveIntegerField(_("minimum responses"), null=True)
+    interval_method = models.CharField(_("interval method"), max_length=24, blank=True)
+    method_version = models.CharField(_("method version"), max_length=16, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -157,6 +167,26 @@ class RollupRun(models.Model):
 
 
 # --------------------------------------------------------------------------- rollup internals
+
+
+class RollupDirtyKey(models.Model):
+    """A (unit, moment) whose local day the next rollup must recompute, whatever changed it.
+
+    Written by database triggers (migration 0009_i14), not by Python: when a response is deleted,
+    or its exclusion, unit, procedure, channel, version or time changes, or one of its answers is
+    changed or deleted — through the moderation service, the admin, the shell or a raw UPDATE —
+    its old and new keys land here in the same transaction. A deleted response leaves nothing
+    else behind, so this row is what lets the rollup recompute its day. The rollup consumes the
+    rows it has read in the transaction that recomputes them.
+    """
+
+    unit_id = models.BigIntegerField()
+    submitted_at = models.DateTimeField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        verbose_name = _("key to recompute")
+        verbose_name_plural = _("keys to recompute")
 
 
 class DaySum(models.Model):
@@ -194,6 +224,36 @@ class DaySum(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["day"], name="daysum_day")]
+
+
+class ChannelDay(models.Model):
+    """Additive sums of one local day for (unit, channel), overall only: receipt, kiosk and open-link
+    answers reported apart (DESIGN.md, Channels), open-link ones whatever the scores setting.
+
+    Kept beside DaySum, by the same runs (reports.channels): a full run rebuilds it, an incremental
+    run rebuilds the touched (unit, day) keys. Excluded responses are never in it. Periods and
+    subtrees are sums of these rows at read time (a unit has three rows a day at most).
+    """
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    responses = models.BigIntegerField(default=0)
+    answers = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    not_dissatisfied = models.BigIntegerField(default=0)
+    sum_values = models.BigIntegerField(default=0)
+    sum_x2 = models.BigIntegerField(default=0)
+    sum_y2_sipas = models.BigIntegerField(default=0)
+    sum_xy_sipas = models.BigIntegerField(default=0)
+    sum_y2_766 = models.BigIntegerField(default=0)
+    sum_xy_766 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day", "channel"], name="channelday_one_row_per_key"),
+        ]
+        indexes = [models.Index(fields=["day"], name="channelday_day")]
 
 
 class UnitClosure(models.Model):
@@ -271,6 +331,7 @@ class ModerationEvent(models.Model):
     class Action(models.TextChoices):
         EXCLUDE = "exclude", _("excluded")
         INCLUDE = "include", _("re-included")
+        REASSIGN = "reassign", _("reassigned")
 
     response = models.ForeignKey("surveys.Response", models.CASCADE, related_name="moderation_events")
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)

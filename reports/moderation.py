@@ -1,10 +1,18 @@
-"""Moderation: managers exclude a response (spam, test, duplicate) with a reason, or count it again.
+"""Moderation: the one door for every change of a response that affects a score.
+
+Managers exclude a response (spam, test, duplicate) with a reason, count it again, move it to
+another unit or procedure, or (administrators) delete it. The moderation pages, the Django admin,
+the API and the `moderate` command all call these four services; nothing else writes those fields.
 
 Rules protected:
 - only a manager of the response's unit (or above) may do it — the caller checks
-  `agencies.permissions.manageable_units`, these services refuse anything else too;
-- every change is audited (ModerationEvent) and bumps `Response.changed_at`, the rollup's
-  watermark, so the incremental rollup recomputes exactly the touched scores;
+  `agencies.permissions.manageable_units`, these services refuse anything else too; a
+  reassignment needs the right on both units, a deletion an administrator's;
+- every change is audited (ModerationEvent while the response exists, and the staff audit log)
+  and bumps `Response.changed_at`, the rollup's watermark; the database also marks the old and
+  new (unit, day) keys in `RollupDirtyKey` (triggers of migration reports 0009_i14), which is what
+  a deleted response leaves behind, so the incremental rollup recomputes exactly the touched
+  scores — even after a change made outside these services;
 - the rollup is queued only after the transaction commits, and a broker that is down never
   undoes a moderation (the scheduled rollup catches up).
 """
@@ -19,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import audit
-from agencies.permissions import manageable_units
+from agencies.models import Procedure, Unit
+from agencies.permissions import administered_units, manageable_units
 from surveys.models import Response
 
 from .models import ModerationEvent
@@ -112,3 +121,62 @@ def response_include(*, response_id: int, user, reason: str) -> Response:
     _audit(audit.Action.RESPONSE_INCLUDE, response, user, reason)
     transaction.on_commit(queue_rollup)
     return response
+
+
+@transaction.atomic
+def response_reassign(
+    *,
+    response_id: int,
+    user,
+    reason: str,
+    unit: Unit | None = None,
+    procedure: Procedure | None = None,
+    clear_procedure: bool = False,
+) -> Response:
+    """Move a response to another unit and/or procedure (a receipt issued at the wrong counter).
+
+    Both the old and the new unit must be manageable by the user; the scores of both keys follow."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why this response is moved."))
+    response = _locked_response(response_id, user)
+    fields = []
+    if unit is not None and unit.pk != response.unit_id:
+        if not manageable_units(user).filter(pk=unit.pk).exists():
+            raise PermissionDenied(_("You may not move responses to this unit."))
+        response.unit = unit
+        fields.append("unit")
+    if clear_procedure and response.procedure_id is not None:
+        response.procedure = None
+        fields.append("procedure")
+    elif procedure is not None and procedure.pk != response.procedure_id:
+        response.procedure = procedure
+        fields.append("procedure")
+    if not fields:
+        raise ValidationError(_("Nothing to change: the response already belongs there."))
+    response.changed_at = timezone.now()
+    response.save(update_fields=[*fields, "changed_at"])
+    ModerationEvent.objects.create(
+        response=response, action=ModerationEvent.Action.REASSIGN, reason=reason[:200], actor=user
+    )
+    _audit(audit.Action.RESPONSE_REASSIGN, response, user, reason)
+    transaction.on_commit(queue_rollup)
+    return response
+
+
+@transaction.atomic
+def response_delete(*, response_id: int, user, reason: str) -> None:
+    """Delete a response and its answers for good (administrators only; excluding is the usual way).
+
+    The response's (unit, day) key stays behind in RollupDirtyKey (database trigger), so the next
+    incremental rollup recomputes its scores; the staff audit log keeps who, when and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why this response is deleted."))
+    response = Response.objects.select_for_update().select_related("unit").get(pk=response_id)
+    if not administered_units(user).filter(pk=response.unit_id).exists():
+        raise PermissionDenied(_("Only an administrator of the unit may delete a response."))
+    _audit(audit.Action.RESPONSE_DELETE, response, user, reason)
+    # The receipt stays used (it is not deleted): a deleted answer gives its code no second life.
+    response.delete()
+    transaction.on_commit(queue_rollup)

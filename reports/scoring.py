@@ -11,11 +11,28 @@ Index = 100 · Σy / Σx (a ratio estimator). Its variance is the linearised (Ta
 
     r = Σy / Σx,  Σe² = Σy² − 2r·Σxy + r²·Σx²,  Var(r) = n / (n − 1) · Σe² / (Σx)²
 
-so the 95% interval is 100 · (r ± 1.96 · √Var(r)), clipped to 0–100. With fewer than two
-responses the variance cannot be estimated and the interval is left empty (None / NaN).
+The 95% interval is the Korn–Graubard interval of the NCHS Data Presentation Standards for
+Proportions (2017): the Clopper–Pearson (exact binomial) interval computed on the effective
+sample size instead of the actual one,
 
-A change between two periods is significant when a two-sided z-test of equal ratios rejects at
-5%: |r₁ − r₀| / √(Var₁ + Var₀) > 1.96. When both variances are zero (every response identical)
+    n_eff = r(1 − r) / Var(r), capped at Σx (the rated answers); n_eff = Σx when r is 0 or 1
+            or when Var(r) is 0 (every response has the same share);
+    x_eff = r · n_eff
+    low   = B⁻¹(0.025; x_eff, n_eff − x_eff + 1)      (0 when x_eff = 0)
+    high  = B⁻¹(0.975; x_eff + 1, n_eff − x_eff)      (1 when x_eff = n_eff)
+
+where B⁻¹(p; a, b) is the p-quantile of the Beta(a, b) distribution. Unlike the Wald interval
+r ± 1.96·√Var(r) it never collapses to zero width at 0 % or 100 % and never leaves 0–100.
+(Adaptation, written down: the NCHS degrees-of-freedom factor (t₀.₉₇₅,ₙ₋₁ / t₀.₉₇₅,df)² is 1
+here, since the design has one stratum and a response per cluster: df = n − 1 clusters.)
+With fewer than two responses the variance cannot be estimated and the interval is left empty
+(None / NaN). When the beta quantile cannot be computed (SciPy missing) the Wilson interval on
+the same n_eff is used instead (`INTERVAL_FALLBACK`), and each run records which method it used.
+
+A change between two periods is computed only when both periods have enough responses
+(MIN_RESPONSES_FOR_RANKING): a month of 33 answers is not compared with a month of 2. It is
+significant when a two-sided z-test of equal ratios rejects at 5%:
+|r₁ − r₀| / √(Var₁ + Var₀) > 1.96. When both variances are zero (every response identical)
 the test cannot be run and the change is not marked.
 
 Periods are calendar periods of local dates (Asia/Ho_Chi_Minh): day, month, quarter, year.
@@ -97,6 +114,53 @@ def previous_period_start(start: date, period_type: str) -> date:
 # --------------------------------------------------------------------------- one figure
 
 
+INTERVAL_METHOD = "korn-graubard"
+INTERVAL_FALLBACK = "wilson-neff"
+
+
+def interval_method() -> str:
+    """The interval this installation computes: Korn–Graubard, or Wilson on n_eff without SciPy."""
+    try:
+        import scipy.special  # noqa: F401
+    except ImportError:  # pragma: no cover - SciPy is pinned; this is the documented fallback
+        return INTERVAL_FALLBACK
+    return INTERVAL_METHOD
+
+
+def effective_size(r, variance, answers):
+    """n_eff = r(1 − r)/Var(r) capped at the rated answers; the rated answers when r is 0 or 1
+    or Var(r) is 0. Arrays or scalars; NaN where the variance is unknown."""
+    r = np.asarray(r, dtype=float)
+    variance = np.asarray(variance, dtype=float)
+    answers = np.asarray(answers, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(variance > 0, r * (1.0 - r) / np.where(variance > 0, variance, 1.0), np.inf)
+        degenerate = (r <= 0.0) | (r >= 1.0) | ~(raw > 0)
+        n_eff = np.where(degenerate, answers, np.minimum(raw, answers))
+        return np.where(np.isfinite(variance) & (answers > 0), n_eff, np.nan)
+
+
+def korn_graubard(r, variance, answers, *, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval (0–1 scale) of a ratio r with linearised variance, Korn–Graubard (see module)."""
+    method = method or interval_method()
+    r = np.asarray(r, dtype=float)
+    n_eff = effective_size(r, variance, answers)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == INTERVAL_METHOD:
+            from scipy.special import betaincinv
+
+            x = r * n_eff
+            low = np.where(x > 0, betaincinv(np.where(x > 0, x, 1.0), n_eff - x + 1.0, 0.025), 0.0)
+            high = np.where(x < n_eff, betaincinv(x + 1.0, np.where(x < n_eff, n_eff - x, 1.0), 0.975), 1.0)
+        else:
+            z2 = Z95 * Z95
+            centre = (r + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+            half = Z95 / (1 + z2 / n_eff) * np.sqrt(r * (1 - r) / n_eff + z2 / (4 * n_eff * n_eff))
+            low, high = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+        unknown = ~np.isfinite(n_eff)
+        return np.where(unknown, np.nan, low), np.where(unknown, np.nan, high)
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A ratio estimate in percent with its 95% interval (None where it cannot be computed)."""
@@ -132,13 +196,24 @@ def ratio_estimate(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: fl
     else:
         residual = _clean_residual(syy - 2.0 * r * sxy + r * r * sxx, syy + r * r * sxx)
     variance = n / (n - 1) * residual / (sx * sx)
-    half = Z95 * math.sqrt(variance)
-    return Estimate(100.0 * r, max(0.0, 100.0 * (r - half)), min(100.0, 100.0 * (r + half)), variance)
+    low, high = korn_graubard(r, variance, sx)
+    return Estimate(100.0 * r, 100.0 * float(low), 100.0 * float(high), variance)
 
 
-def change_test(current: Estimate, previous: Estimate) -> tuple[float | None, bool]:
-    """Change in index points and whether it is significant at 5% (two-sided z-test)."""
+def change_test(
+    current: Estimate,
+    previous: Estimate,
+    *,
+    responses: int | None = None,
+    previous_responses: int | None = None,
+    min_responses: int = 0,
+) -> tuple[float | None, bool]:
+    """Change in index points and whether it is significant at 5% (two-sided z-test).
+
+    None when either period has fewer than `min_responses` responses: not comparable."""
     if current.index is None or previous.index is None:
+        return None, False
+    if min_responses and ((responses or 0) < min_responses or (previous_responses or 0) < min_responses):
         return None, False
     change = current.index - previous.index
     if current.variance is None or previous.variance is None:
@@ -170,19 +245,21 @@ def ratio_estimate_arrays(n, sx, sy, sxx, syy, sxy) -> dict[str, np.ndarray]:
         r = np.where(valid, sy / np.where(sx > 0, sx, 1.0), np.nan)
         residual = _clean_residual(syy - 2.0 * r * sxy + r * r * sxx, syy + r * r * sxx)
         variance = np.where(valid & (n >= 2), n / np.where(n > 1, n - 1, 1.0) * residual / (sx * sx), np.nan)
-        half = Z95 * np.sqrt(variance)
-        return {
-            "index": 100.0 * r,
-            "ci_low": np.clip(100.0 * (r - half), 0.0, 100.0),
-            "ci_high": np.clip(100.0 * (r + half), 0.0, 100.0),
-            "variance": variance,
-        }
+        low, high = korn_graubard(r, variance, sx)
+        return {"index": 100.0 * r, "ci_low": 100.0 * low, "ci_high": 100.0 * high, "variance": variance}
 
 
-def change_arrays(index, variance, prev_index, prev_variance) -> tuple[np.ndarray, np.ndarray]:
+def change_arrays(
+    index, variance, prev_index, prev_variance, responses=None, prev_responses=None, min_responses: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """`change_test` over numpy arrays: (change in points or NaN, significant)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.asarray(index, dtype=float) - np.asarray(prev_index, dtype=float)
+        if min_responses:
+            comparable = (np.asarray(responses, dtype=float) >= min_responses) & (
+                np.asarray(prev_responses, dtype=float) >= min_responses
+            )
+            change = np.where(comparable, change, np.nan)
         se = np.sqrt(np.asarray(variance, dtype=float) + np.asarray(prev_variance, dtype=float))
         z = np.abs(change / 100.0) / se
         significant = np.nan_to_num(z, nan=0.0, posinf=0.0) > Z95

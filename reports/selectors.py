@@ -42,6 +42,8 @@ SCORE_FIELDS = (
     "ci_low_766",
     "ci_high_766",
     "enough_responses",
+    "n_eff_sipas",
+    "n_eff_766",
     "change_sipas",
     "change_sipas_significant",
     "change_766",
@@ -207,7 +209,25 @@ class Figures:
     index_766 = _field("index_766")
     ci_low_766 = _field("ci_low_766")
     ci_high_766 = _field("ci_high_766")
-    enough = property(lambda self: bool(self._row.get("enough_responses")))
+
+    @property
+    def verdict(self):
+        """The presentation rule (reports.presentation) for the chosen method's index."""
+        from .presentation import judge_row
+
+        return judge_row(self._row, self._m, min_responses())
+
+    def verdict_for(self, method: str):
+        from .presentation import judge_row
+
+        return judge_row(self._row, "766" if method == "766" else "sipas", min_responses())
+
+    # "Enough to show": the one presentation rule decides (not only the response count), so that
+    # every page, export and the API hide the same figures; `hidden_reason` says why.
+    enough = property(lambda self: self.verdict.shown)
+    enough_responses = property(lambda self: bool(self._row.get("enough_responses")))
+    warning = property(lambda self: self.verdict.status == "warning")
+    hidden_reason = property(lambda self: self.verdict.detail)
     change_sipas = _field("change_sipas")
     change_sipas_significant = property(lambda self: bool(self._row.get("change_sipas_significant")))
     change_766 = _field("change_766")
@@ -263,6 +283,7 @@ class UnitDashboard:
     trend: list[dict[str, Any]]
     city: Unit | None
     children: list[tuple[Unit, Figures]] = field(default_factory=list)
+    channels: list[Any] = field(default_factory=list)  # reports.channels.ChannelFigures, set by the view
 
 
 def unit_dashboard(
@@ -371,7 +392,7 @@ def child_rows(*, unit: Unit, period: Period, method: str) -> list[tuple[Unit, F
 
 
 def last_rollup() -> RollupRun | None:
-    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at").first()
+    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
 
 
 # --------------------------------------------------------------------------- comments
@@ -625,6 +646,7 @@ def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
         ordered += [(group, row) for row in sort_comparison(members, "rank")]
     dims = dimensions()
     frozen = []
+    method = method_label()
     for group, row in ordered:
         f = row.overall
         frozen.append(
@@ -645,9 +667,45 @@ def publication_rows(*, unit: Unit, period: Period) -> list[dict[str, Any]]:
                 "ci_low_766": _r(f.ci_low_766) if f.enough else None,
                 "ci_high_766": _r(f.ci_high_766) if f.enough else None,
                 "dimensions": {d.code: (_r(df.index_sipas) if df.enough else None) for d, df in zip(dims, row.dims)},
+                # The presentation rule's verdict and reason, and the method the figures were computed with.
+                "presentation": f.verdict.status,
+                "reason": str(f.hidden_reason),
+                "method": method,
             }
         )
     return frozen
+
+
+def scores_method(run: RollupRun | None = None) -> dict | None:
+    """The method of the stored scores (the last successful rollup run's settings), or None before any run.
+
+    Pass the last successful run when the caller has it already (`last_rollup()`): no query."""
+    if run is None:
+        run = last_rollup()
+    if run is None or not run.method_version:
+        return None
+    return {
+        "version": run.method_version,
+        "interval": run.interval_method,
+        "open_link_included": run.include_open_link,
+        "min_responses": run.min_responses,
+        "computed_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def method_label(method: dict | None = None, *, run: RollupRun | None = None) -> str:
+    """One line naming the method of the figures, for pages and exports."""
+    method = scores_method(run) if method is None else method
+    if not method:
+        return ""
+    interval = _("Korn–Graubard 95% interval") if method["interval"] == "korn-graubard" else _("Wilson 95% interval")
+    link = _("open-link answers included") if method["open_link_included"] else _("open-link answers excluded")
+    return _("Method v%(version)s: %(interval)s; %(link)s; at least %(min)s responses to show or compare") % {
+        "version": method["version"],
+        "interval": interval,
+        "link": link,
+        "min": method["min_responses"],
+    }
 
 
 def _r(value: float | None) -> float | None:

@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -40,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,8 +49,8 @@ from django.utils import timezone
 from agencies.models import Unit, UnitSuccession
 from surveys.models import Dimension
 
-from . import scoring
-from .models import BOTH_SCOPES, CalendarDay, RollupRun, UnitClosure
+from . import channels, scoring
+from .models import BOTH_SCOPES, CalendarDay, RollupDirtyKey, RollupRun, UnitClosure
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,41 @@ class RollupWindowError(ValueError):
     """The requested window is empty or inverted."""
 
 
+class RollupMethodChanged(ValueError):
+    """A window run was asked for under other method settings than those of the stored scores."""
+
+
+# Bumped whenever the rules that turn answers into figures change (not the settings, which are
+# recorded on their own): 2 = Korn–Graubard intervals, change only between trustworthy periods.
+METHOD_VERSION = "2"
+
+
+def current_method() -> dict:
+    """The settings that shape every stored figure, as each RollupRun records them."""
+    return {
+        "include_open_link": bool(settings.INCLUDE_OPEN_LINK_IN_SCORES),
+        "min_responses": int(settings.MIN_RESPONSES_FOR_RANKING),
+        "interval_method": scoring.interval_method(),
+        "method_version": METHOD_VERSION,
+    }
+
+
+def stored_method() -> dict | None:
+    """The method of the scores in the database: that of the last successful run (every run under
+    other settings than its predecessor's is a full one, so all rows share it). None before any."""
+    run = RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
+    if run is None:
+        return None
+    return {key: getattr(run, key) for key in current_method()}
+
+
+def method_differences(stored: dict | None, wanted: dict) -> list[str]:
+    """What changed between two methods, one 'name: old → new' a setting."""
+    if stored is None:
+        return []
+    return [f"{key}: {stored[key]} → {wanted[key]}" for key in wanted if stored.get(key) != wanted[key]]
+
+
 # --------------------------------------------------------------------------- public entry points
 
 
@@ -124,7 +161,18 @@ def _run_locked(*, mode: str, since: date | None, until: date | None) -> RollupR
         status=RollupRun.Status.FAILED, finished_at=timezone.now(), error="interrupted (found running by a later run)"
     )
     watermark = timezone.now()
-    run = RollupRun.objects.create(mode=mode, status=RollupRun.Status.RUNNING)
+    method = current_method()
+    changed = method_differences(stored_method(), method)
+    if changed and mode == RollupRun.Mode.WINDOW:
+        raise RollupMethodChanged(
+            "the method settings changed since the stored scores were computed ("
+            + "; ".join(changed)
+            + "): run `rollup --full`"
+        )
+    run = RollupRun.objects.create(mode=mode, status=RollupRun.Status.RUNNING, **method)
+    if changed and mode == RollupRun.Mode.INCREMENTAL:
+        logger.warning("rollup: method settings changed (%s); recomputing everything", "; ".join(changed))
+        mode = run.mode = RollupRun.Mode.FULL
     stats = {"responses": 0, "keys": 0, "written": 0}
     try:
         with transaction.atomic():
@@ -173,7 +221,9 @@ def _run_mode(
     if mode == RollupRun.Mode.INCREMENTAL and (last is None or closure_changed):
         mode = run.mode = RollupRun.Mode.FULL
     if mode == RollupRun.Mode.FULL:
+        dirty = list(RollupDirtyKey.objects.values_list("pk", flat=True))
         _full(stats)
+        _consume_dirty(dirty)
         run.watermark = watermark
     elif mode == RollupRun.Mode.WINDOW:
         tz = _tz()
@@ -463,6 +513,7 @@ def _full(stats: dict) -> None:
             cursor.execute("DELETE FROM reports_daysum")
             cursor.execute(DAYSUM_INSERT + base_select_sql())
             stats["keys"] = cursor.rowcount
+        channels.rebuild_all(cursor, _day_sql("r.submitted_at"))
         cursor.execute("SELECT COUNT(*) FROM surveys_response r WHERE r.excluded = FALSE " + _channel_sql())
         stats["responses"] = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
@@ -489,13 +540,27 @@ def _incremental(changed_since: datetime, stats: dict) -> None:
             [connection.ops.adapt_datetimefield_value(changed_since)],
         )
         rows = cursor.fetchall()
-    if not rows:
+        # Keys the database marked (deletions, and changes made outside the moderation services).
+        cursor.execute(
+            f"SELECT k.id, k.unit_id, {_day_sql('k.submitted_at')} FROM reports_rollupdirtykey k ORDER BY k.id"
+        )
+        dirty = cursor.fetchall()
+    if not rows and not dirty:
         return
     by_day: dict[date, set[int]] = defaultdict(set)
     for unit_id, day, count in rows:
         by_day[_as_date(day)].add(unit_id)
         stats["responses"] += count
+    for _pk, unit_id, day in dirty:
+        by_day[_as_date(day)].add(unit_id)
     _apply_days([(day, day, units) for day, units in sorted(by_day.items())], stats)
+    _consume_dirty([pk for pk, _unit, _day in dirty])
+
+
+def _consume_dirty(ids: list[int]) -> None:
+    """Delete the dirty keys this run has read (by id: keys marked meanwhile wait for the next run)."""
+    for i in range(0, len(ids), 5000):
+        RollupDirtyKey.objects.filter(pk__in=ids[i : i + 5000])._raw_delete(connection.alias)
 
 
 def _window(since: date | None, until: date | None, stats: dict) -> None:
@@ -555,6 +620,9 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
             )
             bounds = [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
             cursor.execute(DAYSUM_INSERT + base_select_sql(response_filter), bounds * 2)
+            channels.rebuild_span(
+                cursor, _day_sql("r.submitted_at"), first, last, _ids_sql(units) if units is not None else "", bounds
+            )
             cursor.execute(f"INSERT INTO rollup_delta SELECT {keys} FROM reports_daysum WHERE {where}", days)
             stats["keys"] += (len(units) if units is not None else 1) * ((last - first).days + 1)
         if connection.vendor == "postgresql":
@@ -818,30 +886,28 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         )
 
     def bounds(method: str) -> str:
-        r, v = f"f.r_{method}", f"f.var_{method}"
-        low, high = f"100.0 * ({r} - {scoring.Z95!r} * sqrt({v}))", f"100.0 * ({r} + {scoring.Z95!r} * sqrt({v}))"
-        return (
-            f"100.0 * {r} AS index_{method}, "
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN {low} < 0 THEN {zero} WHEN {low} > 100 THEN 100.0 "
-            f"ELSE {low} END AS ci_low_{method}, "
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN {high} < 0 THEN {zero} WHEN {high} > 100 THEN 100.0 "
-            f"ELSE {high} END AS ci_high_{method}"
-        )
+        # The interval (Korn–Graubard) needs beta quantiles, which SQL lacks: the rows are
+        # written with an empty interval and `_finish_intervals` fills it in the same transaction.
+        return f"100.0 * f.r_{method} AS index_{method}, {zero} * NULL AS ci_low_{method}, {zero} * NULL AS ci_high_{method}"
+
+    minimum = int(settings.MIN_RESPONSES_FOR_RANKING)
 
     def change(method: str) -> str:
-        # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0.
+        # scoring.change_arrays: z = |Δ/100| / √(Var₁ + Var₀) > 1.96, only when that is defined and > 0,
+        # and only between two periods that both have enough responses (scoring.change_test).
+        comparable = f"c.responses >= {minimum} AND c.prev_responses >= {minimum}"
         delta = f"(c.index_{method} - c.prev_index_{method})"
         total = f"(c.var_{method} + c.prev_var_{method})"
         return (
-            f"{delta}, CASE WHEN {total} > 0 AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} "
-            "THEN TRUE ELSE FALSE END"
+            f"CASE WHEN {comparable} THEN {delta} END, CASE WHEN {comparable} AND {total} > 0 "
+            f"AND abs({delta} / 100.0) / sqrt({total}) > {scoring.Z95!r} THEN TRUE ELSE FALSE END"
         )
 
     def previous(column: str) -> str:
         # The row before in the same series counts only if it is the period just before.
         return f"CASE WHEN w.before_start = pc.period_start THEN w.before_{column} END AS prev_{column}"
 
-    lagged = ("index_sipas", "var_sipas", "index_766", "var_766")
+    lagged = ("responses", "index_sipas", "var_sipas", "index_766", "var_766")
     return (
         f"WITH g AS (SELECT s.unit_id, s.period_start, s.dim, s.proc, {sums} FROM ({source}) s "
         "GROUP BY s.unit_id, s.period_start, s.dim, s.proc), "
@@ -863,7 +929,7 @@ def _finished_sql(source: str, scope: str, period_type: str, keep: str) -> str:
         f"SELECT c.unit_id, {_written(scope)}, NULLIF(c.dim, 0), NULLIF(c.proc, 0), '{period_type}', c.period_start, "
         + ", ".join(f"c.{col}" for col in SUMS)
         + ", c.mean, c.index_sipas, c.ci_low_sipas, c.ci_high_sipas, c.index_766, c.ci_low_766, c.ci_high_766, "
-        f"c.responses >= {int(settings.MIN_RESPONSES_FOR_RANKING)}, {change('sipas')}, {change('766')}, %s "
+        f"c.responses >= {minimum}, {change('sipas')}, {change('766')}, %s "
         f"FROM x c WHERE {keep}"
     )
 
@@ -891,7 +957,9 @@ def _recompute_level(
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) " + _finished_sql(source, scope, period_type, "1 = 1"), [now]
             )
-            return cursor.rowcount
+            written = cursor.rowcount
+            _finish_intervals(cursor, table, f"scope IN {_stored(scope)} AND period_type = '{period_type}'")
+            return written
         if not wanted or (units is not None and not units):
             return 0
         before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
@@ -918,4 +986,77 @@ def _recompute_level(
             f"{unit_filter} AND period_start IN ({starts})"
         )
         cursor.execute(f"INSERT INTO reports_score ({columns}) SELECT {columns} FROM rollup_scores")
-        return cursor.rowcount
+        written = cursor.rowcount
+        _finish_intervals(
+            cursor,
+            "reports_score",
+            f"scope IN {_stored(scope)} AND period_type = '{period_type}'{unit_filter} AND period_start IN ({starts})",
+        )
+        return written
+
+
+INTERVAL_CHUNK = 50_000
+
+
+def _finish_intervals(cursor, table: str, where: str) -> None:
+    """Fill the 95% intervals (scoring.korn_graubard) of the rows of `table` matching `where`.
+
+    The only step of the rollup that passes figures through Python: beta quantiles have no SQL
+    form. It reads the sums of the rows just written, in chunks, and writes the two intervals
+    back by id in one statement per chunk (rows under two responses keep an empty interval)."""
+    columns = "id, " + ", ".join(INTERVAL_SUMS)
+    last_id = 0
+    while True:
+        cursor.execute(
+            f"SELECT {columns} FROM {table} WHERE {where} AND responses >= 2 AND id > %s ORDER BY id LIMIT {INTERVAL_CHUNK}",
+            [last_id],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        data = np.array([row[1:] for row in rows], dtype=float).T
+        n, sx, ys, yn, sxx, yys, xys, yyn, xyn = data
+        sipas = scoring.ratio_estimate_arrays(n, sx, ys, sxx, yys, xys)
+        d766 = scoring.ratio_estimate_arrays(n, sx, yn, sxx, yyn, xyn)
+        n_eff = [scoring.effective_size(m["index"] / 100.0, m["variance"], sx) for m in (sipas, d766)]
+        values = [
+            [None if math.isnan(v) else float(v) for v in column]
+            for column in (sipas["ci_low"], sipas["ci_high"], d766["ci_low"], d766["ci_high"], *n_eff)
+        ]
+        ids = [row[0] for row in rows]
+        assign = (
+            "ci_low_sipas = v.a, ci_high_sipas = v.b, ci_low_766 = v.c, ci_high_766 = v.d, "
+            "n_eff_sipas = v.e, n_eff_766 = v.f"
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} t SET {assign} FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], "
+                "%s::float8[], %s::float8[], %s::float8[]) AS v(id, a, b, c, d, e, f) WHERE t.id = v.id",
+                [ids, *values],
+            )
+        else:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS rollup_ci "
+                "(id integer PRIMARY KEY, a real, b real, c real, d real, e real, f real)"
+            )
+            cursor.execute("DELETE FROM rollup_ci")
+            cursor.executemany(
+                "INSERT INTO rollup_ci VALUES (%s, %s, %s, %s, %s, %s, %s)", list(zip(ids, *values, strict=True))
+            )
+            cursor.execute(f"UPDATE {table} SET {assign} FROM rollup_ci v WHERE {table}.id = v.id")
+        if len(rows) < INTERVAL_CHUNK:
+            return
+
+
+INTERVAL_SUMS = (
+    "responses",
+    "answers",
+    "satisfied",
+    "not_dissatisfied",
+    "sum_x2",
+    "sum_y2_sipas",
+    "sum_xy_sipas",
+    "sum_y2_766",
+    "sum_xy_766",
+)

@@ -31,6 +31,7 @@ from surveys.models import Response
 from . import (
     abuse,
     anonymity,
+    channels,
     compare_extras,
     exports,
     fairness,
@@ -81,6 +82,8 @@ def _unit_context(request, code: str) -> dict:
     ancestors = list(unit.ancestors())
     visible_ids = set(visible_units(request.user).filter(id__in=[a.id for a in ancestors]).values_list("id", flat=True))
     dash = selectors.unit_dashboard(unit=unit, period=period, scope=scope, method=method, ancestors=ancestors)
+    # Receipt, kiosk and open-link answers apart (issue 14); exports read them from the dashboard too.
+    dash.channels = channels.channel_breakdown(unit, scope=scope, first=period.start, last=period.end)
     return {
         "unit": unit,
         "form": form,
@@ -469,6 +472,8 @@ def open_data_csv(request, code: str, period: str):
         _("Decision 766 95% interval, high"),
     ] + [_("%(element)s, %(method)s index (%%)") % {"element": d.name, "method": "SIPAS"} for d in dims]
     head += open_data_extras.csv_columns()
+    # The presentation verdict, its reason and the method (issue 14); rows frozen before it have none.
+    head += [_("Presentation (SIPAS)"), _("Why hidden or uncertain"), _("Method")]
     body = (
         [
             r["rank"] or "",
@@ -488,6 +493,11 @@ def open_data_csv(request, code: str, period: str):
         ]
         + [r["dimensions"].get(d.code) for d in dims]
         + open_data_extras.csv_values(r)
+        + [
+            exports.PRESENTATION_LABELS.get(r.get("presentation"), ""),
+            r.get("reason", ""),
+            r.get("method", ""),
+        ]
         for r in rows
     )
     return exports.csv_response(f"thuoc-do-du-lieu-mo-{code}-{p.key}", head, body)

@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agencies import audit
@@ -8,6 +10,7 @@ from .models import (
     ApiToken,
     Choice,
     Dimension,
+    FrozenVersionError,
     Kiosk,
     Question,
     Receipt,
@@ -42,6 +45,17 @@ class SurveyAdmin(admin.ModelAdmin):
     inlines = [SurveyVersionInline]
 
 
+def _warn_frozen(request, version: SurveyVersion | None) -> None:
+    """Say, in the user's language, why the page is read-only and where to make a new version."""
+    if version is None or not version.is_frozen:
+        return
+    url = reverse("authoring:survey", args=[version.survey_id])
+    messages.warning(
+        request,
+        format_html('{} <a href="{}">{}</a>', FrozenVersionError(version).messages[0], url, _("Make a new version")),
+    )
+
+
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
@@ -63,10 +77,31 @@ class SurveyVersionAdmin(admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        _warn_frozen(request, self.get_object(request, object_id))
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 class ChoiceInline(admin.TabularInline):
     model = Choice
     extra = 0
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and obj.version.is_frozen
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Question)
@@ -76,6 +111,31 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ["text_vi", "text_en"]
     list_select_related = ["dimension", "version__survey"]
     inlines = [ChoiceInline]
+
+    # A question of a published or closed version is frozen (the database refuses it too): the
+    # page is read-only and says to make a new version.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.version.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.version.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        question = self.get_object(request, object_id)
+        _warn_frozen(request, question.version if question else None)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action skips has_delete_permission(obj): frozen questions are refused and named.
+        for question in queryset.select_related("version__survey"):
+            try:
+                question.delete()
+            except FrozenVersionError as exc:
+                messages.error(request, exc.messages[0])
 
 
 def _audit_admin_save(request, obj, form, change, created: str, revoked: str, unit) -> None:

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -159,6 +160,34 @@ class SurveyVersion(models.Model):
         )
 
 
+class FrozenVersionError(ValidationError):
+    """A question, choice or dimension assignment of a published (or closed) version was to change.
+
+    The message names the version and says what to do: make a new version. The database refuses the
+    same change by triggers (migration 0002_i14), for the paths that never call save()."""
+
+    def __init__(self, version: SurveyVersion) -> None:
+        self.version = version
+        super().__init__(
+            _(
+                "Version %(number)s of “%(title)s” is %(status)s: its questions, choices and dimensions "
+                "can no longer change. Make a new version to edit them."
+            )
+            % {"number": version.number, "title": version.title, "status": version.get_status_display()},
+            code="frozen",
+        )
+
+
+def _refuse_if_frozen(version_ids) -> None:
+    frozen = (
+        SurveyVersion.objects.filter(pk__in=[v for v in version_ids if v is not None])
+        .exclude(status=SurveyVersion.Status.DRAFT)
+        .first()
+    )
+    if frozen is not None:
+        raise FrozenVersionError(frozen)
+
+
 class QuestionKind(models.TextChoices):
     RATING = "rating", _("rating 1–5")
     SINGLE = "single", _("single choice")
@@ -199,6 +228,17 @@ class Question(models.Model):
     def help(self) -> str:
         return _localised(self, "help")
 
+    def save(self, *args, **kwargs):
+        """A new question may join any version; an existing one changes only in a draft."""
+        if self.pk is not None and not self._state.adding:
+            stored = Question.objects.filter(pk=self.pk).values_list("version_id", flat=True).first()
+            _refuse_if_frozen([stored, self.version_id])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_frozen([self.version_id])
+        return super().delete(*args, **kwargs)
+
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, models.CASCADE, related_name="choices")
@@ -217,6 +257,21 @@ class Choice(models.Model):
     @property
     def text(self) -> str:
         return _localised(self, "text")
+
+    def _versions(self) -> list[int]:
+        ids = [self.question_id]
+        if self.pk is not None and not self._state.adding:
+            ids.append(Choice.objects.filter(pk=self.pk).values_list("question_id", flat=True).first())
+        return list(Question.objects.filter(pk__in=[i for i in ids if i]).values_list("version_id", flat=True))
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            _refuse_if_frozen(self._versions())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_frozen(self._versions())
+        return super().delete(*args, **kwargs)
 
 
 class ApiToken(models.Model):

@@ -87,3 +87,14 @@ def stars(value) -> str:
 def peer_group(row) -> str:
     """The peer group a published row was ranked in ("ward, commune, special zone")."""
     return published_row_group(row)
+
+
+@register.inclusion_tag("reports/_method.html")
+def scores_method(run="") -> dict:
+    """The line naming the method every figure on the page was computed with (issue 14). A page that
+    has looked up its last rollup run passes it (None: no run yet, no line), and no query is made."""
+    from reports.selectors import method_label
+
+    if run is None:
+        return {"label": ""}
+    return {"label": method_label(run=run or None)}

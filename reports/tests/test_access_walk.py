@@ -164,6 +164,9 @@ RULES: dict[str, Rule] = {
     ),
     "api-scores": Rule(_r("/api/v1/scores/?unit=00004"), allowed=READ_A, denied=frozenset({401, 403, 404})),
     "api-comparison": Rule(_r("/api/v1/comparison/?parent=00004"), allowed=READ_A, denied=frozenset({401, 403, 404})),
+    "api-channels": Rule(
+        _r("/api/v1/channels/?unit=00004&period=2025-06"), allowed=READ_A, denied=frozenset({401, 403, 404})
+    ),
 }
 
 # The Django admin: none of the personas is `is_staff`, so every page sends them to the admin login.

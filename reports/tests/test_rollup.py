@@ -61,8 +61,9 @@ def test_three_responses_by_hand(city, version):
     assert (day.responses, day.answers, day.satisfied, day.not_dissatisfied, day.dissatisfied) == (3, 11, 7, 8, 3)
     assert day.mean == pytest.approx(39 / 11)  # 3.55
     assert round(day.index_sipas, 2) == 63.64 and round(day.index_766, 2) == 72.73
-    assert (round(day.ci_low_sipas, 2), round(day.ci_high_sipas, 2)) == (48.02, 79.26)
-    assert (round(day.ci_low_766, 2), round(day.ci_high_766, 2)) == (67.87, 77.59)
+    # Korn–Graubard: n_eff = 3388/93 and 322.7, both capped at the 11 rated answers.
+    assert (round(day.ci_low_sipas, 2), round(day.ci_high_sipas, 2)) == (30.79, 89.07)
+    assert (round(day.ci_low_766, 2), round(day.ci_high_766, 2)) == (39.03, 93.98)
     assert day.enough_responses is False and day.change_sipas is None
     access = Score.objects.in_scope("own").get(unit=city.ward_a, dimension__code="access", period_type="month")
     assert (access.responses, access.answers, access.satisfied, access.not_dissatisfied) == (3, 8, 5, 6)
@@ -74,6 +75,41 @@ def test_three_responses_by_hand(city, version):
         assert overall(unit, scope).index_sipas == day.index_sipas
     assert overall(city.ward_a, period_type="year", start=date(2025, 1, 1)).ci_low_sipas == day.ci_low_sipas
     assert not Score.objects.filter(unit=city.ward_b).exists()
+
+
+@pytest.mark.django_db
+def test_worked_example_when_every_answer_agrees_has_a_real_interval(city, version):
+    """README: all 11 answers satisfied → r = 1, Var = 0 → n_eff = 11 → [0.025^(1/11), 1] = [71.51, 100]."""
+    make_response(version, city.ward_a, [5, 4, 4, 5], submitted_at=local(DAY))
+    make_response(version, city.ward_a, [4, None, 5, 5], submitted_at=local(DAY))
+    make_response(version, city.ward_a, [5, 5, 4, 4], submitted_at=local(DAY))
+
+    services.rollup_run(mode="full")
+
+    day = overall(city.ward_a)
+    assert day.index_sipas == 100.0
+    assert round(day.ci_low_sipas, 2) == round(100 * 0.025 ** (1 / 11), 2) == 71.51
+    assert day.ci_high_sipas == 100.0
+
+
+@pytest.mark.django_db
+def test_no_row_with_two_or_more_responses_has_a_zero_width_interval(city, version):
+    """F5: the Wald interval collapsed to [100, 100] whenever every response agreed."""
+    for i in range(40):
+        # Ward A: everyone satisfied; ward B: everyone dissatisfied; centre: the same share each.
+        make_response(version, city.ward_a, [5, 5, 4], submitted_at=local(DAY + timedelta(days=i % 3)))
+        make_response(version, city.ward_b, [1, 2], submitted_at=local(DAY + timedelta(days=i % 3)))
+        make_response(version, city.centre_a, [5, 1], submitted_at=local(DAY + timedelta(days=i % 3)))
+
+    services.rollup_run(mode="full")
+
+    rows = Score.objects.filter(responses__gte=2)
+    assert rows.count() > 20
+    for row in rows:
+        for method in ("sipas", "766"):
+            low, high = getattr(row, f"ci_low_{method}"), getattr(row, f"ci_high_{method}")
+            assert low is not None and high is not None and high - low > 0.1, (row, method, low, high)
+            assert 0.0 <= low <= getattr(row, f"index_{method}") <= high <= 100.0
 
 
 @pytest.mark.django_db
@@ -91,6 +127,7 @@ def test_running_twice_changes_nothing(city, version):
 @pytest.mark.django_db
 def test_late_answers_exclusions_and_reinclusions_are_picked_up_incrementally(city, version, settings):
     settings.ROLLUP_WATERMARK_OVERLAP_SECONDS = 0
+    settings.MIN_RESPONSES_FOR_RANKING = 1  # so that one answer a month is comparable
     first = make_response(version, city.ward_a, [5, 5], submitted_at=local(DAY))
     services.rollup_run(mode="incremental")
     assert overall(city.ward_a).responses == 1
@@ -415,9 +452,34 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
                     [want[f"var_{method}"][i]],
                     [want[f"index_{method}"][before]],
                     [want[f"var_{method}"][before]],
+                    [r.responses],
+                    [rows[before].responses],
+                    30,
                 )
             got = getattr(r, f"change_{method}")
             assert (got is None) == bool(np.isnan(change[0])), (method, r)
             if got is not None:
                 assert got == pytest.approx(change[0], rel=1e-12, abs=1e-12), (method, r)
             assert getattr(r, f"change_{method}_significant") == bool(significant[0]), (method, r)
+
+
+@pytest.mark.anydb
+@pytest.mark.django_db
+def test_change_is_not_computed_against_a_period_without_enough_responses(city, version):
+    """F4: a month of 33 responses was flagged −7.32 ▼ against a month of 2 at 100 %."""
+    for _ in range(2):
+        make_response(version, city.ward_a, [5, 5], submitted_at=local(date(2025, 4, 10)))
+    for i in range(33):
+        make_response(version, city.ward_a, [5, 5] if i % 4 else [1, 2], submitted_at=local(date(2025, 5, 10)))
+    for i in range(31):
+        make_response(version, city.ward_a, [5, 5] if i % 2 else [1, 2], submitted_at=local(date(2025, 6, 10)))
+
+    services.rollup_run(mode="full")
+
+    may = overall(city.ward_a, period_type="month", start=date(2025, 5, 1))
+    assert may.responses == 33 and may.enough_responses
+    assert may.change_sipas is None and may.change_sipas_significant is False
+    assert may.change_766 is None and may.change_766_significant is False
+    june = overall(city.ward_a, period_type="month", start=date(2025, 6, 1))
+    assert june.change_sipas == pytest.approx(june.index_sipas - may.index_sipas)  # both trustworthy
+    assert june.change_sipas_significant is True

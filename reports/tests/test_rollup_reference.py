@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from scipy.stats import beta
 
 from agencies.models import UnitSuccession
 from reports import services
@@ -38,6 +39,8 @@ FIGURES = (
     "ci_low_766",
     "ci_high_766",
     "enough_responses",
+    "n_eff_sipas",
+    "n_eff_766",
     "change_sipas",
     "change_sipas_significant",
     "change_766",
@@ -91,10 +94,23 @@ def _estimate(pairs: list[tuple[int, int]]):
     sy = sum(y for _, y in pairs)
     r = sy / sx
     if n < 2:
-        return 100 * r, None, None, None
+        return 100 * r, None, None, None, None
     var = n / (n - 1) * sum((y - r * x) ** 2 for x, y in pairs) / sx**2
-    half = Z * math.sqrt(var)
-    return 100 * r, max(0.0, 100 * (r - half)), min(100.0, 100 * (r + half)), var
+    low, high, n_eff = _korn_graubard(r, var, sx)
+    return 100 * r, 100 * low, 100 * high, var, n_eff
+
+
+def _korn_graubard(r: float, var: float, answers: int) -> tuple[float, float, float]:
+    """NCHS 2017: Clopper–Pearson on n_eff = r(1−r)/Var, at most the rated answers; the rated
+    answers when r is 0 or 1 (or no response differs from another)."""
+    if 0 < r < 1 and var > 1e-15:
+        n_eff = min(r * (1 - r) / var, answers)
+    else:
+        n_eff = answers
+    x = r * n_eff
+    low = beta.ppf(0.025, x, n_eff - x + 1) if x > 0 else 0.0
+    high = beta.ppf(0.975, x + 1, n_eff - x) if x < n_eff else 1.0
+    return float(low), float(high), float(n_eff)
 
 
 def reference_scores(today: date | None = None) -> dict[tuple, dict]:
@@ -152,17 +168,21 @@ def reference_scores(today: date | None = None) -> dict[tuple, dict]:
             "ci_low_sipas": sipas[1],
             "ci_high_sipas": sipas[2],
             "_var_sipas": sipas[3],
+            "n_eff_sipas": sipas[4],
             "index_766": d766[0],
             "ci_low_766": d766[1],
             "ci_high_766": d766[2],
             "_var_766": d766[3],
+            "n_eff_766": d766[4],
             "enough_responses": len(rows) >= settings.MIN_RESPONSES_FOR_RANKING,
         }
     for key, row in expected.items():
         unit, scope, dim, proc, period_type, start = key
         before = expected.get((unit, scope, dim, proc, period_type, _previous(start, period_type)))
         for method in ("sipas", "766"):
-            if before is None:
+            minimum = settings.MIN_RESPONSES_FOR_RANKING
+            if before is None or row["responses"] < minimum or before["responses"] < minimum:
+                # Only two trustworthy periods are compared.
                 row[f"change_{method}"], row[f"change_{method}_significant"] = None, False
                 continue
             change = row[f"index_{method}"] - before[f"index_{method}"]

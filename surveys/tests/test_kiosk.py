@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from agencies.tests.factories import make_service_point
-from surveys.models import Response
+from surveys.models import Response, SurveyVersion
 from surveys.services import kiosk_register, kiosk_revoke
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,13 @@ def test_answers_kept_offline_across_a_republication_are_still_stored(client, ki
 
 
 def test_a_survey_without_kiosk_questions_shows_all_of_them(client, kiosk, standard):
-    standard.questions.update(on_kiosk=False)
+    from surveys.standard import add_standard_questions
+
+    # A published version is frozen (issue 14): the new version is drafted, edited, then published.
+    draft = SurveyVersion.objects.create(survey=standard.survey, number=2, title_vi=standard.title_vi)
+    add_standard_questions(draft)
+    draft.questions.update(on_kiosk=False)
+    SurveyVersion.objects.filter(pk=standard.pk).update(status="closed")
+    SurveyVersion.objects.filter(pk=draft.pk).update(status="published")
     html = client.get(f"/k/{kiosk.token}/").content.decode()
-    assert html.count("<fieldset") == standard.questions.count()
+    assert html.count("<fieldset") == draft.questions.count()

@@ -53,11 +53,14 @@ class Command(BaseCommand):
             mode = RollupRun.Mode.WINDOW
         else:
             mode = RollupRun.Mode.INCREMENTAL
+        changed = services.method_differences(services.stored_method(), services.current_method())
+        if changed and mode == RollupRun.Mode.INCREMENTAL:
+            self.stdout.write(f"method settings changed ({'; '.join(changed)}): recomputing everything")
         try:
             run = services.rollup_run(mode=mode, since=since, until=until, lock_wait=options["wait"])
         except services.RollupBusy as exc:
             raise CommandError(f"{exc}; try again later or pass --wait SECONDS") from None
-        except services.RollupWindowError as exc:
+        except (services.RollupWindowError, services.RollupMethodChanged) as exc:
             raise CommandError(str(exc)) from None
         seconds = (run.finished_at - run.started_at).total_seconds()
         self.stdout.write(
