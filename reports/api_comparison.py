@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
@@ -21,23 +21,33 @@ from surveys.api import ApiTokenAuthentication, error_responses
 from surveys.models import Dimension
 
 from . import compare_extras, selectors
-from .api import CanReadScores, scope_units
+from .api import CODE_PATTERN, PERIOD_PATTERN, CanReadScores, scope_units
 from .selectors import Period
 
 MAX_UNITS = 5000
 
 
 class ComparisonFilterSerializer(serializers.Serializer):
-    period = serializers.CharField(
-        required=False, max_length=10, help_text="2025-10, 2025-Q3 or 2025 (default: the latest complete month)."
+    period = serializers.RegexField(
+        PERIOD_PATTERN,
+        required=False,
+        max_length=10,
+        help_text="2025-10, 2025-Q3 or 2025 (default: the latest complete month).",
     )
-    parent = serializers.CharField(
-        required=False, max_length=32, help_text="Compare this unit's direct sub-units (its pooled rate is the centre)."
+    parent = serializers.RegexField(
+        CODE_PATTERN,
+        required=False,
+        max_length=32,
+        help_text="Compare this unit's direct sub-units (its pooled rate is the centre).",
     )
     kind = serializers.ChoiceField(required=False, choices=[c for c, _l in Unit.Kind.choices])
     method = serializers.ChoiceField(required=False, default="sipas", choices=["sipas", "766"])
-    dimension = serializers.CharField(required=False, max_length=32, help_text="An element code (default: overall).")
-    procedure = serializers.CharField(required=False, max_length=32, help_text="A procedure's national code.")
+    dimension = serializers.RegexField(
+        CODE_PATTERN, required=False, max_length=32, help_text="An element code (default: overall)."
+    )
+    procedure = serializers.RegexField(
+        CODE_PATTERN, required=False, max_length=32, help_text="A procedure's national code."
+    )
 
     def validate_period(self, value):
         period = Period.parse(value)
@@ -60,14 +70,7 @@ def _round(value, digits: int = 2):
         "rate and coverage (receipts issued / answered / expired, responses per channel), and Decision 766's "
         "yardstick as we read it: points = 6 × min(1, r / 0.90), 6 with no dossiers, r = not-dissatisfied / rated answers."
     ),
-    parameters=[
-        OpenApiParameter("period", OpenApiTypes.STR),
-        OpenApiParameter("parent", OpenApiTypes.STR),
-        OpenApiParameter("kind", OpenApiTypes.STR, enum=[c for c, _l in Unit.Kind.choices]),
-        OpenApiParameter("method", OpenApiTypes.STR, enum=["sipas", "766"]),
-        OpenApiParameter("dimension", OpenApiTypes.STR),
-        OpenApiParameter("procedure", OpenApiTypes.STR),
-    ],
+    parameters=[ComparisonFilterSerializer],
     responses={200: OpenApiTypes.OBJECT, **error_responses(400, 401, 403, 404)},
 )
 class ComparisonView(APIView):

@@ -42,6 +42,7 @@ def test_open_link_answers_are_reported_apart_and_left_out_of_official_scores(an
         "receipt": (3, True),
         "kiosk": (4, True),
         "link": (5, False),
+        "online": (0, True),  # every channel is listed; answers to online dossiers count (issue 17)
     }
     assert got["receipt"].estimate_sipas.index == 100.0 and got["link"].estimate_sipas.index == 0.0
     assert got["kiosk"].estimate_sipas.index == 50.0
@@ -54,6 +55,7 @@ def test_open_link_answers_are_reported_apart_and_left_out_of_official_scores(an
         "receipt": True,
         "kiosk": True,
         "link": True,
+        "online": True,
     }
 
 

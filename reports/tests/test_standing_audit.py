@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from reports import services
+from reports.anonymity import reference
 from reports.channels import channel_breakdown
 from reports.models import Score
 from reports.tests.test_rollup_reference import _korn_graubard, assert_matches_reference, random_responses
@@ -78,7 +79,7 @@ def _check_api(client, city) -> None:
         assert row["sipas"]["index"] == pytest.approx(stored.index_sipas)
     assert row["method"]["open_link_included"] == settings.INCLUDE_OPEN_LINK_IN_SCORES
     channels = client.get("/api/v1/channels/", {"unit": city.root.code, "period": "2025"}).json()["results"]
-    assert {c["channel"] for c in channels} == {"receipt", "kiosk", "link"}
+    assert {c["channel"] for c in channels} == {"receipt", "kiosk", "link", "online"}
 
 
 def audit(client, city) -> None:
@@ -108,11 +109,11 @@ def test_every_path_around_the_rollup_keeps_every_published_number_true(city, cl
     counted = [r for r in made if r.channel != "link"]
     # 1. The moderation page: exclude two responses, count one again.
     for response in counted[:2]:
-        page = client.post(f"/manage/moderation/{response.pk}/", {"action": "exclude", "reason": "spam"})
+        page = client.post(f"/manage/moderation/{reference(response.pk)}/", {"action": "exclude", "reason": "spam"})
         assert page.status_code == 302
     incremental()
     audit(client, city)
-    client.post(f"/manage/moderation/{counted[0].pk}/", {"action": "include", "note": "a real citizen"})
+    client.post(f"/manage/moderation/{reference(counted[0].pk)}/", {"action": "include", "note": "a real citizen"})
     incremental()
     audit(client, city)
 
