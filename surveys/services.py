@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from .models import (
     Response,
     SurveyVersion,
 )
+from .signals import response_stored
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,8 @@ def kiosk_revoke(*, kiosk: Kiosk, user=None) -> Kiosk:
 class SubmitResult:
     response: Response
     created: bool  # False: the same submission seen again (double click, retry)
+    # What receivers of signals.response_stored returned for the next page (e.g. the reply key).
+    extras: dict = field(default_factory=dict)
 
 
 def _answer_rows(response: Response, answers: dict[Question, Any]) -> tuple[list[Answer], list[tuple[int, int]]]:
@@ -344,6 +347,8 @@ def response_submit(
     - The same idempotency key seen again (double click, retried POST, a kiosk resending after a
       network drop) returns the response already stored instead of a second one.
     - The comment is masked before it is stored. The rollup is queued only after commit.
+    - `signals.response_stored` is sent inside the transaction for a new response only; what its
+      receivers write commits or rolls back with the response.
     """
     now = timezone.now()
     if receipt is not None:
@@ -404,5 +409,9 @@ def response_submit(
             ):
                 return SubmitResult(previous, created=False)
             raise SubmissionRefused("key_reused") from None
+    extras: dict = {}
+    for _receiver, value in response_stored.send(sender=Response, response=response):
+        if isinstance(value, dict):
+            extras.update(value)
     transaction.on_commit(_queue_rollup)
-    return SubmitResult(response, created=True)
+    return SubmitResult(response, created=True, extras=extras)
