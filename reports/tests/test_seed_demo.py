@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone, translation
 
 from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
@@ -98,6 +98,46 @@ def test_demo_city_is_hanoi_after_the_reform_with_history():
     assert version.survey.owner == city and version.survey.is_standard
     dims = set(version.questions.values_list("dimension__code", flat=True))
     assert dims == {"access", "procedures", "civil_servants", "results", "feedback"}
+
+
+def _labelled_texts() -> list[str]:
+    """The comment column of the topic rules' labelled set (read as a file: reports never imports feedback)."""
+    path = settings.BASE_DIR / "feedback" / "tests" / "data" / "comments_labelled.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines if line and not line.startswith(("#", "topics\t"))]
+
+
+def test_demo_comments_are_the_labelled_sets_texts_each_with_a_tone():
+    from reports.demo import catalogue
+
+    pools = catalogue.load_comments()
+    demo = [text for tone in catalogue.TONES for text in pools[tone]]
+    assert sorted(demo) == sorted(_labelled_texts())  # the same 311 texts, none added, none lost
+    assert all(len(pools[tone]) >= 30 for tone in catalogue.TONES)
+
+
+def test_seeded_comments_come_from_the_labelled_set_and_match_the_ratings():
+    from reports.demo import catalogue
+
+    seed()
+    labelled = set(_labelled_texts())
+    english = set(catalogue.COMMENTS_ENGLISH_POSITIVE + catalogue.COMMENTS_ENGLISH_NEGATIVE)
+    stored = list(Response.objects.exclude(comment="").values_list("id", "language", "comment"))
+    vietnamese = [(rid, c) for rid, lang, c in stored if lang != "en"]
+    assert vietnamese and all(c in labelled for _rid, c in vietnamese)
+    assert all(c in english for _rid, lang, c in stored if lang == "en")
+    assert len({c for _rid, c in vietnamese}) >= 60  # a variety, not a handful repeated
+    # a complaint goes with low ratings, praise with high ones
+    negative, positive = set(catalogue.COMMENTS_NEGATIVE), set(catalogue.COMMENTS_POSITIVE)
+    means = dict(
+        Answer.objects.filter(response_id__in=[rid for rid, _c in vietnamese], value__isnull=False)
+        .values_list("response_id")
+        .annotate(m=Avg("value"))
+    )
+    low = [means[rid] for rid, c in vietnamese if c in negative and rid in means]
+    high = [means[rid] for rid, c in vietnamese if c in positive and rid in means]
+    assert len(low) >= 10 and len(high) >= 10
+    assert max(low) < 4.2 <= min(high)
 
 
 def test_one_account_per_role_and_the_printed_passwords_sign_in(client):
