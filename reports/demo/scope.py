@@ -39,6 +39,21 @@ def _delete_where(model: type[models.Model], column: str, subquery: str, params:
         cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})", params)
 
 
+def _delete_rows_pointing_at_responses(responses: str, params: list) -> None:
+    """Rows of other models that hang on the responses (moderation events, review flags, and the
+    feedback app's topics, replies and reply keys), found through Response's reverse relations so
+    that this module needs not import the apps above it. Raw SQL, like the responses themselves."""
+    for rel in Response._meta.related_objects:
+        if rel.related_model is Answer:
+            continue
+        if rel.many_to_many:
+            through = rel.field.remote_field.through
+            column = through._meta.get_field(rel.field.m2m_reverse_field_name()).column
+            _delete_where(through, column, responses, params)
+        elif rel.on_delete is models.CASCADE:
+            _delete_where(rel.related_model, rel.field.column, responses, params)
+
+
 @transaction.atomic
 def wipe_demo() -> None:
     """Remove the demo city and everything that hangs on it; other units and data stay."""
@@ -63,6 +78,7 @@ def wipe_demo() -> None:
             params,
         )
         _delete_where(Answer, "response_id", responses, params)
+        _delete_rows_pointing_at_responses(responses, params)
         receipts = (
             f"SELECT receipt_id FROM {Response._meta.db_table} WHERE receipt_id IS NOT NULL AND id IN ({responses})"
         )
