@@ -73,6 +73,7 @@ def test_citizen_reads_the_reply_by_receipt_code(live_server, browser, city, scr
     insider.goto(f"{live_server.url}/r/{receipt.display_code}/reply/")
     assert insider.get_by_test_id("no-reply").is_visible()
     assert "Phải chờ" not in insider.content() and "quầy thứ hai" not in insider.content()
+    insider.screenshot(path=str(screenshot_dir / "feedback-reply-insider.png"), full_page=True)
     insider.goto(f"{live_server.url}/r/{receipt.display_code}/thanks/")
     assert key not in insider.content()
     clerk.close()
