@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from surveys.codes import normalise_reply_key
+
 from .models import AlertPreference, Topic
 from .services import ACTION_MAX_LENGTH, REPLY_MAX_LENGTH
 
@@ -14,10 +16,29 @@ class ReplyForm(forms.Form):
         max_length=REPLY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "The citizen reads it by entering their receipt code again. Phone numbers, e-mail "
-            "addresses and ID numbers are masked."
+            "Only the citizen reads it, with their receipt code and the reply key they were given "
+            "when they answered. Phone numbers, e-mail addresses and ID numbers are masked."
         ),
     )
+
+
+class ReplyKeyForm(forms.Form):
+    """The reply key typed by the citizen (e.g. on another device); as forgiving as receipt codes."""
+
+    key = forms.CharField(
+        label=_("Reply key"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"}
+        ),
+        help_text=_("The 8 letters and digits shown when you sent your answers, like 4HX9-QK2M."),
+    )
+
+    def clean_key(self):
+        key = normalise_reply_key(self.cleaned_data["key"])
+        if key is None:
+            raise forms.ValidationError(_("A reply key has 8 letters and digits, like 4HX9-QK2M."))
+        return key
 
 
 class WithdrawForm(forms.Form):

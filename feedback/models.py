@@ -1,6 +1,7 @@
 """What closes the loop with citizens and managers.
 
-- Reply: a unit's public answer to one comment; only the holder of the receipt code reads it.
+- Reply: a unit's public answer to one comment; only the citizen who wrote it reads it.
+- ReplyKey: the keyed hash of the reply key given to that citizen at submission (feedback.reply_keys).
 - CommentTopic: the topics a comment is about (feedback.topics), one row per (response, topic).
 - AlertPreference / AlertDelivery: which alerts a person wants, and an outbox of e-mails with one
   row per (kind, unit, period, person), so that a retried task never sends the same alert twice.
@@ -35,7 +36,8 @@ class Reply(models.Model):
     """A unit's public reply to one comment.
 
     Rules protected: the text is masked like comments before it is stored; a withdrawn reply is
-    shown to nobody; the citizen reads it only with the receipt code (feedback.views.reply_for_code).
+    shown to nobody; the citizen reads it only with the receipt code and their reply key
+    (feedback.views.reply_for_code).
     """
 
     class Status(models.TextChoices):
@@ -55,6 +57,24 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"reply to #{self.response_id}"
+
+
+class ReplyKey(models.Model):
+    """The keyed hash of the key that opens the reply to one response; never the key itself.
+
+    Made in the response's own transaction (feedback.reply_keys.issue); no date, no device, nothing
+    that tells who answered.
+    """
+
+    response = models.OneToOneField(Response, models.CASCADE, primary_key=True, related_name="reply_key")
+    key_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("reply key")
+        verbose_name_plural = _("reply keys")
+
+    def __str__(self) -> str:
+        return f"reply key of #{self.response_id}"
 
 
 class CommentTopic(models.Model):

@@ -1,7 +1,8 @@
 """Improvement plans: which units owe one, which plans are overdue, whether the unit recovered.
 
-Rule (issue 18): a unit below the lower control limit (feedback.funnel) for two months in a row
-must file a plan (problem, actions, owner, deadline) for the second of those months. Consecutive
+Rule (issue 18): a unit below expected on its parent's funnel (feedback.funnel: the 95 % lower
+control limit, the class /compare/ shows) for two months in a row must file a plan (problem,
+actions, owner, deadline) for the second of those months. Consecutive
 months below the limit are one episode: the plan of its first trigger covers the months after it.
 The funnel is read once per month for all units, so the page costs the same for 10 or 3,000 units.
 """

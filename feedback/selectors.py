@@ -14,21 +14,14 @@ from surveys.models import Receipt, Response
 from .models import Action, CommentTopic, Reply, Topic
 
 
-def published_reply_for_receipt(receipt: Receipt) -> tuple[Response, Reply] | None:
-    """The response of a receipt and its published reply; None when either is missing.
-
-    The citizen page shows the same "nothing here yet" for a code never answered, a comment not
-    answered yet and a withdrawn reply, so the page never tells whether a receipt was used.
-    """
-    reply = (
-        Reply.objects.filter(response__receipt=receipt, status=Reply.Status.PUBLISHED)
-        .exclude(response__comment="")
-        .select_related("response", "response__unit")
-        .first()
-    )
-    if reply is None or reply.response.excluded:
+def own_comment(receipt: Receipt) -> tuple[Response, Reply | None] | None:
+    """For the citizen who proved they hold the reply key: their comment and the published reply
+    (None while there is none). None when the comment was excluded or there is no comment."""
+    response = Response.objects.filter(receipt=receipt, excluded=False).exclude(comment="").first()
+    if response is None:
         return None
-    return reply.response, reply
+    reply = Reply.objects.filter(response=response, status=Reply.Status.PUBLISHED).first()
+    return response, reply
 
 
 def topics_of(response_ids: list[int]) -> dict[int, list[str]]:

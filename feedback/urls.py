@@ -7,7 +7,7 @@ from . import views
 app_name = "feedback"
 
 urlpatterns = [
-    # citizen: the receipt code is the key
+    # citizen: the receipt code and the reply key (feedback.reply_keys)
     path("r/<str:code>/reply/", views.reply_for_code, name="reply_for_code"),
     # public: "You said, we did"
     path("you-said-we-did/<str:code>/", views.actions_public, name="actions_public"),

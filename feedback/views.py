@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agencies.models import Unit
 from agencies.permissions import administered_units, can_manage, manageable_units, visible_units
 from reports import anonymity
-from surveys import ratelimit
+from surveys import ratelimit, reply_cookie
 from surveys import selectors as survey_selectors
 from surveys.codes import normalise_code
 from surveys.models import Response
 
-from . import plans, reports, selectors, services
-from .forms import ActionForm, AlertPreferenceForm, PlanForm, ReplyForm, WithdrawForm
+from . import plans, reply_keys, reports, selectors, services
+from .forms import ActionForm, AlertPreferenceForm, PlanForm, ReplyForm, ReplyKeyForm, WithdrawForm
 from .models import AlertPreference, MonthlyReport, Topic
 
 COMMENTS_PAGE_SIZE = 50
@@ -38,21 +38,28 @@ def _message(error: ValidationError) -> str:
 # --------------------------------------------------------------------------- the citizen's reply
 
 
-@never_cache
-@require_GET
-def reply_for_code(request, code: str):
-    """The citizen's comment and the unit's reply, for the holder of the receipt code.
+def _too_many(wait: int, request):
+    response = render(request, "surveys/too_many.html", {"wait_minutes": max(1, (wait + 59) // 60)}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
-    A code that was never answered, a comment not answered yet and a withdrawn reply all show the
-    same page: it never tells whether the receipt was used. Wrong codes count towards the same
-    rate limit as the code box on the home page.
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reply_for_code(request, code: str):
+    """The citizen's comment and the unit's reply, for the one who holds the code *and* the reply key.
+
+    The code alone opens nothing (the clerk who printed the receipt knows it): the key comes from
+    the cookie set at submission on the citizen's device, or is typed in the form (POST, which
+    then sets the cookie on this device too). Without the key, a code that was never answered, a
+    comment not answered yet and a withdrawn reply all show the same page with the key form: it
+    never tells whether the receipt was used. Wrong codes and wrong keys (typed or in a cookie)
+    count towards the same rate limit as the code box on the home page.
     """
     ident = ratelimit.client_hash(request)
     wait = ratelimit.blocked_for("code", ident)
     if wait:
-        response = render(request, "surveys/too_many.html", {"wait_minutes": max(1, (wait + 59) // 60)}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return _too_many(wait, request)
     normalised = normalise_code(code)
     receipt = survey_selectors.receipt_by_code(normalised) if normalised else None
     if receipt is None:
@@ -60,11 +67,35 @@ def reply_for_code(request, code: str):
         return render(request, "feedback/reply_citizen.html", {"unknown": True}, status=404)
     if code != receipt.display_code:
         return redirect("feedback:reply_for_code", code=receipt.display_code)
-    found = selectors.published_reply_for_receipt(receipt)
-    context = {"code": receipt.display_code, "unit": receipt.unit}
-    if found is not None:
-        context["response"], context["reply"] = found
-    return render(request, "feedback/reply_citizen.html", context)
+    form = ReplyKeyForm(request.POST or None)
+    if request.method == "POST":
+        key = form.cleaned_data["key"] if form.is_valid() else None
+        if key and reply_keys.matches(receipt=receipt, key=key):
+            page = redirect("feedback:reply_for_code", code=receipt.display_code)
+            reply_cookie.set_cookie(page, display_code=receipt.display_code, key=key)
+            return page
+        wait = ratelimit.hit("code", ident)
+        if wait:
+            return _too_many(wait, request)
+        if key:  # a well-formed key that is not this receipt's; a malformed one keeps the form's own error
+            form.add_error("key", _("This key does not open a reply for this code. Check the key and the code."))
+        return _reply_page(request, receipt, form, status=400)
+    key = reply_cookie.key_from(request)
+    if key is None:
+        return _reply_page(request, receipt, form)
+    if reply_keys.matches(receipt=receipt, key=key):
+        return _reply_page(request, receipt, form, own=selectors.own_comment(receipt))
+    wait = ratelimit.hit("code", ident)  # a forged or stale cookie is a wrong key too
+    page = _too_many(wait, request) if wait else _reply_page(request, receipt, form)
+    reply_cookie.delete_cookie(page, display_code=receipt.display_code)
+    return page
+
+
+def _reply_page(request, receipt, form, *, own=None, status: int = 200):
+    context = {"code": receipt.display_code, "unit": receipt.unit, "form": form}
+    if own is not None:
+        context["response"], context["reply"] = own
+    return render(request, "feedback/reply_citizen.html", context, status=status)
 
 
 # --------------------------------------------------------------------------- managers: replies
@@ -95,7 +126,9 @@ def reply_edit(request, ref: str):
                 messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
                 return back
             services.reply_publish(response_id=response.pk, user=request.user, text=form.cleaned_data["text"])
-            messages.success(request, _("The reply is published; the citizen reads it with their receipt code."))
+            messages.success(
+                request, _("The reply is published; the citizen reads it with their receipt code and reply key.")
+            )
     except ValidationError as error:
         messages.error(request, _message(error))
     except PermissionDenied:

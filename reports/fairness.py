@@ -3,6 +3,8 @@ rank range (the math is `reports.funnel`; this module reads the sums it needs fr
 
 One query for all the units and the centre unit: the additive sums of the focus row (the chosen
 element or overall, the chosen procedure or all) of each unit's subtree for the period.
+`classify_under_parents` gives every unit its class on its parent's funnel at once (for the
+feedback app's alerts and improvement plans).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -138,22 +141,8 @@ def compare_units(
     rows = rows.filter(procedure=procedure) if procedure is not None else rows.filter(procedure__isnull=True)
     sums = {r["unit_id"]: r for r in rows.values("unit_id", "responses", "answers", "sum_x2", sy, syy, sxy)}
 
-    def point(unit_id: int, code: str) -> funnel.Point:
-        r = sums.get(unit_id)
-        if r is None:
-            return funnel.Point(code, 0, 0, 0, 0, 0, 0)
-        return funnel.Point(code, r["responses"], r["answers"], r[sy], r["sum_x2"], r[syy], r[sxy])
-
-    centre = None
-    if centre_unit is not None and centre_unit.id in sums:
-        c = sums[centre_unit.id]
-        centre = funnel.pooled_rate(c["answers"], c[sy])
-    if centre is None:
-        # No figures for the parent: pool the compared units' own sums.
-        total_x = sum(sums[u[0]]["answers"] for u in units if u[0] in sums)
-        total_y = sum(sums[u[0]][sy] for u in units if u[0] in sums)
-        centre = funnel.pooled_rate(total_x, total_y)
-    placed = {u[0]: funnel.place(point(u[0], u[1]), centre, min_responses) for u in units}
+    centre = _centre(sums, centre_unit.id if centre_unit is not None else None, [u[0] for u in units], sy)
+    placed = {u[0]: funnel.place(_point(sums.get(u[0]), u[1], method), centre, min_responses) for u in units}
     ranges = _cached_rank_ranges(list(placed.values()))
     result = Comparison(centre_unit=centre_unit, centre=centre, method=method)
     for unit_id, code, name in units:
@@ -163,6 +152,62 @@ def compare_units(
             p = replace(p, classification=CENTRE, beyond998=False)
         result.units[unit_id] = Fair(unit_id, code, name, p, low, high)
     return result
+
+
+def _point(row: dict | None, code: str, method: str) -> funnel.Point:
+    if row is None:
+        return funnel.Point(code, 0, 0, 0, 0, 0, 0)
+    sy, syy, sxy = _sum_fields(method)
+    return funnel.Point(code, row["responses"], row["answers"], row[sy], row["sum_x2"], row[syy], row[sxy])
+
+
+def _centre(sums: dict[int, dict], centre_id: int | None, unit_ids: list[int], sy: str) -> float | None:
+    """The centre unit's pooled rate; without figures for it, the compared units' pooled sums."""
+    if centre_id is not None and centre_id in sums:
+        centre = funnel.pooled_rate(sums[centre_id]["answers"], sums[centre_id][sy])
+        if centre is not None:
+            return centre
+    total_x = sum(sums[u]["answers"] for u in unit_ids if u in sums)
+    total_y = sum(sums[u][sy] for u in unit_ids if u in sums)
+    return funnel.pooled_rate(total_x, total_y)
+
+
+def classify_under_parents(
+    *, period: Period, method: str, min_responses: int, parent_ids: Iterable[int] | None = None
+) -> dict[int, funnel.Placed]:
+    """Every unit with a parent, placed on its parent's funnel for the overall index.
+
+    The same class `compare_units` gives the unit among its parent's children with the parent as
+    the centre (its parent's unit page, /compare/ filtered by that parent): alerts and improvement
+    plans read it here so that "below" means one thing everywhere. Only units with figures in the
+    period are returned (the others cannot be decided). One query for every unit (or only the
+    children of `parent_ids`), however many.
+    """
+    sy, syy, sxy = _sum_fields(method)
+    rows = Score.objects.in_scope(Scope.SUBTREE).filter(
+        period_type=period.type, period_start=period.start, dimension__isnull=True, procedure__isnull=True
+    )
+    if parent_ids is not None:
+        parent_ids = list(parent_ids)
+        rows = rows.filter(Q(unit_id__in=parent_ids) | Q(unit__parent_id__in=parent_ids))
+    sums = {
+        r["unit_id"]: r
+        for r in rows.values("unit_id", "unit__parent_id", "unit__code", "responses", "answers", "sum_x2", sy, syy, sxy)
+    }
+    children: dict[int, list[int]] = {}
+    for unit_id, r in sums.items():
+        if r["unit__parent_id"] is not None:
+            children.setdefault(r["unit__parent_id"], []).append(unit_id)
+    out: dict[int, funnel.Placed] = {}
+    for parent_id, ids in children.items():
+        if parent_ids is not None and parent_id not in parent_ids:
+            continue
+        centre = _centre(sums, parent_id, ids, sy)
+        for unit_id in ids:
+            out[unit_id] = funnel.place(
+                _point(sums[unit_id], sums[unit_id]["unit__code"], method), centre, min_responses
+            )
+    return out
 
 
 def _cached_rank_ranges(placed: list[funnel.Placed]) -> dict[str, tuple[int, int]]:

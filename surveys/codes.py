@@ -29,6 +29,25 @@ def normalise_code(raw: str) -> str | None:
     return cleaned
 
 
+# The reply key: shown once to the citizen who left a comment, kept in a cookie on their device;
+# with the receipt code it opens the unit's reply (feedback.reply_keys). 8 symbols × 5 bits = 40 bits.
+REPLY_KEY_LENGTH = 8
+
+
+def generate_reply_key() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(REPLY_KEY_LENGTH))
+
+
+def normalise_reply_key(raw: str) -> str | None:
+    """As forgiving as codes (case, dashes, spaces, O/I/L); None when it cannot be a key."""
+    if not raw:
+        return None
+    cleaned = raw.strip().upper().translate(_SEPARATORS).translate(_CONFUSABLE)
+    if len(cleaned) != REPLY_KEY_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
 def format_code(code: str) -> str:
-    """7K2F9QXMA3 → 7K2F-9QXM-A3."""
+    """7K2F9QXMA3 → 7K2F-9QXM-A3; a reply key 4HX9QK2M → 4HX9-QK2M."""
     return "-".join(part for part in (code[:4], code[4:8], code[8:]) if part)

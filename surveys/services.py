@@ -11,7 +11,7 @@ import hmac
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from .models import (
     Response,
     SurveyVersion,
 )
+from .signals import response_stored
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +276,8 @@ def kiosk_revoke(*, kiosk: Kiosk, user=None) -> Kiosk:
 class SubmitResult:
     response: Response
     created: bool  # False: the same submission seen again (double click, retry)
+    # What receivers of signals.response_stored returned for the next page (e.g. the reply key).
+    extras: dict = field(default_factory=dict)
 
 
 def _answer_rows(response: Response, answers: dict[Question, Any]) -> tuple[list[Answer], list[tuple[int, int]]]:
@@ -366,6 +369,8 @@ def response_submit(
     - The same idempotency key seen again (double click, retried POST, a kiosk resending after a
       network drop) returns the response already stored instead of a second one.
     - The comment is masked before it is stored. The rollup is queued only after commit.
+    - `signals.response_stored` is sent inside the transaction for a new response only; what its
+      receivers write commits or rolls back with the response.
     """
     now = timezone.now()
     if receipt is not None:
@@ -426,5 +431,9 @@ def response_submit(
             ):
                 return SubmitResult(previous, created=False)
             raise SubmissionRefused("key_reused") from None
+    extras: dict = {}
+    for _receiver, value in response_stored.send(sender=Response, response=response):
+        if isinstance(value, dict):
+            extras.update(value)
     transaction.on_commit(_queue_rollup)
-    return SubmitResult(response, created=True)
+    return SubmitResult(response, created=True, extras=extras)

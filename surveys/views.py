@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.models import Unit
 
-from . import ratelimit, selectors
+from . import ratelimit, reply_cookie, selectors
 from .codes import format_code, normalise_code
 from .forms import CodeEntryForm, SurveyForm
 from .models import Response, Survey
@@ -148,7 +148,7 @@ def _receipt_survey(request, code: str):
         form = SurveyForm(request.POST, questions=questions, version=version)
         if form.is_valid():
             try:
-                response_submit(
+                result = response_submit(
                     version=version,
                     unit=receipt.unit,
                     channel=Response.Channel.RECEIPT,
@@ -163,7 +163,11 @@ def _receipt_survey(request, code: str):
                 )
             except SubmissionRefused as refused:
                 return _refused(request, refused.reason, receipt)
-            return redirect("surveys:receipt_thanks", code=receipt.display_code)
+            thanks = redirect("surveys:receipt_thanks", code=receipt.display_code)
+            if result.extras.get("reply_key"):
+                # Only this device learns the key: the thank-you page shows it from the cookie.
+                reply_cookie.set_cookie(thanks, display_code=receipt.display_code, key=result.extras["reply_key"])
+            return thanks
         status = 400
         form = _repaired(form, request.POST, questions=questions, version=version)
     else:
@@ -234,8 +238,15 @@ def receipt_thanks(request, code: str):
         return refusal
     if receipt.used_at is None:
         return redirect("surveys:receipt_survey", code=receipt.display_code)
+    key = reply_cookie.key_from(request)
     return render(
-        request, "surveys/thanks.html", {"unit": receipt.unit, "again_url": None, "reply_code": receipt.display_code}
+        request,
+        "surveys/thanks.html",
+        {
+            "unit": receipt.unit,
+            "again_url": None,
+            "reply_key": reply_cookie.display_key(key) if key else None,
+        },
     )
 
 

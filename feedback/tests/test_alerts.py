@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -183,3 +184,50 @@ def test_funnel_alert_for_a_unit_below_the_lower_limit(people, smtp_server):
     alerts.send_due()
     subjects = [m["Subject"] for m in smtp_server.to("bob@phuong-badinh.example")]
     assert any("giới hạn kiểm soát dưới" in s for s in subjects)
+
+
+@pytest.mark.django_db
+def test_the_unit_alerted_is_exactly_the_unit_below_on_compare(people, client):
+    """One funnel: the class on /compare/ decides the alert and the plan (reports.fairness).
+
+    Ward B (r = 0.693 at n_eff = 100) is below the 95 % limit 0.7216 but inside the 99.8 % one
+    0.6764: /compare/ shows it below expected, so it is alerted (feedback's former 99.8 % rule
+    would not have alerted it). Ward A (r = 0.901) is above.
+    """
+    from feedback import funnel
+
+    last_month = (people.month - timedelta(days=1)).replace(day=1)
+
+    def score(unit, n, k):
+        return make_score(
+            unit,
+            start=last_month,
+            index=100.0 * k / n,
+            responses=n,
+            sum_x2=25 * n,
+            sum_y2_sipas=25 * k,
+            sum_xy_sipas=25 * k,
+        )
+
+    score(people.root, 500, 400)
+    score(people.ward_a, 101, 91)
+    score(people.ward_b, 101, 70)
+    score(people.centre_a, 41, 33)
+    client.force_login(people.dana)
+    classes = {}
+    for parent in (people.root, people.ward_a):  # each unit on its own parent's funnel
+        html = client.get("/compare/", {"period": f"{last_month:%Y-%m}", "parent": parent.code}).content.decode()
+        found = re.findall(
+            r'/units/([0-9A-Z-]+)/.*?data-testid="classification"><span class="cls-badge cls-(\w+)', html, re.DOTALL
+        )
+        classes.update(found)
+    assert classes[people.ward_b.code] == "below" and classes[people.ward_a.code] == "above"
+    # the one-stop shop (r = 0.805, n_eff = 40) lies below ward A's 95 % limit 0.8085 on ward A's funnel
+    assert classes[people.centre_a.code] == "below"
+    below_on_compare = {u.pk for u in (people.ward_a, people.ward_b, people.centre_a) if classes[u.code] == "below"}
+    assert set(funnel.units_below(month=last_month)) == below_on_compare == {people.ward_b.pk, people.centre_a.pk}
+    assert funnel.below_lower_limit(unit=people.ward_b, month=last_month) is True
+    assert funnel.below_lower_limit(unit=people.ward_a, month=last_month) is False
+    assert alerts.detect_funnel(month=last_month) >= 1
+    alerted = set(AlertDelivery.objects.filter(kind="funnel").values_list("unit_id", flat=True))
+    assert alerted == {people.ward_b.pk, people.centre_a.pk}

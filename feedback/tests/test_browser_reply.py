@@ -1,4 +1,5 @@
-"""In Chromium: a citizen answers with a comment, a manager replies, the citizen reads it by code."""
+"""In Chromium: a citizen answers with a comment, a manager replies, the citizen reads it with the
+receipt code and the reply key; a clerk holding only the code reads nothing."""
 
 from __future__ import annotations
 
@@ -25,13 +26,17 @@ def test_citizen_reads_the_reply_by_receipt_code(live_server, browser, city, scr
     page.fill("textarea[name=comment]", "Phải chờ 2 tiếng mới đến lượt. Gọi tôi 0912 345 678")
     page.tap("button.submit-btn")
     page.wait_for_url(f"**/r/{receipt.display_code}/thanks/")
-    assert "mã" in page.get_by_test_id("reply-note").inner_text()
+    assert "khóa" in page.get_by_test_id("reply-note").inner_text()
+    key = page.get_by_test_id("reply-key").inner_text().strip()
+    assert len(key) == 9 and key[4] == "-"
+    page.screenshot(path=str(screenshot_dir / "feedback-reply-thanks.png"), full_page=True)
+    assert "reply_key" not in page.evaluate("document.cookie")  # HttpOnly: no script reads the key
     response = Response.objects.get(receipt=receipt)
 
-    # Before any reply: the page says nothing about the comment.
+    # Before any reply: the citizen's own device (the key cookie) sees the comment, not answered yet.
     page.goto(f"{live_server.url}/r/{receipt.display_code}/reply/")
-    assert page.get_by_test_id("no-reply").is_visible()
-    assert "Phải chờ" not in page.content()
+    assert page.get_by_test_id("not-answered-yet").is_visible()
+    assert "Phải chờ" in page.get_by_test_id("comment").inner_text()
 
     # A manager answers from the moderation page.
     manager = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
@@ -62,3 +67,25 @@ def test_citizen_reads_the_reply_by_receipt_code(live_server, browser, city, scr
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "feedback-reply-citizen.png"), full_page=True)
     citizen.close()
+
+    # The clerk who printed the receipt knows the code, not the key: nothing to read.
+    clerk = browser.new_context(viewport=PHONE, locale="vi-VN")
+    insider = clerk.new_page()
+    insider.goto(f"{live_server.url}/r/{receipt.display_code}/reply/")
+    assert insider.get_by_test_id("no-reply").is_visible()
+    assert "Phải chờ" not in insider.content() and "quầy thứ hai" not in insider.content()
+    insider.screenshot(path=str(screenshot_dir / "feedback-reply-insider.png"), full_page=True)
+    insider.goto(f"{live_server.url}/r/{receipt.display_code}/thanks/")
+    assert key not in insider.content()
+    clerk.close()
+
+    # The citizen on another device types the key.
+    tablet = browser.new_context(viewport={"width": 800, "height": 1000}, locale="vi-VN")
+    other = tablet.new_page()
+    other.goto(f"{live_server.url}/r/{receipt.display_code}/reply/")
+    other.fill("input[name=key]", key.lower())
+    other.get_by_role("button", name="Đọc câu trả lời").click()
+    other.wait_for_load_state()
+    assert "mở thêm quầy thứ hai" in other.get_by_test_id("reply").inner_text()
+    other.screenshot(path=str(screenshot_dir / "feedback-reply-other-device.png"), full_page=True)
+    tablet.close()

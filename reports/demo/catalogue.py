@@ -337,50 +337,32 @@ ACCOUNTS = [
     ("admin.hanoi", "administrator", CITY_CODE),
 ]
 
-# Citizens' comments, already masked as the submit service stores them ("09xx xxx xxx").
-COMMENTS_POSITIVE = [
-    "Cán bộ hướng dẫn tận tình, thủ tục nhanh gọn.",
-    "Rất hài lòng, được trả kết quả sớm hơn ngày hẹn.",
-    "Công chức một cửa thân thiện, nhiệt tình, giải thích dễ hiểu.",
-    "Làm khai sinh cho con chỉ mất khoảng 15 phút, cảm ơn phường.",
-    "Nơi tiếp nhận sạch sẽ, có nước uống, điều hòa mát.",
-    "Nộp hồ sơ trực tuyến rồi đến nhận kết quả, rất tiện.",
-    "Cảm ơn chị cán bộ quầy số 1 đã hỗ trợ người già như tôi rất chu đáo.",
-    "Thủ tục công khai rõ ràng, không phải nộp thêm giấy tờ nào.",
-    "Chứng thực nhanh, lấy ngay trong buổi sáng.",
-    "Được hướng dẫn một lần là đủ hồ sơ, không phải đi lại.",
-    "Có máy lấy số thứ tự, không phải chen lấn như trước.",
-    "Cán bộ chủ động gọi điện báo trước khi có kết quả, rất chuyên nghiệp.",
-    "Trung tâm mới sau sáp nhập rộng rãi, chỗ để xe thuận tiện.",
-    "Tôi hài lòng với thái độ phục vụ của cán bộ.",
-]
-COMMENTS_NEUTRAL = [
-    "Nên bố trí thêm ghế chờ vào giờ cao điểm buổi sáng.",
-    "Đề nghị có thêm chỗ để xe máy cho người dân đến làm thủ tục.",
-    "Máy lấy số thỉnh thoảng bị lỗi, phải hỏi bảo vệ.",
-    "Cần hướng dẫn rõ hơn cách nộp hồ sơ trên Cổng Dịch vụ công.",
-    "Wifi yếu, khó tra cứu hồ sơ trên điện thoại.",
-    "Làm việc sáng thứ Bảy rất tiện cho người đi làm, mong tiếp tục duy trì.",
-    "Trụ sở mới xa nhà hơn trước, nên có biển chỉ đường từ đầu ngõ.",
-    "Nên niêm yết mẫu tờ khai điền sẵn để người dân tham khảo.",
-    "Thời gian chờ hơi lâu nhưng cán bộ làm việc đúng quy định.",
-    "Mong có thêm quầy riêng cho người cao tuổi và người khuyết tật.",
-    "Nếu cần thêm thông tin xin liên hệ 09xx xxx xxx.",
-]
-COMMENTS_NEGATIVE = [
-    "Phải đi lại 3 lần mới đủ hồ sơ vì mỗi lần được hướng dẫn một khác.",
-    "Chờ hơn 1 tiếng mới đến lượt, chỉ có một quầy làm việc.",
-    "Kết quả trả chậm so với giấy hẹn, không được thông báo trước.",
-    "Cán bộ trả lời cộc lốc, thiếu tôn trọng người dân.",
-    "Bị yêu cầu nộp thêm bản sao công chứng không có trong quy định.",
-    "Tôi đã gọi số 09xx xxx xxx của bộ phận một cửa nhưng không ai nghe máy.",
-    "Đã gửi phản ánh từ tháng trước nhưng chưa thấy trả lời.",
-    "Hệ thống phần mềm bị lỗi, phải chờ cả buổi mới nộp được hồ sơ.",
-    "Mong cán bộ gọi lại cho tôi theo số 03xx xxx xxx để hẹn ngày lấy kết quả.",
-    "Phí thu khác với mức niêm yết, không được giải thích rõ.",
-    "Sau sáp nhập không biết nộp hồ sơ ở đâu, hỏi mấy nơi mới biết.",
-    "Email phản ánh của tôi (***@***) gửi hai tuần vẫn chưa có hồi âm.",
-]
+# Citizens' comments in Vietnamese: the texts of the topic rules' labelled set (see the file's
+# header), each with the tone of the ratings it goes with; masked as the submit service would.
+COMMENTS_FILE = Path(__file__).resolve().parent / "data" / "comments_vi.tsv"
+TONES = ("positive", "neutral", "negative")
+
+
+def load_comments(path: Path = COMMENTS_FILE) -> dict[str, list[str]]:
+    """Comment texts by tone, in file order (so a seed gives the same comments every time)."""
+    from surveys.services import mask_comment
+
+    pools: dict[str, list[str]] = {tone: [] for tone in TONES}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith(("#", "tone\t")):
+            continue
+        tone, text = line.split("\t", 1)
+        if tone not in pools:
+            raise ValueError(f"{path.name}: unknown tone {tone!r} in {line!r}")
+        pools[tone].append(mask_comment(text.strip()))
+    return pools
+
+
+_POOLS = load_comments()
+COMMENTS_POSITIVE = _POOLS["positive"]
+COMMENTS_NEUTRAL = _POOLS["neutral"]
+COMMENTS_NEGATIVE = _POOLS["negative"]
+COMMENTS_MIXED = COMMENTS_NEUTRAL + COMMENTS_NEGATIVE
 COMMENTS_ENGLISH_POSITIVE = [
     "Staff were helpful and patient, thank you.",
     "Very efficient service, the result was ready before the appointment.",

@@ -445,12 +445,13 @@ def _comments(rng, ratings, channel, language) -> list[str]:
             continue
         if lang == "en":
             pool = cat.COMMENTS_ENGLISH_NEGATIVE if avg < 3.5 else cat.COMMENTS_ENGLISH_POSITIVE
-        elif avg <= 2.6:
+        elif avg <= 3.2:
             pool = cat.COMMENTS_NEGATIVE
         elif avg >= 4.2:
             pool = cat.COMMENTS_POSITIVE
         else:
-            pool = cat.COMMENTS_NEUTRAL
+            # Middling ratings: a suggestion or one thing that went wrong.
+            pool = cat.COMMENTS_MIXED
         out.append(pool[int(u * len(pool))])
     return out
 

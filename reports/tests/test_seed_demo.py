@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone, translation
 
 from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
@@ -100,6 +100,46 @@ def test_demo_city_is_hanoi_after_the_reform_with_history():
     assert dims == {"access", "procedures", "civil_servants", "results", "feedback"}
 
 
+def _labelled_texts() -> list[str]:
+    """The comment column of the topic rules' labelled set (read as a file: reports never imports feedback)."""
+    path = settings.BASE_DIR / "feedback" / "tests" / "data" / "comments_labelled.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines if line and not line.startswith(("#", "topics\t"))]
+
+
+def test_demo_comments_are_the_labelled_sets_texts_each_with_a_tone():
+    from reports.demo import catalogue
+
+    pools = catalogue.load_comments()
+    demo = [text for tone in catalogue.TONES for text in pools[tone]]
+    assert sorted(demo) == sorted(_labelled_texts())  # the same 311 texts, none added, none lost
+    assert all(len(pools[tone]) >= 30 for tone in catalogue.TONES)
+
+
+def test_seeded_comments_come_from_the_labelled_set_and_match_the_ratings():
+    from reports.demo import catalogue
+
+    seed()
+    labelled = set(_labelled_texts())
+    english = set(catalogue.COMMENTS_ENGLISH_POSITIVE + catalogue.COMMENTS_ENGLISH_NEGATIVE)
+    stored = list(Response.objects.exclude(comment="").values_list("id", "language", "comment"))
+    vietnamese = [(rid, c) for rid, lang, c in stored if lang != "en"]
+    assert vietnamese and all(c in labelled for _rid, c in vietnamese)
+    assert all(c in english for _rid, lang, c in stored if lang == "en")
+    assert len({c for _rid, c in vietnamese}) >= 60  # a variety, not a handful repeated
+    # a complaint goes with low ratings, praise with high ones
+    negative, positive = set(catalogue.COMMENTS_NEGATIVE), set(catalogue.COMMENTS_POSITIVE)
+    means = dict(
+        Answer.objects.filter(response_id__in=[rid for rid, _c in vietnamese], value__isnull=False)
+        .values_list("response_id")
+        .annotate(m=Avg("value"))
+    )
+    low = [means[rid] for rid, c in vietnamese if c in negative and rid in means]
+    high = [means[rid] for rid, c in vietnamese if c in positive and rid in means]
+    assert len(low) >= 10 and len(high) >= 10
+    assert max(low) < 4.2 <= min(high)
+
+
 def test_one_account_per_role_and_the_printed_passwords_sign_in(client):
     out = seed()
     roles = dict(Membership.objects.values_list("user__username", "role"))
@@ -176,6 +216,25 @@ def test_responses_spread_over_twelve_months_with_realistic_shares():
     assert len(comments) > 50
     assert not any(re.search(r"\d{9,}", c) for c in comments)  # phone numbers only ever masked
     assert counted.values("unit").distinct().count() >= 40
+
+
+@pytest.mark.anydb
+def test_reset_after_tagging_replies_and_flags_removes_what_hangs_on_the_answers():
+    """Rows of other apps that point at the demo's responses (comment topics, replies, reply keys,
+    moderation events) go with them; before, --reset failed on a FOREIGN KEY constraint."""
+    from feedback import reply_keys
+    from feedback.models import CommentTopic, Reply, ReplyKey
+
+    seed()
+    call_command("tag_comments", stdout=StringIO())
+    commented = Response.objects.exclude(comment="").filter(receipt__isnull=False).first()
+    reply_keys.issue(response=commented)
+    Reply.objects.create(response=commented, text="Cảm ơn góp ý.")
+    assert CommentTopic.objects.exists()
+    seed("--reset")
+    # the rebuilt demo has no replies or keys of its own (it may reuse ids: compare counts, not ids)
+    assert not ReplyKey.objects.exists() and not Reply.objects.exists()
+    assert not CommentTopic.objects.exclude(response_id__in=Response.objects.values("id")).exists()
 
 
 def test_same_seed_gives_the_same_city_and_answers_and_reset_rebuilds_it(monkeypatch):
