@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import date, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +30,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from agencies.models import Membership, Unit
-from reports import anonymity
 from reports.models import PeriodType, Scope, Score
 from reports.scoring import previous_period_start
 from surveys.models import Response
@@ -131,31 +131,39 @@ def detect_funnel(*, month: date) -> int:
     return created
 
 
-def detect_low_comments(*, since) -> int:
-    """Counted comments whose mean rating is 1–2, submitted since `since`; one alert per comment."""
-    responses = (
-        Response.objects.filter(submitted_at__gte=since, excluded=False)
-        .exclude(comment="")
-        .annotate(mean_rating=Avg("answers__value", filter=Q(answers__kind="rating")))
-        .filter(mean_rating__lte=LOW_RATING)
-        .select_related("unit")
-    )
+def detect_low_comments(*, today: date) -> int:
+    """Comments rated 1–2 (mean rating), counted per unit and local day over the last two complete
+    days: one alert per unit and day, sent once that day is over.
+
+    Never one mail per comment, nor minutes after it: a clerk who served a citizen at 10:00 and got
+    a mail at 10:05 would know whose comment it was, whatever the moderation page hides. A unit and a
+    day, with a count and a link to the moderation list, is what that list shows anyway
+    (docs/privacy.md).
+    """
     created = 0
-    for response in responses:
-        context = {
-            "response": anonymity.reference(response.pk),  # staff links never carry the id (a clock)
-            "date": timezone.localdate(response.submitted_at).isoformat(),
-            "rating": round(response.mean_rating, 1),
-        }
-        created += _enqueue(
-            kind=AlertKind.LOW_COMMENT, unit=response.unit, period_key=f"response:{response.pk}", context=context
+    for day in (today - timedelta(days=2), today - timedelta(days=1)):
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        unit_ids = (
+            Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end, excluded=False)
+            .exclude(comment="")
+            .annotate(mean_rating=Avg("answers__value", filter=Q(answers__kind="rating")))
+            .filter(mean_rating__lte=LOW_RATING)
+            .values_list("unit_id", flat=True)
         )
+        counts = Counter(unit_ids)
+        for unit in Unit.objects.filter(pk__in=counts):
+            context = {"date": day.isoformat(), "count": counts[unit.pk], "month": f"{day:%Y-%m}"}
+            created += _enqueue(
+                kind=AlertKind.LOW_COMMENT, unit=unit, period_key=f"day:{day.isoformat()}", context=context
+            )
     return created
 
 
 def detect_all(*, now=None) -> int:
     """Everything a finished rollup may have changed: this month's and last month's figures,
-    and comments of the last two days (the alert key makes re-reading them harmless)."""
+    and the low-rated comments of the last two complete days (the alert key makes re-reading them
+    harmless)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     this_month = today.replace(day=1)
@@ -164,7 +172,7 @@ def detect_all(*, now=None) -> int:
     for month in (last_month, this_month):
         created += detect_falls(month=month)
     created += detect_funnel(month=last_month)
-    created += detect_low_comments(since=now - timedelta(days=2))
+    created += detect_low_comments(today=today)
     return created
 
 

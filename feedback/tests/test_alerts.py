@@ -78,19 +78,32 @@ def test_a_retried_detection_never_sends_the_same_alert_twice(people, smtp_serve
 
 
 @pytest.mark.django_db
-def test_comment_rated_1_or_2_alerts_without_quoting_the_comment(people, smtp_server):
+def test_comments_rated_1_or_2_alert_once_a_day_per_unit_without_quoting_or_pointing_at_one(people, smtp_server):
     version = make_standard_survey(people.root)
-    response = make_response(version, people.ward_a, [1] * 16, comment="Cán bộ quát nạt, số tôi [***] ở ngõ 5 Đội Cấn")
-    make_response(version, people.ward_a, [4] * 16, comment="Tốt")
+    yesterday = timezone.now() - timedelta(days=1)
+    first = make_response(
+        version,
+        people.ward_a,
+        [1] * 16,
+        comment="Cán bộ quát nạt, số tôi [***] ở ngõ 5 Đội Cấn",
+        submitted_at=yesterday,
+    )
+    make_response(version, people.ward_a, [2] * 16, comment="Chờ lâu quá", submitted_at=yesterday)
+    make_response(version, people.ward_a, [4] * 16, comment="Tốt", submitted_at=yesterday)
+    make_response(version, people.ward_a, [1] * 16, comment="Hôm nay cũng tệ")  # today: not before the day is over
     alerts.detect_all()
+    alerts.detect_all()  # a retried detection adds nothing
     alerts.send_due()
     mails = smtp_server.to("bob@phuong-badinh.example")
-    assert len(mails) == 1
+    assert len(mails) == 1, "one mail for the unit and the day, not one per comment"
     text = mails[0].get_body(("plain",)).get_content()
-    assert f"/manage/moderation/{reference(response.pk)}/" in text
+    assert ": 2." in text  # the two low-rated comments of yesterday
+    day = timezone.localdate(yesterday)
+    assert f"/manage/moderation/?month={day:%Y-%m}" in text
+    # nothing that singles out one response: no quote, no time, no link to one response's page
     assert "quát" not in text and "Đội Cấn" not in text
-    # no time of day either: a date is enough
-    assert timezone.localtime(response.submitted_at).strftime("%H:%M") not in text
+    assert timezone.localtime(first.submitted_at).strftime("%H:%M") not in text
+    assert reference(first.pk) not in text
 
 
 @pytest.mark.django_db
@@ -156,7 +169,9 @@ def test_the_rollup_succeeds_and_returns_while_smtp_is_down(people, smtp_down):
     from reports.models import RollupRun
 
     version = make_standard_survey(people.root)
-    make_response(version, people.ward_a, [1] * 16, comment="Chờ 3 tiếng")
+    make_response(
+        version, people.ward_a, [1] * 16, comment="Chờ 3 tiếng", submitted_at=timezone.now() - timedelta(days=1)
+    )
     result = report_tasks.rollup_incremental.apply()
     assert result.successful()
     assert RollupRun.objects.get(pk=result.result).status == RollupRun.Status.SUCCEEDED
