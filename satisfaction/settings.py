@@ -307,6 +307,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets are both called `channel`: how a dossier was handled (receipts) and how an
+    # answer arrived (responses); each gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ReceiptChannelEnum": "surveys.models.Receipt.Channel",
+        "ResponseChannelEnum": "surveys.models.Response.Channel",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "surveys.api.strict_request_bodies",
