@@ -65,7 +65,8 @@ def read_from(port: int, path: str, cookies: dict[str, str]) -> tuple[int | str,
 def healthz_replica(port: int) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     try:
-        conn.request("GET", "/healthz")
+        # The details are for monitors with the token (the cluster gives its processes one).
+        conn.request("GET", "/healthz", headers={"Authorization": f"Bearer {os.environ.get('HEALTHZ_TOKEN', '')}"})
         return json.loads(conn.getresponse().read()).get("replica", {})
     except (OSError, http.client.HTTPException, ValueError) as exc:
         return {"error": exc.__class__.__name__}

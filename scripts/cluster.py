@@ -153,6 +153,9 @@ class Cluster:
             "DJANGO_SETTINGS_MODULE": "satisfaction.settings",
             "DEBUG": "false",
             "SECRET_KEY": self.state["secret_key"],
+            # /healthz shows its details (replica state and lag) only to administrators and to a
+            # monitor with this token: the load and fault runs read them as such a monitor.
+            "HEALTHZ_TOKEN": self.state.setdefault("healthz_token", secrets.token_urlsafe(24)),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": self.address,
             "SECURE_SSL_REDIRECT": "false",
@@ -377,7 +380,11 @@ class Cluster:
         self.dir.chmod(0o755)
         if not self.state:
             names = ("primary", "standby", "pgbouncer", "redis", "gunicorn")
-            self.state = {"ports": {n: _free_port() for n in names}, "secret_key": secrets.token_urlsafe(40)}
+            self.state = {
+                "ports": {n: _free_port() for n in names},
+                "secret_key": secrets.token_urlsafe(40),
+                "healthz_token": secrets.token_urlsafe(24),
+            }
             self._save()
         busy = [n for n, p in self.ports.items() if _listening(p)]
         if busy:
