@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 # Rows of a unit export besides its sub-units and procedures: overall, elements, trend of the unit
 # and of the city, channels.
 _UNIT_FIXED_ROWS = 40
-# A job still pending or running this long after it was asked for has lost its worker.
+# A job still running this long after its start (beyond the hard time limit) has lost its worker.
 _STALL_MARGIN = timedelta(minutes=5)
 # Expired jobs are kept (without their file) so that an old link says "expired" rather than 404.
 KEEP_EXPIRED = timedelta(days=30)
@@ -231,7 +231,14 @@ def export_job_build(*, job_id: str) -> None:
     if job is None or job.status == ExportJob.Status.EXPIRED or job.expires_at <= timezone.now():
         logger.info("export job %s: gone or expired, nothing to build", job_id)
         return
-    _set(job.pk, status=ExportJob.Status.RUNNING, progress=5, attempts=F("attempts") + 1, error="")
+    _set(
+        job.pk,
+        status=ExportJob.Status.RUNNING,
+        progress=5,
+        attempts=F("attempts") + 1,
+        error="",
+        started_at=timezone.now(),
+    )
     if not still_permitted(job):
         fail(job.pk, NOT_PERMITTED)
         return
@@ -295,11 +302,12 @@ def is_expired(job: ExportJob) -> bool:
 
 
 def is_stalled(job: ExportJob) -> bool:
-    """Pending or running for longer than a task may run: its worker was lost; ask again."""
-    if job.status not in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
+    """Running for longer than the hard time limit lets a task run: its worker was lost; ask again.
+    (A pending job may wait behind others in the queue: it waits until it expires.)"""
+    if job.status != ExportJob.Status.RUNNING or job.started_at is None:
         return False
     limit = timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT)) + _STALL_MARGIN
-    return job.created_at + limit < timezone.now()
+    return job.started_at + limit < timezone.now()
 
 
 # --------------------------------------------------------------------------- cleaning

@@ -29,8 +29,15 @@ def large(city, settings, tmp_path):
 
 def _until(page, script: str, timeout: float = 15.0) -> None:
     """Polls from Python: the Content-Security-Policy forbids the eval behind wait_for_function."""
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout
-    while not page.evaluate(script):
+    while True:
+        try:
+            if page.evaluate(script):
+                return
+        except Error:  # the page reloads itself once the job is done
+            pass
         assert time.monotonic() < deadline, f"never true: {script}"
         time.sleep(0.2)
 

@@ -272,3 +272,20 @@ def test_the_estimate_counts_rows_without_building_the_export(scored):
         user=scored.alice, kind="unit", unit=scored.ward_a, query=QueryDict(), period=period
     )
     assert unit_rows >= 40
+
+
+@pytest.mark.django_db
+def test_a_job_running_past_the_time_limit_shows_as_failed_but_a_queued_one_waits(
+    client, scored, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_MIN_ROWS = 1
+    client.force_login(scored.alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.get("/units/00004/export/csv/", {"period": "2025-10"})
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert client.get(f"/exports/{job.pk}/", {"format": "json"}).json()["state"] == "pending"
+    started = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - timedelta(minutes=6)
+    ExportJob.objects.filter(pk=job.pk).update(status="running", started_at=started)
+    state = client.get(f"/exports/{job.pk}/", {"format": "json"}).json()
+    assert state["state"] == "failed" and "did not finish" in state["message"]
