@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -237,9 +238,23 @@ def csv_response(filename: str, head: list[str], rows: Iterable[list[Any]]) -> S
     return response
 
 
-def xlsx_response(
-    filename: str, sheets: dict[str, tuple[list[str], list[list[Any]]]], about: list[tuple[str, str]]
-) -> HttpResponse:
+def csv_write(stream, head: list[str], rows: Iterable[list[Any]], *, on_row=None) -> int:
+    """The same lines as `csv_response` streams (BOM, formula-safe cells), written to a text stream
+    for a background export; `on_row(n)` is called every 500 rows. Returns the number of rows."""
+    lines = _csv_lines(head, rows)
+    stream.write(next(lines))  # the byte-order mark
+    stream.write(next(lines))  # the header
+    written = 0
+    for line in lines:
+        stream.write(line)
+        written += 1
+        if on_row is not None and written % 500 == 0:
+            on_row(written)
+    return written
+
+
+def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list[Any]]]], about: list[tuple[str, str]]) -> bytes:
+    """The workbook: one sheet per table (text cells never formulas), and an About sheet."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, (head, rows) in sheets.items():
@@ -256,9 +271,39 @@ def xlsx_response(
             writer, sheet_name=_sheet_name(_("About")), index=False
         )
         _text_not_formulas(writer.sheets[_sheet_name(_("About"))])
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    return buffer.getvalue()
+
+
+def xlsx_response(
+    filename: str, sheets: dict[str, tuple[list[str], list[list[Any]]]], about: list[tuple[str, str]]
+) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets, about), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+@dataclass
+class ExportContent:
+    """One export's content, before it is a response (immediate) or a file (background job):
+    `head` and `rows` for CSV, `sheets` and `about` for XLSX."""
+
+    filename: str
+    period: str
+    head: list[str] | None = None
+    rows: list[list[Any]] | None = None
+    sheets: dict[str, tuple[list[str], list[list[Any]]]] | None = None
+    about: list[tuple[str, str]] | None = None
+
+    @property
+    def row_count(self) -> int:
+        if self.sheets is not None:
+            return sum(len(rows) for _head, rows in self.sheets.values())
+        return len(self.rows or [])
+
+    def response(self) -> HttpResponse:
+        if self.sheets is not None:
+            return xlsx_response(self.filename, self.sheets, self.about or [])
+        return csv_response(self.filename, self.head or [], self.rows or [])
 
 
 def _text_not_formulas(sheet) -> None:

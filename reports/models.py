@@ -390,3 +390,60 @@ class ReviewFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.count} · {self.unit.code}"
+
+
+def _export_path(job, filename: str) -> str:
+    return f"exports/{job.pk}/{filename}"
+
+
+class ExportJob(models.Model):
+    """A large CSV/XLSX export built by a worker (reports.export_jobs), downloaded later.
+
+    Rules protected: the id is a random UUID and the only handle on the file; only `user` may
+    download it, and only while still permitted for what it covers (`unit`, or for a comparison
+    every unit in `scope_unit_ids`); it expires at `expires_at` (settings.EXPORT_TTL_HOURS) and
+    the beat cleanup removes its file. `params` hold the query as asked, with the period resolved,
+    so that a rebuild (a redelivered task) writes the same selection under the same id."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("unit dashboard")
+        COMPARE = "compare", _("comparison")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for a worker")
+        RUNNING = "running", _("being built")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    fmt = models.CharField(max_length=4)
+    unit = models.ForeignKey(Unit, models.CASCADE, null=True, blank=True, related_name="+")
+    scope_unit_ids = models.JSONField(default=list, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, default="vi")
+    estimated_rows = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=120, blank=True)
+    file = models.FileField(upload_to=_export_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.fmt} {self.pk}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.filename}.{self.fmt}"

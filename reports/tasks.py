@@ -87,3 +87,31 @@ def rollup_window(since: str | None = None, until: str | None = None) -> int:
         since=date.fromisoformat(since) if since else None,
         until=date.fromisoformat(until) if until else None,
     ).pk
+
+
+@shared_task(name="reports.tasks.export_build", ignore_result=True)
+def export_build(job_id: str) -> None:
+    """Build a large export's file (reports.export_jobs) on the `exports` queue.
+
+    Idempotent: the job fixes the selection (the query as asked, the period resolved when it was
+    asked), and the file is written under the same name exports/<job id>/…, replacing any earlier
+    one; a redelivered message rebuilds the same file under the same job id, adds no audit record
+    (that was written once, when the export was asked for), and leaves an expired job alone."""
+    from . import export_jobs
+
+    try:
+        export_jobs.export_job_build(job_id=job_id)
+    except Exception:  # the time limit or a bug: the status page says so; asking again starts afresh
+        logger.exception("export job %s failed", job_id)
+        export_jobs.fail(job_id, export_jobs.NOT_BUILT)
+
+
+@shared_task(name="reports.tasks.export_cleanup", ignore_result=True)
+def export_cleanup() -> int:
+    """Delete the files of expired export jobs (beat, hourly).
+
+    Idempotent: a job whose file is gone is marked expired and skipped by the next run; deleting a
+    file that another run already deleted is checked first."""
+    from . import export_jobs
+
+    return export_jobs.export_cleanup()

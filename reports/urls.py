@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "reports"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("units/<str:code>/recompute/", views.unit_recompute, name="unit_recompute"),
     path("compare/", views.compare, name="compare"),
     path("compare/export/<str:fmt>/", views.compare_export, name="compare_export"),
+    path("exports/<uuid:job_id>/", export_views.export_status, name="export_status"),
+    path("exports/<uuid:job_id>/download/", export_views.export_download, name="export_download"),
     path("open-data/", views.open_data, name="open_data"),
     path("open-data/manage/", views.open_data_manage, name="open_data_manage"),
     path("open-data/<str:code>/<str:period>/", views.open_data_detail, name="open_data_detail"),

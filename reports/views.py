@@ -33,6 +33,7 @@ from . import (
     anonymity,
     channels,
     compare_extras,
+    export_jobs,
     exports,
     fairness,
     moderation,
@@ -161,16 +162,27 @@ def _without(querydict, *names: str) -> str:
 @login_required
 @require_GET
 def unit_export(request, code: str, fmt: str):
-    """The unit page as CSV or XLSX, every figure labelled with its method and period."""
+    """The unit page as CSV or XLSX, every figure labelled with its method and period. A large one
+    is built by a worker (reports.export_jobs): the user is sent to its status page."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
+    unit = get_object_or_404(visible_units(request.user), code=code)
+    job = export_jobs.start_if_large(request, kind="unit", fmt=fmt, unit=unit)
+    if job is not None:
+        return redirect("reports:export_status", job_id=job.pk)
+    content = unit_export_content(request, code, fmt)
+    _audit_export(request, "unit", fmt, unit=unit, period=content.period)
+    return content.response()
+
+
+def unit_export_content(request, code: str, fmt: str) -> exports.ExportContent:
+    """What the unit export holds; `request` needs only `user` and `GET` (a worker passes its own)."""
     ctx = _unit_context(request, code)
     dash = ctx["dash"]
     filename = f"thuoc-do-{dash.unit.code}-{dash.period.key}"
-    _audit_export(request, "unit", fmt, unit=dash.unit, period=dash.period.key)
     if fmt == "csv":
         head, rows = exports.unit_flat(dash)
-        return exports.csv_response(filename, head, rows)
+        return exports.ExportContent(filename=filename, period=dash.period.key, head=head, rows=rows)
     about = [
         (_("Unit"), f"{dash.unit.name} ({dash.unit.code})"),
         (_("Reporting period"), dash.period.label),
@@ -182,7 +194,7 @@ def unit_export(request, code: str, fmt: str):
         )
     )
     tables = exports.unit_tables(dash) | unit_extras.export_tables(ctx)
-    return exports.xlsx_response(filename, tables, about)
+    return exports.ExportContent(filename=filename, period=dash.period.key, sheets=tables, about=about)
 
 
 def _audit_export(request, page: str, fmt: str, *, unit, period: str) -> None:
@@ -349,18 +361,31 @@ def compare(request):
 @login_required
 @require_GET
 def compare_export(request, fmt: str):
-    """The comparison as filtered and sorted on screen (all pages), as CSV or XLSX."""
+    """The comparison as filtered and sorted on screen (all pages), as CSV or XLSX; a large one is
+    built by a worker (reports.export_jobs)."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
+    if not visible_units(request.user).exists():
+        raise PermissionDenied
+    job = export_jobs.start_if_large(request, kind="compare", fmt=fmt, unit=None)
+    if job is not None:
+        return redirect("reports:export_status", job_id=job.pk)
+    content = compare_export_content(request, fmt)
+    _audit_export(request, "compare", fmt, unit=None, period=content.period)
+    return content.response()
+
+
+def compare_export_content(request, fmt: str) -> exports.ExportContent:
+    """What the comparison export holds; `request` needs only `user` and `GET`."""
     ctx = _compare_context(request, full=True)
     head, rows = exports.compare_table(
         ctx["rows"], period=ctx["period"], method=ctx["method"], dims=ctx["dims"], focus=ctx["dimension"]
     )
     head, rows = compare_extras.extend_table(head, rows, ctx["rows"], ctx["extras"])
     filename = f"thuoc-do-so-sanh-{ctx['period'].key}"
-    _audit_export(request, "compare", fmt, unit=None, period=ctx["period"].key)
+    period = ctx["period"].key
     if fmt == "csv":
-        return exports.csv_response(filename, head, rows)
+        return exports.ExportContent(filename=filename, period=period, head=head, rows=rows)
     v = ctx["values"]
     about = (
         [
@@ -375,7 +400,7 @@ def compare_export(request, fmt: str):
         + exports.method_notes()
         + compare_extras.notes(ctx["extras"])
     )
-    return exports.xlsx_response(filename, {_("Comparison"): (head, rows)}, about)
+    return exports.ExportContent(filename=filename, period=period, sheets={_("Comparison"): (head, rows)}, about=about)
 
 
 # --------------------------------------------------------------------------- open data

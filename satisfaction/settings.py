@@ -191,7 +191,12 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Exports (reports.export_jobs): one whose estimated rows reach this is built by a worker on the
+# `exports` queue and downloaded by a private link; smaller ones are answered at once. The link
+# and its file (under MEDIA_ROOT/exports/, shared by web and export workers) live this long.
+EXPORT_BACKGROUND_MIN_ROWS = env.int("EXPORT_BACKGROUND_MIN_ROWS", default=1000)
+EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -259,6 +264,7 @@ ROLLUP_NIGHTLY_HOUR = env.int("ROLLUP_NIGHTLY_HOUR", default=2)
 # answer whose transaction committed late is never missed (recomputing a key is idempotent).
 ROLLUP_WATERMARK_OVERLAP_SECONDS = env.int("ROLLUP_WATERMARK_OVERLAP_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
+    "export-cleanup": {"task": "reports.tasks.export_cleanup", "schedule": timedelta(hours=1)},
     "rollup-incremental": {
         "task": "reports.tasks.rollup_incremental",
         "schedule": timedelta(minutes=ROLLUP_INCREMENTAL_MINUTES),

@@ -120,6 +120,9 @@ RULES: dict[str, Rule] = {
     "reports:unit_recompute": Rule(_r("/units/00004/recompute/"), allowed=ADMIN, method="post"),
     "reports:compare": Rule(_r("/compare/"), allowed=SIGNED_IN),
     "reports:compare_export": Rule(_r("/compare/export/xlsx/"), allowed=SIGNED_IN),
+    # alice's own background export of ward A: only she, while she may see ward A
+    "reports:export_status": Rule(lambda w: f"/exports/{w.export_job.pk}/", allowed=frozenset({ALICE})),
+    "reports:export_download": Rule(lambda w: f"/exports/{w.export_job.pk}/download/", allowed=frozenset({ALICE})),
     "reports:open_data": Rule(_r("/open-data/")),
     "reports:open_data_manage": Rule(_r("/open-data/manage/"), allowed=ADMIN),
     # a draft publication of the city: only those who see the city
@@ -201,7 +204,8 @@ def test_every_url_has_a_rule():
 
 
 @pytest.fixture
-def world(city):
+def world(city, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     from agencies.tests.factories import make_service_point
     from reports.models import OpenDataPublication
     from reports.tests.factories import make_unit_scores
@@ -237,7 +241,21 @@ def world(city):
         last_at=response.submitted_at,
     )
     flag.responses.add(response)
+    from reports import export_jobs
+
+    export_job = export_jobs.export_job_create(
+        user=city.alice,
+        kind="unit",
+        fmt="csv",
+        unit=city.ward_a,
+        params={"period": ["2025-10"]},
+        period="2025-10",
+        estimated_rows=5000,
+        language="vi",
+    )
+    export_jobs.export_job_build(job_id=str(export_job.pk))
     return SimpleNamespace(
+        export_job=export_job,
         city=city,
         standard=standard,
         survey=survey,

@@ -82,3 +82,26 @@ def test_csv_exports_and_open_data_neutralise_hostile_names(client, hostile):
         assert not any(
             c.startswith(exports.FORMULA_TRIGGERS) for c in cells if c and not c.lstrip("-").replace(".", "").isdigit()
         )
+
+
+@pytest.mark.django_db
+def test_background_exports_are_as_safe_as_immediate_ones(
+    client, hostile, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from reports.models import ExportJob
+
+    settings.EXPORT_BACKGROUND_MIN_ROWS = 1
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    client.force_login(hostile.dana)
+    for url in ("/compare/export/xlsx/", "/units/01/export/xlsx/", "/compare/export/csv/"):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get(url, {"period": "2025-10"}).status_code == 302, url
+        job = ExportJob.objects.latest("created_at")
+        content = b"".join(client.get(f"/exports/{job.pk}/download/").streaming_content)
+        if url.endswith("xlsx/"):
+            assert _formulas(content) == [], url
+            texts = [c.value for s in load_workbook(io.BytesIO(content)).worksheets for r in s.iter_rows() for c in r]
+            assert HOSTILE[0] in texts, url
+        else:
+            cells = [c for row in csv.reader(io.StringIO(content.decode().lstrip("\ufeff"))) for c in row]
+            assert "'" + HOSTILE[0] in cells and "'" + HOSTILE[3] in cells

@@ -13,6 +13,7 @@ var/accessibility/report.txt and printed at the end of the session (conftest.py)
 from __future__ import annotations
 
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -259,6 +260,44 @@ def _check_open_page(checker: Checker, page, role: str, lang: str, name: str, pa
     checker.check(page, f"{path} ({name})", role, lang)
 
 
+def _export_pages(username: str) -> list[tuple[str, str]]:
+    """(label, path) of the export status page of `username`'s jobs: waiting, being built, ready,
+    failed, and expired (the 410 page). Made once per user; the pages need no file."""
+    from django.contrib.auth import get_user_model
+
+    from agencies.permissions import visible_units
+    from reports import export_jobs
+    from reports.models import ExportJob
+
+    user = get_user_model().objects.get(username=username)
+    jobs = ExportJob.objects.filter(user=user).order_by("created_at")
+    if not jobs.exists():
+        unit = visible_units(user).order_by("depth", "path").first()
+        later = timezone.now() + timedelta(hours=24)
+        states = {
+            "waiting": {"status": "pending"},
+            "being built": {"status": "running", "progress": 55},
+            "ready": {"status": "ready", "progress": 100, "rows": 1834, "size": 245_760, "file": "exports/x.xlsx"},
+            "failed": {"status": "failed", "error": export_jobs.NOT_BUILT},
+            "expired": {"status": "expired", "expires_at": timezone.now() - timedelta(hours=1)},
+        }
+        for label, fields in states.items():
+            ExportJob.objects.create(
+                **{
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "kind": "unit",
+                    "fmt": "xlsx",
+                    "unit": unit,
+                    "params": {"period": ["2025-10"]},
+                    "filename": f"thuoc-do-{unit.code}-2025-10-{label.replace(' ', '-')}",
+                    "expires_at": later,
+                    **fields,
+                }
+            )
+    return [(f"export {job.filename.split('2025-10-')[-1].replace('-', ' ')}", f"/exports/{job.pk}/") for job in jobs]
+
+
 def _context(browser, base: str, lang: str):
     """A fresh browser context in `lang` (the language cookie: the site is Vietnamese first and
     ignores Accept-Language), opening at desktop width."""
@@ -303,6 +342,14 @@ def test_every_page_has_no_serious_or_critical_axe_violation(live_server, browse
                 # A staff member on an administrator's page: the 403 page.
                 page.goto(f"{base}/manage/audit/")
                 checker.check(page, "403 (/manage/audit/)", role, lang)
+                # A background export's status page in each state, and the page of an expired link.
+                for label, path in _export_pages(username):
+                    response = page.goto(base + path)
+                    assert response.status == (410 if label.endswith("expired") else 200), (label, response.status)
+                    checker.check(page, f"{path} ({label})", role, lang)
+                    walked.setdefault("exports", [])
+                    if (label, path) not in walked["exports"]:
+                        walked["exports"].append((label, path))
             if page.is_visible(".navbar-toggler"):  # the phone menu is collapsed
                 page.click(".navbar-toggler")
             page.click("nav form[action$='/logout/'] button[type=submit]")
