@@ -140,3 +140,69 @@ def test_the_database_refuses_a_text_longer_than_its_field(rows, model, field):
     # ... one more is refused by the database itself.
     with pytest.raises((IntegrityError, DataError)):
         _write(model, row.pk, field, value + value[0])
+
+
+FORM_MODULES = ["surveys.forms", "surveys.authoring_forms", "reports.forms", "feedback.forms"]
+
+# Where a form's text lands: the form's bound must not exceed the column's, or a person would get a
+# database error instead of the form's message.
+FORM_TO_MODEL = [
+    ("surveys.authoring_forms.SurveyCreateForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
+    ("surveys.authoring_forms.SurveyCreateForm", "title_en", "surveys.SurveyVersion", "title_en"),
+    ("surveys.authoring_forms.VersionForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
+    ("surveys.authoring_forms.VersionForm", "title_en", "surveys.SurveyVersion", "title_en"),
+    ("surveys.authoring_forms.VersionForm", "intro_vi", "surveys.SurveyVersion", "intro_vi"),
+    ("surveys.authoring_forms.VersionForm", "intro_en", "surveys.SurveyVersion", "intro_en"),
+    ("surveys.authoring_forms.QuestionForm", "text_vi", "surveys.Question", "text_vi"),
+    ("surveys.authoring_forms.QuestionForm", "text_en", "surveys.Question", "text_en"),
+    ("surveys.authoring_forms.QuestionForm", "help_vi", "surveys.Question", "help_vi"),
+    ("surveys.authoring_forms.QuestionForm", "help_en", "surveys.Question", "help_en"),
+    ("surveys.forms.KioskForm", "label", "surveys.Kiosk", "label"),
+    ("surveys.forms.ApiTokenForm", "name", "surveys.ApiToken", "name"),
+    ("reports.forms.IncludeForm", "note", "reports.ModerationEvent", "reason"),
+    ("reports.forms.PublicationForm", "note", "reports.OpenDataPublication", "note"),
+    ("feedback.forms.ReplyForm", "text", "feedback.Reply", "text"),
+    ("feedback.forms.ActionForm", "heard", "feedback.Action", "heard"),
+    ("feedback.forms.ActionForm", "done", "feedback.Action", "done"),
+    ("feedback.forms.PlanForm", "problem", "feedback.ImprovementPlan", "problem"),
+    ("feedback.forms.PlanForm", "actions", "feedback.ImprovementPlan", "actions"),
+    ("feedback.forms.PlanForm", "owner", "feedback.ImprovementPlan", "owner"),
+]
+
+
+def _form_class(path: str):
+    import importlib
+
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+@pytest.mark.parametrize(
+    ("form", "name", "model", "column"), FORM_TO_MODEL, ids=[f"{f}.{n}" for f, n, _, _ in FORM_TO_MODEL]
+)
+def test_a_form_bounds_its_text_within_the_column_it_fills(form, name, model, column):
+    form_max = _form_class(form).base_fields[name].max_length
+    model_max = apps.get_model(model)._meta.get_field(column).max_length
+    assert form_max is not None and form_max <= model_max, (form, name, form_max, model, column, model_max)
+
+
+def test_every_text_field_of_every_form_has_a_maximum_length():
+    import importlib
+    import inspect
+
+    from django import forms
+
+    unbounded = []
+    for module_name in FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module_name:
+                continue
+            for field_name, field in cls.base_fields.items():
+                if (
+                    isinstance(field, forms.CharField)
+                    and not isinstance(field, forms.UUIDField)
+                    and field.max_length is None
+                ):
+                    unbounded.append(f"{module_name}.{name}.{field_name}")
+    assert not unbounded, f"give these form fields a max_length: {unbounded}"
