@@ -28,3 +28,21 @@ def check_date(value: date | datetime | None) -> None:
     """A Django validator: refuses dates outside 2000–2100 with a message in the user's language."""
     if not in_range(value):
         raise ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+
+
+def length_checks(prefix: str, **limits: int) -> list:
+    """Check constraints holding text fields to their maximum length in the database itself.
+
+    PostgreSQL's varchar bounds a CharField already, SQLite bounds nothing and neither bounds a
+    TextField: one `CHECK (LENGTH(field) <= n)` per field makes both engines refuse an over-long
+    value whatever the path (form, API, admin, shell, bulk insert). `n` is the field's max_length,
+    which its forms take too, so a person gets a form error long before the database answers.
+    """
+    from django.db import models
+    from django.db.models.functions import Length
+    from django.db.models.lookups import LessThanOrEqual
+
+    return [
+        models.CheckConstraint(condition=models.Q(LessThanOrEqual(Length(name), n)), name=f"{prefix}_{name}_len")
+        for name, n in limits.items()
+    ]

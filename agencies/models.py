@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies.bounds import length_checks
+
 
 class BilingualName(models.Model):
     """Vietnamese name always; English where given, else the Vietnamese one is shown."""
@@ -78,6 +80,7 @@ class Unit(BilingualName):
         verbose_name_plural = _("units")
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+            *length_checks("unit", name_vi=255, name_en=255, code=32),
         ]
 
     def __str__(self) -> str:
@@ -166,7 +169,10 @@ class ServicePoint(BilingualName):
         ordering = ["unit__path", "code"]
         verbose_name = _("service point")
         verbose_name_plural = _("service points")
-        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="service_point_code_per_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="service_point_code_per_unit"),
+            *length_checks("service_point", name_vi=255, name_en=255, code=32),
+        ]
 
 
 class Procedure(BilingualName):
@@ -180,6 +186,7 @@ class Procedure(BilingualName):
         ordering = ["code"]
         verbose_name = _("administrative procedure")
         verbose_name_plural = _("administrative procedures")
+        constraints = length_checks("procedure", name_vi=255, name_en=255, code=32, field=120)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -297,6 +304,7 @@ class UnitBoundary(models.Model):
     class Meta:
         verbose_name = _("unit boundary")
         verbose_name_plural = _("unit boundaries")
+        constraints = length_checks("unit_boundary", source=200)
 
     def __str__(self) -> str:
         return f"{self.unit.code} ({self.source})"

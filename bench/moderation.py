@@ -78,6 +78,7 @@ def main() -> int:
             flush=True,
         )
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {connection.vendor}")
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
         client = Client()
         client.force_login(get_user_model().objects.get(username="admin.hanoi"))
         urls = [
@@ -91,6 +92,7 @@ def main() -> int:
         for url in urls:
             median, p90, best, queries = measure(client, url, args.runs)
             print(f"{url:40} {median:10.1f} {p90:8.1f} {best:8.1f} {queries:8d}", flush=True)
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     finally:
         if server is not None:
             server.stop()

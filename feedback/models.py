@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.bounds import length_checks
 from agencies.models import Unit
 from surveys.models import Response
 
@@ -45,7 +46,7 @@ class Reply(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     response = models.OneToOneField(Response, models.CASCADE, related_name="reply")
-    text = models.TextField(_("reply"))
+    text = models.TextField(_("reply"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -54,6 +55,7 @@ class Reply(models.Model):
     class Meta:
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
+        constraints = length_checks("reply", text=2000)
 
     def __str__(self) -> str:
         return f"reply to #{self.response_id}"
@@ -162,8 +164,8 @@ class Action(models.Model):
 
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="feedback_actions", verbose_name=_("unit"))
     topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices, blank=True)
-    heard = models.TextField(_("what we heard"))
-    done = models.TextField(_("what we did"))
+    heard = models.TextField(_("what we heard"), max_length=2000)
+    done = models.TextField(_("what we did"), max_length=2000)
     done_on = models.DateField(_("done on"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -172,6 +174,7 @@ class Action(models.Model):
         ordering = ["-done_on", "-id"]
         verbose_name = _("action taken")
         verbose_name_plural = _("actions taken")
+        constraints = length_checks("action", heard=2000, done=2000)
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.done_on}"
@@ -183,8 +186,8 @@ class ImprovementPlan(models.Model):
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="improvement_plans", verbose_name=_("unit"))
     # The second month below the limit: the plan answers this trigger.
     trigger_month = models.DateField(_("month that triggered it"))
-    problem = models.TextField(_("problem"))
-    actions = models.TextField(_("actions"))
+    problem = models.TextField(_("problem"), max_length=4000)
+    actions = models.TextField(_("actions"), max_length=4000)
     owner = models.CharField(_("owner"), max_length=200)
     deadline = models.DateField(_("deadline"))
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
@@ -194,7 +197,10 @@ class ImprovementPlan(models.Model):
         ordering = ["-trigger_month", "-id"]
         verbose_name = _("improvement plan")
         verbose_name_plural = _("improvement plans")
-        constraints = [models.UniqueConstraint(fields=["unit", "trigger_month"], name="plan_once_per_trigger")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "trigger_month"], name="plan_once_per_trigger"),
+            *length_checks("plan", problem=4000, actions=4000, owner=200),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.trigger_month:%Y-%m}"

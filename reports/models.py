@@ -8,6 +8,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
+from agencies.bounds import length_checks
 from agencies.models import Procedure, Unit
 from surveys.models import Dimension
 
@@ -306,7 +307,7 @@ class OpenDataPublication(models.Model):
     period_type = models.CharField(_("period type"), max_length=8, choices=PeriodType.choices)
     period_start = models.DateField(_("period start"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
     rows = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
@@ -319,6 +320,7 @@ class OpenDataPublication(models.Model):
         verbose_name_plural = _("open-data publications")
         constraints = [
             models.UniqueConstraint(fields=["unit", "period_type", "period_start"], name="open_data_one_per_period"),
+            *length_checks("open_data", note=1000),
         ]
 
     def __str__(self) -> str:
@@ -343,6 +345,7 @@ class ModerationEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("moderation event")
         verbose_name_plural = _("moderation events")
+        constraints = length_checks("moderation_event", reason=200)
 
     def __str__(self) -> str:
         return f"{self.action} #{self.response_id} {self.at:%Y-%m-%d %H:%M}"
@@ -387,6 +390,7 @@ class ReviewFlag(models.Model):
         verbose_name = _("review flag")
         verbose_name_plural = _("review flags")
         indexes = [models.Index(fields=["kind", "key", "last_at"], name="reviewflag_kind_key_last")]
+        constraints = length_checks("review_flag", note=200)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.count} · {self.unit.code}"

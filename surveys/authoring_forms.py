@@ -17,6 +17,8 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # The database enforces these too (surveys.models constraints).
 INTRO_MAX_LENGTH = 4000
 CHOICE_MAX_LENGTH = 200
+# The choices box as a whole: 50 choices of the longest kind (a choice is a line).
+CHOICES_BOX_MAX_LENGTH = 50 * (CHOICE_MAX_LENGTH + 1)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -175,12 +177,14 @@ class QuestionForm(forms.Form):
     choices_vi = forms.CharField(
         label=_("Choices (Vietnamese), one per line"),
         required=False,
+        max_length=CHOICES_BOX_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For single and multiple choice questions."),
     )
     choices_en = forms.CharField(
         label=_("Choices (English), one per line, in the same order"),
         required=False,
+        max_length=CHOICES_BOX_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

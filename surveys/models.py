@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies.bounds import length_checks
 from agencies.models import Procedure, ServicePoint, Unit
 
 
@@ -44,6 +45,7 @@ class Dimension(models.Model):
         ordering = ["order", "code"]
         verbose_name = _("dimension")
         verbose_name_plural = _("dimensions")
+        constraints = length_checks("dimension", code=32, name_vi=120, name_en=120)
 
     @property
     def name(self) -> str:
@@ -72,6 +74,7 @@ class Survey(models.Model):
         ordering = ["owner__path", "slug"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
+        constraints = length_checks("survey", slug=60)
 
     def __str__(self) -> str:
         current = self.versions.order_by("-number").first()
@@ -95,8 +98,8 @@ class SurveyVersion(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     title_vi = models.CharField(_("title (Vietnamese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-    intro_vi = models.TextField(_("introduction (Vietnamese)"), blank=True)
-    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    intro_vi = models.TextField(_("introduction (Vietnamese)"), blank=True, max_length=4000)
+    intro_en = models.TextField(_("introduction (English)"), blank=True, max_length=4000)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +126,7 @@ class SurveyVersion(models.Model):
                 name="survey_version_window_ordered",
             ),
             # Text bounds the database holds too (the forms say so first, with a message).
+            *length_checks("survey_version", title_vi=200, title_en=200),
             models.CheckConstraint(
                 condition=Q(LessThanOrEqual(Length("intro_vi"), 4000)) & Q(LessThanOrEqual(Length("intro_en"), 4000)),
                 name="survey_version_intro_bounded",
@@ -216,6 +220,7 @@ class Question(models.Model):
         ordering = ["version", "order", "id"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
+        constraints = length_checks("question", text_vi=500, text_en=500, help_vi=500, help_en=500)
 
     def __str__(self) -> str:
         return self.text
@@ -250,6 +255,7 @@ class Choice(models.Model):
         ordering = ["question", "order", "id"]
         verbose_name = _("choice")
         verbose_name_plural = _("choices")
+        constraints = length_checks("choice", text_vi=200, text_en=200)
 
     def __str__(self) -> str:
         return self.text
@@ -292,6 +298,7 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        constraints = length_checks("api_token", name=120)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -313,6 +320,7 @@ class Kiosk(models.Model):
     class Meta:
         verbose_name = _("kiosk")
         verbose_name_plural = _("kiosks")
+        constraints = length_checks("kiosk", label=120)
 
     def __str__(self) -> str:
         return self.label
@@ -406,7 +414,7 @@ class Response(models.Model):
     language = models.CharField(_("language"), max_length=8, default="vi")
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    comment = models.TextField(_("comment"), blank=True, help_text=_("Masked before it is stored."))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000, help_text=_("Masked before it is stored."))
     # Salted hash of the client address or device, for abuse checks; never the raw address.
     client_hash = models.CharField(max_length=64, blank=True, db_index=True)
     excluded = models.BooleanField(_("excluded"), default=False)
@@ -432,6 +440,7 @@ class Response(models.Model):
             models.CheckConstraint(
                 condition=Q(LessThanOrEqual(Length("comment"), 2000)), name="response_comment_bounded"
             ),
+            *length_checks("response", excluded_reason=200),
         ]
 
     def __str__(self) -> str:
@@ -451,7 +460,7 @@ class Answer(models.Model):
     value = models.SmallIntegerField(null=True, blank=True)
     choice = models.ForeignKey(Choice, models.PROTECT, null=True, blank=True, related_name="+")
     choices = models.ManyToManyField(Choice, blank=True, related_name="+")
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("answer")
