@@ -38,6 +38,7 @@ SYSTEM_WRITTEN = {
     "feedback.ReplyKey": {"key_hash"},
     "feedback.AlertDelivery": {"period_key", "last_error"},
     "feedback.MonthlyReport": {"error"},
+    "reports.ExportJob": {"fmt", "language", "filename", "error"},  # chosen by the view, generated, or ours
 }
 
 
