@@ -7,9 +7,6 @@ MEDIA_ROOT, builds the file; the status page then offers the link and the file d
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import date
 
@@ -17,51 +14,18 @@ import pytest
 
 from reports.models import ExportJob
 from reports.tests.factories import make_unit_scores
-from reports.tests.test_worker import ROOT
+from reports.tests.test_worker import celery_worker
 
 
 @pytest.fixture
 def exports_worker(redis_server, test_database_url, tmp_path):
     env = {
-        **os.environ,
         "CELERY_BROKER_URL": redis_server,
         "DATABASE_URL": test_database_url,
-        "DJANGO_SETTINGS_MODULE": "satisfaction.settings",
         "MEDIA_ROOT": str(tmp_path / "media"),
-        "LOG_LEVEL": "INFO",
     }
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 — closed in the finally below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "satisfaction",
-            "worker",
-            "-Q",
-            "exports",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+    with celery_worker(env, tmp_path / "worker.log", queues="exports") as started:
+        yield started
 
 
 @pytest.fixture

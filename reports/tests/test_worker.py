@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -24,32 +25,18 @@ from surveys.tests.factories import make_response, make_standard_survey
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def worker(redis_server, test_database_url, tmp_path):
-    env = {
-        **os.environ,
-        "CELERY_BROKER_URL": redis_server,
-        "DATABASE_URL": test_database_url,
-        "DJANGO_SETTINGS_MODULE": "satisfaction.settings",
-        "LOG_LEVEL": "INFO",
-    }
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 — closed in the finally below
+@contextmanager
+def celery_worker(env: dict[str, str], log_path: Path, *, queues: str | None = None):
+    """A `celery worker` subprocess (solo pool) with `env` added to ours; yields (process, log)."""
+    log = open(log_path, "w+")  # noqa: SIM115 — closed in the finally below
+    command = [sys.executable, "-m", "celery", "-A", "satisfaction", "worker"]
+    if queues:
+        command += ["-Q", queues]
+    command += ["--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "satisfaction",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
+        command,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "satisfaction.settings", "LOG_LEVEL": "INFO", **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -63,6 +50,13 @@ def worker(redis_server, test_database_url, tmp_path):
             proc.kill()
             proc.wait(5)
         log.close()
+
+
+@pytest.fixture
+def worker(redis_server, test_database_url, tmp_path):
+    env = {"CELERY_BROKER_URL": redis_server, "DATABASE_URL": test_database_url}
+    with celery_worker(env, tmp_path / "worker.log") as started:
+        yield started
 
 
 @pytest.mark.postgres
