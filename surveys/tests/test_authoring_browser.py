@@ -97,7 +97,7 @@ def test_manager_builds_previews_publishes_and_a_citizen_answers(live_server, br
     with page.expect_navigation():
         page.locator(".question-row").nth(0).drag_to(page.locator(".question-row").nth(2))
     assert "góp ý" in page.locator(".question-row").nth(2).inner_text()
-    # docs/authoring.png (the README screenshot) is a copy of this one.
+    # docs/authoring.png (the screenshot in docs/features.md) is a copy of this one.
     page.screenshot(path=str(screenshot_dir / "authoring-draft.png"), full_page=True)
 
     # Preview at phone width: the citizen's page inside the frame; trying it stores nothing.
