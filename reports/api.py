@@ -116,7 +116,7 @@ class MethodFiguresSerializer(serializers.Serializer):
     n_eff = serializers.FloatField(allow_null=True, help_text="Effective sample size behind the interval.")
     presentation = serializers.ChoiceField(
         choices=["reliable", "warning", "suppressed"],
-        help_text="The presentation rule (README): suppressed figures have a null index and interval.",
+        help_text="The presentation rule (docs/methodology.md): suppressed figures have a null index and interval.",
     )
     reason = serializers.CharField(help_text="Why the figure is suppressed or carries a warning; empty when reliable.")
 

@@ -66,7 +66,7 @@ def clustered(city):
 
 @pytest.mark.django_db
 def test_readme_example_of_clustered_answers(clustered):
-    """README, Presentation standard: 40 responses × 10 answers, half all-satisfied, half not."""
+    """docs/methodology.md, Presentation standard: 40 responses × 10 answers, half all-satisfied, half not."""
     assert clustered.index_sipas == 50.0
     assert clustered.n_eff_sipas == pytest.approx(39.0)  # 0.25 / (40/39 · 1000 / 400²)
     assert (round(clustered.ci_low_sipas, 2), round(clustered.ci_high_sipas, 2)) == (33.59, 66.41)

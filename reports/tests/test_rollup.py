@@ -49,7 +49,7 @@ def version(city):
 
 @pytest.mark.django_db
 def test_three_responses_by_hand(city, version):
-    """The README's worked example: every figure of ward A on one day, computed by hand."""
+    """The worked example of docs/methodology.md: every figure of ward A on one day, computed by hand."""
     # Questions 1–3 are "access", question 4 is "procedures"; None = not applicable.
     make_response(version, city.ward_a, [5, 4, 3, 2], submitted_at=local(DAY))
     make_response(version, city.ward_a, [4, None, 1, 5], submitted_at=local(DAY))
@@ -79,7 +79,7 @@ def test_three_responses_by_hand(city, version):
 
 @pytest.mark.django_db
 def test_worked_example_when_every_answer_agrees_has_a_real_interval(city, version):
-    """README: all 11 answers satisfied → r = 1, Var = 0 → n_eff = 11 → [0.025^(1/11), 1] = [71.51, 100]."""
+    """docs/methodology.md: all 11 answers satisfied → r = 1, Var = 0 → n_eff = 11 → [0.025^(1/11), 1] = [71.51, 100]."""
     make_response(version, city.ward_a, [5, 4, 4, 5], submitted_at=local(DAY))
     make_response(version, city.ward_a, [4, None, 5, 5], submitted_at=local(DAY))
     make_response(version, city.ward_a, [5, 5, 4, 4], submitted_at=local(DAY))

@@ -24,7 +24,7 @@ def sums(pairs):
 
 
 def test_hand_example_three_responses():
-    # README worked example: x = rated answers, y = answers rated 4–5 (SIPAS) of each response.
+    # The worked example of docs/methodology.md: x = rated answers, y = answers rated 4–5 (SIPAS) of each response.
     est = scoring.ratio_estimate(*sums([(4, 2), (3, 2), (4, 3)]))
     assert est.index == pytest.approx(100 * 7 / 11)  # 63.64
     # Σe² = (−6/11)² + (1/11)² + (5/11)² = 62/121; Var = 3/2 · (62/121) / 11² = 93/14641
