@@ -25,8 +25,8 @@ from django.utils.crypto import salted_hmac
 from agencies.models import Unit
 from reports import abuse
 from reports.models import OpenDataPublication, PeriodType, ReviewFlag
+from reports.periods import Period
 from reports.publications import publication_create, publication_publish
-from reports.selectors import Period
 from surveys import authoring_services, ratelimit
 from surveys.models import Kiosk, Question, QuestionKind, SurveyVersion
 from surveys.services import receipt_issue, response_submit
