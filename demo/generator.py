@@ -9,6 +9,9 @@ Rules protected here:
   improving, some slipping, weaker elements (feedback) and procedures (land, construction);
 - everything is written in one transaction with raw bulk inserts and precomputed ids, so 100,000
   responses take seconds, not minutes; a failure leaves nothing half-built.
+
+The city's structure is built by `demo.structure`, the year of answers is drawn (as arrays, no
+writes) by `demo.responses`; this module runs both and inserts what was drawn.
 """
 
 from __future__ import annotations
