@@ -14,8 +14,8 @@ from agencies.models import Unit
 
 from . import coverage as coverage_mod
 from . import fairness, funnel_svg, geo, yardstick
+from .figures import CompareRow
 from .periods import Period
-from .selectors import CompareRow
 
 # Extra sort keys of the comparison (selectors.COMPARE_SORTS lists them for the form).
 SORTS = ("response_rate", "points766", "rank_range")

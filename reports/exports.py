@@ -21,8 +21,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .figures import CompareRow, Figures
 from .periods import Period
-from .selectors import CompareRow, Figures, UnitDashboard, method_label
+from .selectors import UnitDashboard, method_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
