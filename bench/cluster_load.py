@@ -42,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import KINDS, Browser, integrity, prepare, recovery, report, run, sign_in
+from bench.browser import Browser, sign_in
+from bench.load import KINDS, integrity, prepare, recovery, report, run
 from scripts.cluster import Cluster, _free_port, _wait_for_port
 
 LAG_LIMIT_SECONDS = 3

@@ -6,10 +6,11 @@
     .venv/bin/python bench/load.py --short --restart-postgres-at 3   # the fault: PostgreSQL restarted mid-run
 
 Like bench/submit.py, it starts a throw-away PostgreSQL and a redis-server (the Celery broker; no
-worker, so rollups queue), migrates, seeds a small city (units, the standard survey, a few hundred
-answers over the last months, a full rollup so the dashboards have scores), creates a city
-administrator and a ward manager, issues fresh receipts, and serves the app with gunicorn (sync
-workers, production settings, persistent connections with health checks) on a free loopback port.
+worker, so rollups queue), migrates, seeds a small city with `demo.synthetic` (units, the standard
+survey, a few hundred answers over the last months, a full rollup so the dashboards have scores),
+creates a city administrator and a ward manager, issues fresh receipts, and serves the app with
+gunicorn (sync workers, production settings, persistent connections with health checks) on a free
+loopback port.
 
 Each client loops: with probability 0.9 a citizen visit — `GET /r/<code>/` for a fresh receipt,
 then `POST` of the form it was given (CSRF token, version, idempotency key, an answer to every
@@ -27,7 +28,6 @@ answered 5xx in a run without a fault. `--json PATH` writes the figures for test
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -37,19 +37,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._stack import BenchStack
+from bench.browser import STAFF_PASSWORD, Browser, parse_form, sign_in
 from bench.submit import pct
 from conftest import PostgresServer
 
-STAFF_PASSWORD = "load-bench-password-2025"
 KINDS = ("form", "submit", "unit", "compare")
-INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-ATTR = re.compile(r'([a-zA-Z_-]+)="([^"]*)"')
 
 
 # --------------------------------------------------------------------------- preparation
@@ -60,44 +57,19 @@ def prepare(*, receipts: int, seed_responses: int) -> dict:
     import django
 
     django.setup()
-    from datetime import timedelta
-
     from django.core.management import call_command
-    from django.utils import timezone
 
     from agencies.models import Membership
-    from agencies.tests.factories import make_city
-    from surveys.codes import generate_code
-    from surveys.models import Receipt
-    from surveys.tests.factories import make_response, make_standard_survey
+    from demo import synthetic
 
     call_command("migrate", verbosity=0)
-    city = make_city()
-    version = make_standard_survey(city.root)
-    rated = version.questions.filter(kind="rating").count()
-    rng = random.Random(7)
-    now = timezone.now()
+    city = synthetic.small_city()
     # Answers over the last four months in both wards, so the dashboards have scores and trends.
-    for i in range(seed_responses):
-        ward = city.ward_a if i % 2 else city.ward_b
-        when = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600))
-        make_response(version, ward, [rng.choice((3, 4, 4, 5, 5)) for _ in range(rated)], submitted_at=when)
+    synthetic.add_recent_responses(city.version, [city.ward_b, city.ward_a], seed_responses, days=120, seed=7)
     call_command("rollup", "--full", verbosity=0)
-    for username, unit, role in (
-        ("load-admin", city.root, Membership.Role.ADMINISTRATOR),
-        ("load-manager", city.ward_a, Membership.Role.MANAGER),
-    ):
-        user = city.dana.__class__.objects.create_user(username=username, password=STAFF_PASSWORD)
-        Membership.objects.create(user=user, unit=unit, role=role)
-    codes: set[str] = set()
-    while len(codes) < receipts:
-        codes.add(generate_code())
-    Receipt.objects.bulk_create(
-        (Receipt(code=c, unit=city.ward_a, issued_at=now, expires_at=now + timedelta(days=30)) for c in codes),
-        batch_size=5000,
-    )
-    codes_list = sorted(codes)
-    random.shuffle(codes_list)
+    synthetic.add_member("load-admin", STAFF_PASSWORD, city.root, Membership.Role.ADMINISTRATOR)
+    synthetic.add_member("load-manager", STAFF_PASSWORD, city.ward_a, Membership.Role.MANAGER)
+    codes_list = synthetic.issue_receipts(city.ward_a, receipts)
     return {
         "codes": codes_list,
         "staff": [
@@ -105,70 +77,6 @@ def prepare(*, receipts: int, seed_responses: int) -> dict:
             ("load-manager", [f"/units/{city.ward_a.code}/"]),
         ],
     }
-
-
-# --------------------------------------------------------------------------- HTTP
-
-
-@dataclass
-class Browser:
-    """One client's cookie jar over short HTTP/1.1 connections with a timeout (a hung server shows)."""
-
-    port: int
-    timeout: float
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int | str, str, str]:
-        """(status or the exception's name, body, Location)."""
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        try:
-            conn.request(method, path, body, headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-            for header, value in response.getheaders():
-                if header.lower() == "set-cookie":
-                    name, _, rest = value.partition("=")
-                    self.cookies[name.strip()] = rest.split(";", 1)[0]
-            return response.status, text, response.getheader("Location") or ""
-        except (OSError, http.client.HTTPException) as exc:
-            return exc.__class__.__name__, "", ""
-        finally:
-            conn.close()
-
-
-def parse_form(html: str) -> dict[str, list[str]]:
-    """Every named input of the page: hidden values, and the values offered for radios and checkboxes."""
-    fields: dict[str, list[str]] = {}
-    for tag in INPUT.findall(html):
-        attrs = dict(ATTR.findall(tag))
-        name = attrs.get("name")
-        if name:
-            fields.setdefault(name, []).append(attrs.get("value", ""))
-    return fields
-
-
-def sign_in(browser: Browser, username: str) -> None:
-    status, html, _ = browser.request("GET", "/accounts/login/")
-    token = parse_form(html).get("csrfmiddlewaretoken", [""])[0]
-    if status != 200 or not token:
-        raise RuntimeError(f"sign-in page: {status}")
-    status, _, location = browser.request(
-        "POST",
-        "/accounts/login/",
-        {"username": username, "password": STAFF_PASSWORD, "csrfmiddlewaretoken": token},
-    )
-    if status != 302 or "sessionid" not in browser.cookies:
-        raise RuntimeError(f"sign-in of {username} failed: {status} {location}")
-    # The sign-in pins this browser to the primary for REPLICA_PIN_SECONDS (read-your-own-writes);
-    # a real browser lets the cookie expire, this jar would keep it for the whole run.
-    browser.cookies.pop("thuocdo_primary", None)
 
 
 # --------------------------------------------------------------------------- the run

@@ -6,7 +6,8 @@
     .venv/bin/python bench/rollup.py --sqlite --responses 100000 --questions 16   # the demo's scale
 
 On PostgreSQL (default) it starts a throw-away server like the test suite's. Data are generated
-inside the database (INSERT … SELECT over generate_series: a bulk insert, no Python loop):
+inside the database by the demo app's `demo.synthetic` (INSERT … SELECT over generate_series: a
+bulk insert, no Python loop):
 units in a three-level tree, 20 procedures, a survey of N rated questions over the five
 dimensions, responses spread over the 12 months of 2025, ~5% "not applicable", a few open-link
 and excluded responses. Then, in the same run:
@@ -42,114 +43,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-YEAR_START = "2025-01-01 00:00:00+07"
-
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- data
-
-
-def make_world(units: int, questions: int) -> dict:
-    """Units (root → districts → communes), procedures and a survey of rated questions."""
-    from agencies.models import Procedure, Unit
-    from surveys.models import Question, Survey, SurveyVersion
-    from surveys.standard import ensure_dimensions
-
-    root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
-    districts = [
-        Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
-        for i in range(max(1, units // 33))
-    ]
-    leaves = units - 1 - len(districts)
-    for i in range(leaves):
-        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}")
-    Procedure.objects.bulk_create(Procedure(code=f"B.{i:04d}", name_vi=f"Thủ tục {i}") for i in range(20))
-    dims = list(ensure_dimensions().values())
-    survey = Survey.objects.create(owner=root, slug="bench", is_standard=True)
-    version = SurveyVersion.objects.create(survey=survey, number=1, status="published", title_vi="Khảo sát")
-    Question.objects.bulk_create(
-        Question(version=version, order=i, kind="rating", text_vi=f"Câu {i}", dimension=dims[i % len(dims)])
-        for i in range(questions)
-    )
-    unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
-    return {
-        "version": version.pk,
-        "units": unit_ids,
-        "procedures": sorted(Procedure.objects.filter(code__startswith="B.").values_list("id", flat=True)),
-    }
-
-
-def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: int = 0, changed_now: bool) -> None:
-    """`count` responses over `days` days from 2025-01-01 + first_day, with their answers."""
-    from django.db import connection
-
-    units, procs = world["units"], world["procedures"]
-    # Ids were created in one go: a random id is the first one plus a random offset.
-    assert units == list(range(units[0], units[0] + len(units))) and procs == list(range(procs[0], procs[0] + 20))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM surveys_response")
-        last = cursor.fetchone()[0]
-        if connection.vendor == "postgresql":
-            series = f"generate_series(1, {count}) AS s(i)"
-            rand = "random()"
-            uuid_sql = "gen_random_uuid()"
-            at = f"(TIMESTAMPTZ '{YEAR_START}' + make_interval(secs => ({first_day} + {rand} * {days}) * 86400))"
-            pick = "floor(random() * {n})::int"
-            prefix = ""
-        else:
-            series = "s"
-            rand = "((random() / 18446744073709551616.0) + 0.5)"
-            uuid_sql = "lower(hex(randomblob(16)))"
-            at = (
-                f"strftime('%Y-%m-%d %H:%M:%f', '2024-12-31 17:00:00', '+' || "
-                f"CAST(({first_day} + {rand} * {days}) * 86400 AS INTEGER) || ' seconds')"
-            )
-            pick = "(abs(random()) % {n})"
-            prefix = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count}) "
-        unit_sql = f"{units[0]} + " + pick.format(n=len(units))
-        proc_sql = f"{procs[0]} + " + pick.format(n=len(procs))
-        changed = "CURRENT_TIMESTAMP" if changed_now else "x.at"
-        if connection.vendor == "sqlite" and changed_now:
-            changed = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-        cursor.execute(
-            prefix + "INSERT INTO surveys_response (version_id, unit_id, procedure_id, channel, language, "
-            "submitted_at, idempotency_key, comment, client_hash, excluded, excluded_reason, changed_at) "
-            f"SELECT {world['version']}, x.unit_id, x.proc, CASE WHEN x.r < 0.05 THEN 'link' ELSE 'kiosk' END, 'vi', "
-            f"x.at, {uuid_sql}, '', '', x.r > 0.995, '', {changed} FROM (SELECT {unit_sql} AS unit_id, "
-            f"{proc_sql} AS proc, {at} AS at, {rand} AS r FROM {series}) x"
-        )
-        # Values lean to 4–5 as in SIPAS surveys; each unit has its own level; 5% not applicable.
-        cursor.execute(
-            "INSERT INTO surveys_answer (response_id, question_id, kind, value, text) "
-            "SELECT y.rid, y.qid, 'rating', CASE WHEN y.u < 0.05 THEN NULL WHEN y.u < 0.09 + y.bad THEN 1 "
-            "WHEN y.u < 0.15 + y.bad THEN 2 WHEN y.u < 0.28 + y.bad THEN 3 WHEN y.u < 0.62 THEN 4 ELSE 5 END, '' "
-            f"FROM (SELECT r.id AS rid, q.id AS qid, {rand} AS u, (r.unit_id % 7) * 0.01 AS bad "
-            f"FROM surveys_response r CROSS JOIN surveys_question q WHERE r.id > {last} "
-            f"AND q.version_id = {world['version']}) y"
-        )
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE surveys_response")
-            cursor.execute("ANALYZE surveys_answer")
-
-
-def age_changes() -> None:
-    """Move every change time back one day, as if the responses had come a day earlier."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "UPDATE surveys_response SET changed_at = changed_at - INTERVAL '1 day' "
-                "WHERE changed_at > now() - INTERVAL '1 day'"
-            )
-        else:
-            cursor.execute(
-                "UPDATE surveys_response SET changed_at = strftime('%Y-%m-%d %H:%M:%f', changed_at, "
-                "'-1 day') WHERE changed_at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 day')"
-            )
+# The city and its responses come from the demo app (demo.synthetic: make_world, add_responses,
+# age_changes), which generates them inside the database.
 
 
 def counts() -> tuple[int, int]:
@@ -324,6 +225,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
+        from demo.synthetic import add_responses, age_changes, make_world
         from reports import services
 
         call_command("migrate", verbosity=0)

@@ -39,32 +39,15 @@ def prepare(receipts_per_phase: int):
     import django
 
     django.setup()
-    from datetime import timedelta
-
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from agencies.models import Unit
-    from surveys.codes import generate_code
-    from surveys.models import Receipt
-    from surveys.standard import create_standard_survey
+    from demo import synthetic
 
     call_command("migrate", verbosity=0)
-    root = Unit.objects.create(code="01", kind="city", name_vi="Thành phố Hà Nội", name_en="Hanoi")
-    ward = Unit.objects.create(code="00004", kind="ward", name_vi="Phường Ba Đình", parent=root)
-    version = create_standard_survey(city=root)
-    questions = list(version.questions.values_list("pk", flat=True))
-    now = timezone.now()
-    codes: set[str] = set()
-    while len(codes) < 2 * receipts_per_phase:
-        codes.add(generate_code())
-    Receipt.objects.bulk_create(
-        (Receipt(code=c, unit=ward, issued_at=now, expires_at=now + timedelta(days=30)) for c in codes),
-        batch_size=5000,
-    )
-    codes_list = sorted(codes)
-    random.shuffle(codes_list)
-    return version.pk, questions, codes_list[:receipts_per_phase], codes_list[receipts_per_phase:]
+    city = synthetic.small_city()
+    questions = list(city.version.questions.values_list("pk", flat=True))
+    codes_list = synthetic.issue_receipts(city.ward_a, 2 * receipts_per_phase)
+    return city.version.pk, questions, codes_list[:receipts_per_phase], codes_list[receipts_per_phase:]
 
 
 def csrf_cookie(port: int) -> str:

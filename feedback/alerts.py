@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 
 from agencies.models import Membership, Unit
 from reports.models import PeriodType, Scope, Score
-from reports.scoring import previous_period_start
+from reports.periods import previous_period_start
 from surveys.models import Response
 
 from . import funnel

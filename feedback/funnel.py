@@ -18,7 +18,7 @@ from agencies.models import Unit
 from reports import fairness
 from reports import funnel as shared
 from reports.models import PeriodType
-from reports.selectors import Period
+from reports.periods import Period
 
 METHOD = "sipas"
 

@@ -16,7 +16,7 @@ from itertools import pairwise
 from django.utils import timezone
 
 from agencies.models import Unit, UnitQuerySet
-from reports.scoring import previous_period_start
+from reports.periods import previous_period_start
 
 from . import funnel
 from .models import ImprovementPlan

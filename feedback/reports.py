@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from agencies.models import Unit
 from reports import selectors as report_selectors
 from reports.models import PeriodType, Scope
+from reports.periods import Period
 from surveys.models import Receipt, Response
 
 from . import selectors
@@ -33,7 +34,7 @@ REPORT_TASK = "feedback.tasks.monthly_report_generate"
 @dataclass
 class MonthFigures:
     unit: Unit
-    period: report_selectors.Period
+    period: Period
     dashboard: report_selectors.UnitDashboard
     parent: Unit | None
     parent_overall: report_selectors.Figures | None
@@ -59,7 +60,7 @@ class MonthFigures:
 def month_figures(*, unit: Unit, month: date, trend_months: int = 12) -> MonthFigures:
     trend_months = max(trend_months, 2)  # the previous month decides whether a change is shown
     """What the monthly report and the weekly digest show for one unit (its subtree)."""
-    period = report_selectors.Period(PeriodType.MONTH, month)
+    period = Period(PeriodType.MONTH, month)
     ancestors = list(unit.ancestors()) if hasattr(unit, "ancestors") else []
     dashboard = report_selectors.unit_dashboard(
         unit=unit, period=period, scope=Scope.SUBTREE, ancestors=ancestors, trend_months=trend_months

@@ -89,7 +89,7 @@ def monthly_reports_all(month: str | None = None) -> int:
     from django.utils import timezone
 
     from agencies.models import Membership, Unit
-    from reports.scoring import previous_period_start
+    from reports.periods import previous_period_start
 
     from . import reports
 

@@ -29,8 +29,9 @@ from surveys.models import ApiToken, Dimension
 from surveys.models import Response as SurveyResponse
 
 from .models import PeriodType, Scope, Score
+from .periods import Period
 from .presentation import judge_row
-from .selectors import Period, scores_method
+from .selectors import scores_method
 
 
 def scope_units(request) -> QuerySet[Unit]:

@@ -22,7 +22,7 @@ from surveys.models import Dimension
 
 from . import compare_extras, selectors
 from .api import CODE_PATTERN, PERIOD_PATTERN, CanReadScores, scope_units
-from .selectors import Period
+from .periods import Period
 
 MAX_UNITS = 5000
 

@@ -14,7 +14,8 @@ from agencies.models import Unit
 
 from . import coverage as coverage_mod
 from . import fairness, funnel_svg, geo, yardstick
-from .selectors import CompareRow, Period
+from .figures import CompareRow
+from .periods import Period
 
 # Extra sort keys of the comparison (selectors.COMPARE_SORTS lists them for the form).
 SORTS = ("response_rate", "points766", "rank_range")

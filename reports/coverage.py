@@ -28,7 +28,7 @@ from agencies.models import Unit
 from surveys.models import Receipt, RespondentKind, Response
 
 from .models import Scope
-from .selectors import Period
+from .periods import Period
 
 CHANNELS = (Response.Channel.RECEIPT, Response.Channel.KIOSK, Response.Channel.ONLINE, Response.Channel.LINK)
 

@@ -45,7 +45,7 @@ from agencies.permissions import READ_ROLES, visible_units
 
 from . import exports, selectors
 from .models import ExportJob, Score
-from .selectors import Period
+from .periods import Period
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .selectors import CompareRow, Figures, Period, UnitDashboard, method_label
+from .figures import CompareRow, Figures
+from .periods import Period
+from .selectors import UnitDashboard, method_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

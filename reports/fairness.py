@@ -24,7 +24,7 @@ from surveys.models import Dimension
 
 from . import funnel
 from .models import Scope, Score
-from .selectors import Period
+from .periods import Period
 
 RANK_RANGE_CACHE_SECONDS = 3600
 

@@ -10,7 +10,8 @@ from agencies.models import Procedure, Unit
 from surveys.models import Dimension
 
 from .models import OpenDataPublication, Scope
-from .selectors import COMPARE_SORTS, Period, period_choices
+from .periods import Period, period_choices
+from .selectors import COMPARE_SORTS
 
 METHOD_CHOICES = [("sipas", _("SIPAS (rated 4–5 = satisfied)")), ("766", _("Decision 766 (not rated 1–2)"))]
 RATING_CHOICES = [("", _("any rating"))] + [(str(i), str(i)) for i in range(1, 6)]
@@ -50,7 +51,7 @@ class _PeriodChoicesMixin:
         self.set_period_choices(None)
 
     def set_period_choices(self, period: Period | None) -> None:
-        self.fields["period"].widget.choices = period_choices(period)
+        self.fields["period"].widget.choices = period_choices(timezone.localdate(), period)
 
 
 class _FilterForm(_PeriodChoicesMixin, forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Unit
 
 from . import coverage, fairness
-from .selectors import Period
+from .periods import Period
 
 EXTRA_KEYS = ("classification", "beyond_998", "rank_low", "rank_high", "response_rate", "below_floor")
 

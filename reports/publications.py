@@ -19,7 +19,7 @@ from agencies.permissions import administered_units
 
 from . import open_data_extras, selectors
 from .models import OpenDataPublication
-from .selectors import Period
+from .periods import Period
 
 
 class PublicationExists(Exception):

@@ -35,19 +35,18 @@ significant when a two-sided z-test of equal ratios rejects at 5%:
 |r₁ − r₀| / √(Var₁ + Var₀) > 1.96. When both variances are zero (every response identical)
 the test cannot be run and the change is not marked.
 
-Periods are calendar periods of local dates (Asia/Ho_Chi_Minh): day, month, quarter, year.
+Periods are calendar periods of local dates (Asia/Ho_Chi_Minh): day, month, quarter, year
+(`reports.periods`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import numpy as np
 
 Z95 = 1.959963984540054
-PERIOD_TYPES = ("day", "month", "quarter", "year")
 # The additive sums, in the order used by the rollup's frames and the Score columns.
 SUM_COLUMNS = (
     "responses",
@@ -62,53 +61,6 @@ SUM_COLUMNS = (
     "sum_y2_766",
     "sum_xy_766",
 )
-
-
-# --------------------------------------------------------------------------- periods
-
-
-def period_start(day: date, period_type: str) -> date:
-    """The first day of the period of `period_type` that contains `day`."""
-    if period_type == "day":
-        return day
-    if period_type == "month":
-        return day.replace(day=1)
-    if period_type == "quarter":
-        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    if period_type == "year":
-        return date(day.year, 1, 1)
-    raise ValueError(f"unknown period type {period_type!r}")
-
-
-def _add_months(start: date, months: int) -> date:
-    index = start.year * 12 + start.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def next_period_start(start: date, period_type: str) -> date:
-    """The start of the period after the one starting at `start`."""
-    if period_type == "day":
-        return start + timedelta(days=1)
-    if period_type == "month":
-        return _add_months(start, 1)
-    if period_type == "quarter":
-        return _add_months(start, 3)
-    if period_type == "year":
-        return date(start.year + 1, 1, 1)
-    raise ValueError(f"unknown period type {period_type!r}")
-
-
-def previous_period_start(start: date, period_type: str) -> date:
-    """The start of the period before the one starting at `start`."""
-    if period_type == "day":
-        return start - timedelta(days=1)
-    if period_type == "month":
-        return _add_months(start, -1)
-    if period_type == "quarter":
-        return _add_months(start, -3)
-    if period_type == "year":
-        return date(start.year - 1, 1, 1)
-    raise ValueError(f"unknown period type {period_type!r}")
 
 
 # --------------------------------------------------------------------------- one figure

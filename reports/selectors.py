@@ -9,147 +9,34 @@ of units: each read is one query over all the units it concerns.
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.models import Procedure, Unit
 from surveys.models import Answer, Dimension, Response
 
-from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score, scope_q
-
-METHODS = ("sipas", "766")
-SCORE_FIELDS = (
-    "unit_id",
-    "dimension_id",
-    "procedure_id",
-    "period_start",
-    "responses",
-    "answers",
-    "mean",
-    "index_sipas",
-    "ci_low_sipas",
-    "ci_high_sipas",
-    "index_766",
-    "ci_low_766",
-    "ci_high_766",
-    "enough_responses",
-    "n_eff_sipas",
-    "n_eff_766",
-    "change_sipas",
-    "change_sipas_significant",
-    "change_766",
-    "change_766_significant",
+from .figures import (
+    SCORE_FIELDS,
+    CompareRow,
+    Figures,
+    UnitRow,
+    min_responses,  # noqa: F401 (the views read it from here)
 )
+from .models import OpenDataPublication, PeriodType, RollupRun, Scope, Score, scope_q
+from .periods import Period, add_months
+
 DASHBOARD_PERIOD_TYPES = (PeriodType.MONTH, PeriodType.QUARTER, PeriodType.YEAR)
 
 # --------------------------------------------------------------------------- periods
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER_RE = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YEAR_RE = re.compile(r"^(\d{4})$")
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A reporting period (kỳ báo cáo): a calendar month, quarter or year, keyed `2025-10`, `2025-Q3`, `2025`."""
-
-    type: str
-    start: date
-
-    @classmethod
-    def parse(cls, key: str | None) -> Period | None:
-        """The period a key names, or None for anything that is not a well-formed key of a plausible year."""
-        key = (key or "").strip()
-        if m := _MONTH_RE.match(key):
-            year, month = int(m[1]), int(m[2])
-            if 1 <= month <= 12 and 2000 <= year <= 2100:
-                return cls(PeriodType.MONTH, date(year, month, 1))
-        elif m := _QUARTER_RE.match(key):
-            year, quarter = int(m[1]), int(m[2])
-            if 2000 <= year <= 2100:
-                return cls(PeriodType.QUARTER, date(year, 3 * quarter - 2, 1))
-        elif m := _YEAR_RE.match(key):
-            year = int(m[1])
-            if 2000 <= year <= 2100:
-                return cls(PeriodType.YEAR, date(year, 1, 1))
-        return None
-
-    @classmethod
-    def containing(cls, period_type: str, day: date) -> Period:
-        if period_type == PeriodType.YEAR:
-            return cls(PeriodType.YEAR, date(day.year, 1, 1))
-        if period_type == PeriodType.QUARTER:
-            return cls(PeriodType.QUARTER, date(day.year, 3 * ((day.month - 1) // 3) + 1, 1))
-        return cls(PeriodType.MONTH, date(day.year, day.month, 1))
-
-    @property
-    def key(self) -> str:
-        if self.type == PeriodType.YEAR:
-            return f"{self.start.year}"
-        if self.type == PeriodType.QUARTER:
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start:%Y-%m}"
-
-    @property
-    def label(self) -> str:
-        if self.type == PeriodType.YEAR:
-            return _("year %(year)s") % {"year": self.start.year}
-        if self.type == PeriodType.QUARTER:
-            return _("quarter %(quarter)s/%(year)s") % {
-                "quarter": (self.start.month - 1) // 3 + 1,
-                "year": self.start.year,
-            }
-        return _("month %(month)s/%(year)s") % {"month": self.start.month, "year": self.start.year}
-
-    @property
-    def months(self) -> int:
-        return {PeriodType.YEAR: 12, PeriodType.QUARTER: 3}.get(self.type, 1)
-
-    @property
-    def end(self) -> date:
-        """The last day of the period."""
-        last_month = _add_months(self.start, self.months - 1)
-        return date(last_month.year, last_month.month, calendar.monthrange(last_month.year, last_month.month)[1])
-
-    def previous(self) -> Period:
-        return Period(self.type, _add_months(self.start, -self.months))
-
-    def next(self) -> Period:
-        return Period(self.type, _add_months(self.start, self.months))
-
-    def __str__(self) -> str:
-        return self.key
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
 
 def current_period(period_type: str = PeriodType.MONTH) -> Period:
     return Period.containing(period_type, timezone.localdate())
-
-
-def period_choices(around: Period | None = None) -> list[tuple[str, str]]:
-    """Periods offered in the pickers: the last 24 months, 8 quarters and 5 years, newest first."""
-    now = current_period()
-    months = [Period(PeriodType.MONTH, _add_months(now.start, -i)) for i in range(24)]
-    quarter = current_period(PeriodType.QUARTER)
-    quarters = [Period(PeriodType.QUARTER, _add_months(quarter.start, -3 * i)) for i in range(8)]
-    years = [Period(PeriodType.YEAR, date(now.start.year - i, 1, 1)) for i in range(5)]
-    periods = months + quarters + years
-    if around is not None and around not in periods:
-        periods.append(around)
-    return [(p.key, p.label) for p in periods]
 
 
 def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = None) -> Period:
@@ -174,93 +61,8 @@ def latest_period(period_type: str = PeriodType.MONTH, *, unit: Unit | None = No
 # --------------------------------------------------------------------------- figures
 
 
-_EMPTY: dict[str, Any] = {}
-
-
-def _field(name: str, default: Any = None) -> property:
-    return property(lambda self: self._row.get(name, default))
-
-
-def _method_field(stem: str) -> property:
-    return property(lambda self: self._row.get(f"{stem}_{self._m}"))
-
-
-class Figures:
-    """One Score row's figures, with the chosen method's index, interval and change picked out.
-
-    Built from `.values()` rather than model instances, and read lazily: the comparison holds
-    thousands of these and shows a page of them. A missing row (no answers at all) gives empty
-    figures with `responses == 0`.
-    """
-
-    __slots__ = ("_m", "_row", "method")
-
-    def __init__(self, row: dict[str, Any] | None, method: str = "sipas") -> None:
-        self._row = row or _EMPTY
-        self.method = method
-        self._m = "766" if method == "766" else "sipas"
-
-    responses = _field("responses", 0)
-    answers = _field("answers", 0)
-    mean = _field("mean")
-    index_sipas = _field("index_sipas")
-    ci_low_sipas = _field("ci_low_sipas")
-    ci_high_sipas = _field("ci_high_sipas")
-    index_766 = _field("index_766")
-    ci_low_766 = _field("ci_low_766")
-    ci_high_766 = _field("ci_high_766")
-
-    @property
-    def verdict(self):
-        """The presentation rule (reports.presentation) for the chosen method's index."""
-        from .presentation import judge_row
-
-        return judge_row(self._row, self._m, min_responses())
-
-    def verdict_for(self, method: str):
-        from .presentation import judge_row
-
-        return judge_row(self._row, "766" if method == "766" else "sipas", min_responses())
-
-    # "Enough to show": the one presentation rule decides (not only the response count), so that
-    # every page, export and the API hide the same figures; `hidden_reason` says why.
-    enough = property(lambda self: self.verdict.shown)
-    enough_responses = property(lambda self: bool(self._row.get("enough_responses")))
-    warning = property(lambda self: self.verdict.status == "warning")
-    hidden_reason = property(lambda self: self.verdict.detail)
-    change_sipas = _field("change_sipas")
-    change_sipas_significant = property(lambda self: bool(self._row.get("change_sipas_significant")))
-    change_766 = _field("change_766")
-    change_766_significant = property(lambda self: bool(self._row.get("change_766_significant")))
-    index = _method_field("index")
-    low = _method_field("ci_low")
-    high = _method_field("ci_high")
-    change = _method_field("change")
-    significant = property(lambda self: bool(self._row.get(f"change_{self._m}_significant")))
-
-    @property
-    def has_data(self) -> bool:
-        return self.responses > 0
-
-    @property
-    def shown_index(self) -> float | None:
-        """The index only when there are enough answers to say something; else None ("not enough answers")."""
-        return self.index if self.enough else None
-
-    @property
-    def direction(self) -> str:
-        """'up' or 'down' only for a significant change, so a ranking never moves on noise."""
-        if not self.enough or not self.significant or self.change is None:
-            return ""
-        return "up" if self.change > 0 else "down" if self.change < 0 else ""
-
-
 def _score_rows(scope: str, **filters) -> QuerySet:
     return Score.objects.in_scope(scope).filter(**filters).values(*SCORE_FIELDS)
-
-
-def min_responses() -> int:
-    return settings.MIN_RESPONSES_FOR_RANKING
 
 
 def dimensions() -> list[Dimension]:
@@ -347,7 +149,7 @@ def monthly_trend(
 ) -> list[dict[str, Any]]:
     """The unit's overall index month by month, beside the city's (the root unit's whole subtree)."""
     last = Period.containing(PeriodType.MONTH, until)
-    first = Period(PeriodType.MONTH, _add_months(last.start, -(months - 1)))
+    first = Period(PeriodType.MONTH, add_months(last.start, -(months - 1)))
     unit_ids = [unit.id] + ([city.id] if city is not None and city.id != unit.id else [])
     rows = Score.objects.filter(
         (Q(unit_id=unit.id) & scope_q(scope)) | (Q(unit_id__in=unit_ids[1:]) & scope_q(Scope.SUBTREE)),
@@ -367,7 +169,7 @@ def monthly_trend(
             town[r["period_start"]] = r
     points = []
     for i in range(months):
-        p = Period(PeriodType.MONTH, _add_months(first.start, i))
+        p = Period(PeriodType.MONTH, add_months(first.start, i))
         mine, theirs = Figures(own.get(p.start), method), Figures(town.get(p.start), method)
         points.append({"period": p, "unit": mine, "city": theirs})
     return points
@@ -428,46 +230,6 @@ COMPARE_SORTS = ("rank", "name", "code", "index", "responses", "change", "mean",
     "points766",
     "rank_range",
 )
-
-
-class UnitRow:
-    """What the comparison shows of a unit, without building a thousand model instances."""
-
-    __slots__ = ("_kinds", "code", "id", "kind", "name_en", "name_vi")
-
-    def __init__(self, id: int, code: str, name_vi: str, name_en: str, kind: str, kinds: dict):
-        self.id, self.code, self.name_vi, self.name_en, self.kind, self._kinds = id, code, name_vi, name_en, kind, kinds
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "vi").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_vi
-
-    def get_kind_display(self) -> str:
-        return str(self._kinds.get(self.kind, self.kind))
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class CompareRow:
-    """One unit of the comparison. Element figures are loaded for the rows that need them only."""
-
-    __slots__ = ("_by_dim", "_dims", "_method", "focus", "overall", "rank", "unit")
-
-    def __init__(self, unit: UnitRow, overall: Figures, focus: Figures, dims: list[Dimension], method: str):
-        self.unit, self.overall, self.focus, self.rank = unit, overall, focus, None
-        self._dims, self._method = dims, method
-        self._by_dim: dict[int, dict] = {}
-
-    def dimension(self, dim: Dimension) -> Figures:
-        return Figures(self._by_dim.get(dim.id), self._method)
-
-    @property
-    def dims(self) -> list[Figures]:
-        """The element figures in the order of the columns."""
-        return [Figures(self._by_dim.get(d.id), self._method) for d in self._dims]
 
 
 def _compare_scores(

@@ -49,7 +49,7 @@ from django.utils import timezone
 from agencies.models import Unit, UnitSuccession
 from surveys.models import Dimension
 
-from . import channels, scoring
+from . import channels, periods, scoring
 from .models import BOTH_SCOPES, CalendarDay, RollupDirtyKey, RollupRun, UnitClosure
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ SCORE_COLUMNS = (
     "change_766_significant",
     "computed_at",
 )
-LEVELS = [("own", t) for t in scoring.PERIOD_TYPES] + [("subtree", t) for t in scoring.PERIOD_TYPES]
+LEVELS = [("own", t) for t in periods.PERIOD_TYPES] + [("subtree", t) for t in periods.PERIOD_TYPES]
 _memory_lock = threading.Lock()
 
 
@@ -463,9 +463,9 @@ def _ensure_calendar(first: date, last: date) -> None:
     existing = set(CalendarDay.objects.filter(day__gte=lo, day__lte=hi).values_list("day", "period_type"))
     rows, day = [], lo
     while day <= hi:
-        for kind in scoring.PERIOD_TYPES:
+        for kind in periods.PERIOD_TYPES:
             if (day, kind) not in existing:
-                rows.append(CalendarDay(day=day, period_type=kind, period_start=scoring.period_start(day, kind)))
+                rows.append(CalendarDay(day=day, period_type=kind, period_start=periods.period_start(day, kind)))
         day += timedelta(days=1)
     CalendarDay.objects.bulk_create(rows, batch_size=5000)
     if connection.vendor == "postgresql":
@@ -637,7 +637,7 @@ def _apply_days(spans: list[tuple[date, date, set[int] | None]], stats: dict) ->
         units = {u for _, _, us in spans for u in us}
         ancestors = set(UnitClosure.objects.filter(descendant_id__in=units).values_list("ancestor_id", flat=True))
         inner &= ancestors | units
-    for period_type in scoring.PERIOD_TYPES:
+    for period_type in periods.PERIOD_TYPES:
         wanted = _periods_touched(all_days, period_type)
         stats["written"] += _recompute_level(
             "own", period_type, _day_source("rollup_delta", "own", period_type), units, wanted
@@ -699,8 +699,8 @@ FIGURE_COLUMNS = (
 
 def _periods_touched(days: set[date], period_type: str) -> set[date]:
     """Periods holding the days, and the periods after them (their change depends on these)."""
-    starts = {scoring.period_start(d, period_type) for d in days}
-    return starts | {scoring.next_period_start(s, period_type) for s in starts}
+    starts = {periods.period_start(d, period_type) for d in days}
+    return starts | {periods.next_period_start(s, period_type) for s in starts}
 
 
 def _day_source(table: str, scope: str, period_type: str, ancestors_sql: str = "") -> str:
@@ -962,7 +962,7 @@ def _recompute_level(
             return written
         if not wanted or (units is not None and not units):
             return 0
-        before = {scoring.previous_period_start(s, period_type) for s in wanted} - wanted
+        before = {periods.previous_period_start(s, period_type) for s in wanted} - wanted
         unit_filter = f" AND unit_id IN ({_ids_sql(units)})" if units is not None else ""
         starts = ",".join(_date_sql(s) for s in sorted(wanted))
         stored = (

@@ -10,7 +10,7 @@ from django.conf import settings
 from agencies.models import Unit
 
 from . import coverage, fairness, funnel_svg, yardstick
-from .selectors import Period
+from .periods import Period
 
 YARDSTICK_MONTHS = 12
 

@@ -44,8 +44,8 @@ from . import (
 )
 from .forms import CompareForm, DashboardForm, ExcludeForm, IncludeForm, PublicationForm
 from .models import ModerationEvent, OpenDataPublication, PeriodType, ReviewFlag, Scope
+from .periods import Period
 from .publications import PublicationExists, publication_create, publication_publish
-from .selectors import Period
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import Scope, Score
-from .selectors import Period
+from .periods import Period
 
 MAX_POINTS = 6.0
 TARGET = 0.90

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "feedback",
+    "demo",
 ]
 
 MIDDLEWARE = [

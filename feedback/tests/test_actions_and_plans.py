@@ -12,7 +12,7 @@ from agencies.models import AuditEvent
 from feedback import plans, services
 from feedback.models import Action, ImprovementPlan
 from reports.models import OpenDataPublication
-from reports.scoring import previous_period_start
+from reports.periods import previous_period_start
 from reports.tests.factories import make_score
 
 

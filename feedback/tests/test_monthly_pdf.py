@@ -145,7 +145,7 @@ def test_a_failed_rendering_is_reported_on_the_page(client, october, monkeypatch
 @pytest.mark.django_db
 def test_the_demo_city_report_opens_and_reads_correctly(settings, tmp_path):
     from agencies.models import Unit
-    from reports.scoring import previous_period_start
+    from reports.periods import previous_period_start
 
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--responses", "3000", stdout=io.StringIO(), stderr=io.StringIO())

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from agencies.tests.factories import make_procedure
 from reports.models import OpenDataPublication
-from reports.selectors import Period, publication_rows
+from reports.periods import Period
+from reports.selectors import publication_rows
 from reports.tests.factories import make_score, make_unit_scores
 from surveys.tests.factories import make_response, make_standard_survey
 

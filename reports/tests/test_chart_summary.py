@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 from django.utils import translation
 
-from reports.selectors import Figures, Period
+from reports.figures import Figures
+from reports.periods import Period
 from reports.templatetags.chart_summary import dimensions_summary, trend_summary
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from agencies.models import Unit
 from agencies.tests.factories import make_procedure, make_unit
-from reports.selectors import Period, comparison, sort_comparison
+from reports.periods import Period
+from reports.selectors import comparison, sort_comparison
 from reports.tests.factories import make_score, make_unit_scores
 from surveys.standard import ensure_dimensions
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.tests.factories import make_procedure
 from reports.models import PeriodType, Scope
-from reports.selectors import Period
+from reports.periods import Period
 from reports.tests.factories import make_score, make_unit_scores
 from surveys.standard import ensure_dimensions
 from surveys.tests.factories import make_response, make_standard_survey

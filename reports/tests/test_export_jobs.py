@@ -261,7 +261,7 @@ def test_a_background_export_keeps_the_presentation_rule(
 def test_the_estimate_counts_rows_without_building_the_export(scored):
     from django.http import QueryDict
 
-    from reports.selectors import Period
+    from reports.periods import Period
 
     period = Period.parse("2025-10")
     units = export_jobs.estimate_rows(

@@ -411,7 +411,7 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
     stored sums (and, for the change, from the previous period's row)."""
     import numpy as np
 
-    from reports import scoring
+    from reports import periods, scoring
 
     random_responses(city, version, random.Random(11), 120, [None], date(2025, 3, 20), 80)
     services.rollup_run(mode="full")
@@ -440,7 +440,7 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
                 r.dimension_id,
                 r.procedure_id,
                 r.period_type,
-                scoring.previous_period_start(r.period_start, r.period_type),
+                periods.previous_period_start(r.period_start, r.period_type),
             )
         )
         for method in ("sipas", "766"):

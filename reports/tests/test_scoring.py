@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 
 import numpy as np
 import pytest
@@ -144,28 +143,6 @@ def test_finish_marks_the_minimum_sample_and_the_mean():
     assert figures["mean"].tolist() == [4.0, 4.2]
     assert figures["index_sipas"].tolist() == [80.0, 90.0]
     assert figures["index_766"].tolist() == [90.0, 95.0]
-
-
-@pytest.mark.parametrize(
-    ("day", "kind", "start", "previous", "following"),
-    [
-        (date(2025, 3, 1), "day", date(2025, 3, 1), date(2025, 2, 28), date(2025, 3, 2)),
-        (date(2024, 2, 29), "month", date(2024, 2, 1), date(2024, 1, 1), date(2024, 3, 1)),
-        (date(2025, 1, 15), "month", date(2025, 1, 1), date(2024, 12, 1), date(2025, 2, 1)),
-        (date(2025, 12, 31), "quarter", date(2025, 10, 1), date(2025, 7, 1), date(2026, 1, 1)),
-        (date(2025, 2, 10), "quarter", date(2025, 1, 1), date(2024, 10, 1), date(2025, 4, 1)),
-        (date(2025, 7, 1), "year", date(2025, 1, 1), date(2024, 1, 1), date(2026, 1, 1)),
-    ],
-)
-def test_periods(day, kind, start, previous, following):
-    assert scoring.period_start(day, kind) == start
-    assert scoring.previous_period_start(start, kind) == previous
-    assert scoring.next_period_start(start, kind) == following
-
-
-def test_unknown_period_type_is_refused():
-    with pytest.raises(ValueError):
-        scoring.period_start(date(2025, 1, 1), "week")
 
 
 def test_unanimous_answers_have_an_interval_of_zero_width_even_with_large_sums():

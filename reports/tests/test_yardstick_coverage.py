@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from reports import coverage, yardstick
-from reports.selectors import Period
+from reports.periods import Period
 from surveys.tests.factories import make_receipt
 
 

@@ -101,14 +101,14 @@ def demo(transactional_db, settings, tmp_path):
     """The demo city, small: a few thousand answers, the rollup, the showcase (open data, flags…)."""
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--responses", "3000", stdout=StringIO())
-    from reports.demo import demo_accounts
+    from demo.accounts import demo_accounts
 
     return {a.role: (a.username, a.password) for a in demo_accounts()}
 
 
 def _citizen_pages() -> list[tuple[str, str]]:
     """(label, path) of the citizens' pages, from the demo's own receipts and kiosks."""
-    from reports.demo.catalogue import DEMO_WARD
+    from demo.catalogue import DEMO_WARD
     from surveys.models import Kiosk, Receipt
 
     now = timezone.now()

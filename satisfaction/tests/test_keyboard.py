@@ -28,7 +28,7 @@ FOCUS_STYLE = """() => {
 def demo(transactional_db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--responses", "3000", stdout=StringIO())
-    from reports.demo import demo_accounts
+    from demo.accounts import demo_accounts
 
     return {a.role: (a.username, a.password) for a in demo_accounts()}
 

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from reports.demo.catalogue import DEMO_WARD
-from reports.demo.showcase import CLIENT_BURST, FRESH_COMMENTS, KIOSK_BURST, last_complete_quarter
+from demo.catalogue import DEMO_WARD
+from demo.showcase import CLIENT_BURST, FRESH_COMMENTS, KIOSK_BURST, last_complete_quarter
 from reports.models import OpenDataPublication, ReviewFlag
 from surveys.models import Response, SurveyVersion
 

@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, Unit
-from reports.demo import DemoExists, build_demo, demo_accounts, demo_exists, wipe_demo
-from reports.demo.catalogue import BOUNDARIES_FILE, DEMO_WARD
-from reports.demo.showcase import build_showcase
+from demo.accounts import demo_accounts
+from demo.catalogue import BOUNDARIES_FILE, DEMO_WARD
+from demo.generator import DemoExists, build_demo
+from demo.scope import demo_exists, wipe_demo
+from demo.showcase import build_showcase
 from surveys.codes import format_code
 from surveys.models import Kiosk, Receipt
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 CITY_CODE = "01"
 # Hanoi's units and their history, copied from vn-admin-units-2025 (see agencies/data/).
-HANOI_FILE = Path(__file__).resolve().parents[2] / "agencies" / "data" / "hanoi.json"
-BOUNDARIES_FILE = Path(__file__).resolve().parents[2] / "agencies" / "data" / "boundaries" / "hanoi-2025-wards.geojson"
+HANOI_FILE = Path(__file__).resolve().parents[1] / "agencies" / "data" / "hanoi.json"
+BOUNDARIES_FILE = Path(__file__).resolve().parents[1] / "agencies" / "data" / "boundaries" / "hanoi-2025-wards.geojson"
 
 # (code, Vietnamese, English, kind)
 DEPARTMENTS = [

@@ -23,14 +23,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from agencies.models import Unit
+from reports import abuse
+from reports.models import OpenDataPublication, PeriodType, ReviewFlag
+from reports.periods import Period
+from reports.publications import publication_create, publication_publish
 from surveys import authoring_services, ratelimit
 from surveys.models import Kiosk, Question, QuestionKind, SurveyVersion
 from surveys.services import receipt_issue, response_submit
 
-from .. import abuse
-from ..models import OpenDataPublication, PeriodType, ReviewFlag
-from ..publications import publication_create, publication_publish
-from ..selectors import Period
 from . import catalogue as cat
 
 # Fresh comments, as citizens type them; the phone number is masked by the submit service.

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from agencies.models import Membership, Procedure, ServicePoint, Unit, UnitSuccession
 from agencies.tests.factories import make_unit
-from reports.demo import demo_accounts
+from demo.accounts import demo_accounts
 from surveys.models import Answer, Kiosk, Receipt, Response, SurveyVersion
 from surveys.tests.factories import make_response, make_standard_survey
 
@@ -101,14 +101,14 @@ def test_demo_city_is_hanoi_after_the_reform_with_history():
 
 
 def _labelled_texts() -> list[str]:
-    """The comment column of the topic rules' labelled set (read as a file: reports never imports feedback)."""
+    """The comment column of the topic rules' labelled set (read as a file: it is feedback's test data)."""
     path = settings.BASE_DIR / "feedback" / "tests" / "data" / "comments_labelled.tsv"
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.split("\t", 1)[1] for line in lines if line and not line.startswith(("#", "topics\t"))]
 
 
 def test_demo_comments_are_the_labelled_sets_texts_each_with_a_tone():
-    from reports.demo import catalogue
+    from demo import catalogue
 
     pools = catalogue.load_comments()
     demo = [text for tone in catalogue.TONES for text in pools[tone]]
@@ -117,7 +117,7 @@ def test_demo_comments_are_the_labelled_sets_texts_each_with_a_tone():
 
 
 def test_seeded_comments_come_from_the_labelled_set_and_match_the_ratings():
-    from reports.demo import catalogue
+    from demo import catalogue
 
     seed()
     labelled = set(_labelled_texts())
