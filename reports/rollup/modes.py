@@ -22,7 +22,7 @@ from . import dialect as dialects
 from .closure import calendar_ensure
 from .dialect import as_date, city_zone, ids_literal
 from .levels import LEVELS, day_source, inner_units, periods_touched, score_source
-from .tables import SUMS, closure, daysum, response
+from .tables import SUMS, closure, daysum, response, score
 
 logger = logging.getLogger(__name__)
 D = daysum
@@ -47,7 +47,7 @@ def full(stats: dict) -> None:
     all_scores(stats)
     with connection.cursor() as cursor:
         # Fresh statistics after replacing every row, or the next incremental runs get seq scans.
-        sql.analyze(cursor, scores.S.table)
+        sql.analyze(cursor, score.table)
     keys.dirty_keys_consume(dirty)
 
 
