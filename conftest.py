@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -28,6 +29,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests run on shared two-core machines beside a second pytest process: a per-example
+# time limit measures the machine's load, not the code, so no hypothesis test has a deadline.
+hypothesis_settings.register_profile("thuoc_do", deadline=None)
+hypothesis_settings.load_profile("thuoc_do")
 
 sys.path.insert(0, str(ROOT))
 from scripts.compile_translations import compile_all
