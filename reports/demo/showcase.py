@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from agencies.models import Unit
-from surveys import authoring_services, ratelimit
+from surveys import ratelimit
+from surveys.authoring import services as authoring_services
+from surveys.citizen.services import response_submit
 from surveys.models import Kiosk, Question, QuestionKind, SurveyVersion
-from surveys.services import receipt_issue, response_submit
+from surveys.receipts import receipt_issue
 
 from .. import abuse
 from ..models import OpenDataPublication, PeriodType, ReviewFlag
