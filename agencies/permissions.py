@@ -96,13 +96,17 @@ def require_role(user, role: str = "manager") -> UnitQuerySet:
     return units
 
 
-def manage_page(role: str = "manager"):
+def manage_page(role: str = "manager", *, object_page: bool = False):
     """The one access preamble of every page under /manage/.
 
     Anonymous visitors go to the sign-in page; a signed-in user without `role` anywhere gets 403
     (their role never opens the page); otherwise the view runs with `request.units`, the units
     where the user holds the role. Objects are then looked up within those units (or with
     can_view / can_manage), so another unit's object is a 404: it does not exist for them.
+
+    `object_page=True` is for a page about one object named in the URL (a unit code, a response
+    reference) that is looked up in `request.units`: a user without the role is then answered
+    like any outsider, with that lookup's 404, so the page never tells who holds which role.
     """
     if role not in PAGE_ROLES:
         raise ValueError(f"unknown role {role!r}; one of {sorted(PAGE_ROLES)}")
@@ -110,7 +114,10 @@ def manage_page(role: str = "manager"):
     def decorator(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            request.units = require_role(request.user, role)
+            if object_page:
+                request.units = _units_for_roles(request.user, PAGE_ROLES[role])
+            else:
+                request.units = require_role(request.user, role)
             return view(request, *args, **kwargs)
 
         return login_required(guarded)

@@ -1,7 +1,8 @@
 """The managers' pages of the feedback app under /manage/: the reply to a comment (posted from the
 moderation page), actions taken ("you said, we did") and improvement plans.
 
-Each opens with `manage_page("manager")`; a unit or response outside `request.units` is a 404.
+Each opens with `manage_page("manager")`; the pages about one unit or response are object pages:
+anyone for whom it is not among `request.units` gets a 404, whatever their role.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _message(error: ValidationError) -> str:
 # --------------------------------------------------------------------------- replies
 
 
-@manage_page("manager")
+@manage_page("manager", object_page=True)
 @require_POST
 def reply_edit(request, ref: str):
     """Publish, change or withdraw the reply to one comment (from the moderation page).
@@ -65,7 +66,7 @@ def reply_edit(request, ref: str):
 # --------------------------------------------------------------------------- actions taken
 
 
-@manage_page("manager")
+@manage_page("manager", object_page=True)
 @require_http_methods(["GET", "POST"])
 def actions_manage(request, code: str):
     unit = get_object_or_404(request.units, code=code)
@@ -100,7 +101,7 @@ def plans_overview(request):
     )
 
 
-@manage_page("manager")
+@manage_page("manager", object_page=True)
 @require_http_methods(["GET", "POST"])
 def plan_file(request, code: str, month: str):
     unit = get_object_or_404(request.units, code=code)
