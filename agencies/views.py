@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import render
@@ -16,17 +14,17 @@ from django.views.decorators.http import require_GET
 
 from . import bounds
 from .models import AuditEvent
-from .permissions import administered_units
+from .permissions import manage_page
 
 PAGE_SIZE = 50
 
 
-def audit_events_for(user) -> QuerySet[AuditEvent]:
+def audit_events_for(user, units) -> QuerySet[AuditEvent]:
     """Events an administrator may read: those of the units they administer; superusers read all
     (including events tied to no unit, such as sign-in lockouts)."""
     if user.is_superuser:
         return AuditEvent.objects.all()
-    return AuditEvent.objects.filter(unit__in=administered_units(user))
+    return AuditEvent.objects.filter(unit__in=units)
 
 
 def _day_bound(value: str, *, end: bool) -> datetime | None:
@@ -46,13 +44,11 @@ def _is_iso_date(value: str) -> bool:
         return False
 
 
-@login_required
+@manage_page("administrator")
 @require_GET
 def audit_log(request):
     """Read-only, filtered by action, unit code (and below), actor and dates; administrators only."""
-    if not request.user.is_superuser and not administered_units(request.user).exists():
-        raise PermissionDenied
-    events = audit_events_for(request.user).select_related("unit")
+    events = audit_events_for(request.user, request.units).select_related("unit")
     errors = []
     action = request.GET.get("action", "")
     if action:
@@ -63,7 +59,7 @@ def audit_log(request):
             action = ""
     unit_code = request.GET.get("unit", "").strip()[:32]
     if unit_code:
-        units = administered_units(request.user).filter(code=unit_code).first()
+        units = request.units.filter(code=unit_code).first()
         if units is None:
             errors.append(_("You do not administer a unit with that code."))
         else:
@@ -84,7 +80,7 @@ def audit_log(request):
     query.pop("page", None)
     return render(
         request,
-        "agencies/audit_log.html",
+        "manage/audit/log.html",
         {
             "page": page,
             "actions": AuditEvent.Action.choices,

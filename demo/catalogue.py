@@ -345,7 +345,7 @@ TONES = ("positive", "neutral", "negative")
 
 def load_comments(path: Path = COMMENTS_FILE) -> dict[str, list[str]]:
     """Comment texts by tone, in file order (so a seed gives the same comments every time)."""
-    from surveys.services import mask_comment
+    from surveys.masking import mask_comment
 
     pools: dict[str, list[str]] = {tone: [] for tone in TONES}
     for line in path.read_text(encoding="utf-8").splitlines():

@@ -27,9 +27,11 @@ from reports import abuse
 from reports.models import OpenDataPublication, PeriodType, ReviewFlag
 from reports.periods import Period
 from reports.publications import publication_create, publication_publish
-from surveys import authoring_services, ratelimit
+from surveys import ratelimit
+from surveys.authoring import services as authoring_services
+from surveys.citizen.services import response_submit
 from surveys.models import Kiosk, Question, QuestionKind, SurveyVersion
-from surveys.services import receipt_issue, response_submit
+from surveys.receipts import receipt_issue
 
 from . import catalogue as cat
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from agencies import audit
 from agencies.models import Unit
 from agencies.permissions import manageable_units
+from surveys.masking import mask_comment
 from surveys.models import Response
-from surveys.services import mask_comment
 
 from . import topics
 from .models import Action, CommentTopic, ImprovementPlan, Reply

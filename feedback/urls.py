@@ -1,4 +1,5 @@
-"""Replies, comment topics, actions taken, improvement plans, alerts and monthly PDFs (namespace `feedback`)."""
+"""The citizen's reply page, comment topics, "you said, we did", alerts and monthly PDFs (namespace
+`feedback`). The managers' pages are in `manage_urls` (namespace `manage`)."""
 
 from django.urls import path
 
@@ -15,9 +16,4 @@ urlpatterns = [
     path("units/<str:code>/comments/", views.unit_comments, name="unit_comments"),
     path("units/<str:code>/report/<str:month>/", views.monthly_report, name="monthly_report"),
     path("account/alerts/", views.alert_settings, name="alert_settings"),
-    # managers
-    path("manage/replies/<str:ref>/", views.reply_edit, name="reply_edit"),
-    path("manage/actions/<str:code>/", views.actions_manage, name="actions_manage"),
-    path("manage/plans/", views.plans_overview, name="plans"),
-    path("manage/plans/<str:code>/<str:month>/", views.plan_file, name="plan_file"),
 ]

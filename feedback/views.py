@@ -1,5 +1,6 @@
-"""Pages of the feedback app: the citizen's reply page, replies, comments by topic, actions,
-improvement plans, alert settings and the monthly PDF. Thin views; writes in services."""
+"""Pages of the feedback app: the citizen's reply page, comments by topic, "you said, we did",
+alert settings and the monthly PDF. Thin views; writes in services. The managers' pages
+(replies, actions taken, improvement plans) are in `manage_views`."""
 
 from __future__ import annotations
 
@@ -7,32 +8,25 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.models import Unit
-from agencies.permissions import administered_units, can_manage, manageable_units, visible_units
-from reports import anonymity
+from agencies.permissions import can_manage, visible_units
 from surveys import ratelimit, reply_cookie
 from surveys import selectors as survey_selectors
 from surveys.codes import normalise_code
-from surveys.models import Response
 
-from . import plans, reply_keys, reports, selectors, services
-from .forms import ActionForm, AlertPreferenceForm, PlanForm, ReplyForm, ReplyKeyForm, WithdrawForm
+from . import reply_keys, reports, selectors
+from .forms import AlertPreferenceForm, ReplyKeyForm
 from .models import AlertPreference, MonthlyReport, Topic
 
 COMMENTS_PAGE_SIZE = 50
-
-
-def _message(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --------------------------------------------------------------------------- the citizen's reply
@@ -98,44 +92,6 @@ def _reply_page(request, receipt, form, *, own=None, status: int = 200):
     return render(request, "feedback/reply_citizen.html", context, status=status)
 
 
-# --------------------------------------------------------------------------- managers: replies
-
-
-@login_required
-@require_POST
-def reply_edit(request, ref: str):
-    """Publish, change or withdraw the reply to one comment (from the moderation page).
-
-    Addressed by the response's opaque reference, like the moderation page (ids are a clock)."""
-    response_id = anonymity.pk_from_reference(ref)
-    if response_id is None:
-        raise Http404
-    response = get_object_or_404(Response.objects.filter(unit__in=manageable_units(request.user)), pk=response_id)
-    back = redirect("reports:moderation_detail", ref=ref)
-    try:
-        if request.POST.get("action") == "withdraw":
-            form = WithdrawForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Say why the reply is withdrawn."))
-                return back
-            services.reply_withdraw(response_id=response.pk, user=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The reply is withdrawn; the citizen no longer sees it."))
-        else:
-            form = ReplyForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-                return back
-            services.reply_publish(response_id=response.pk, user=request.user, text=form.cleaned_data["text"])
-            messages.success(
-                request, _("The reply is published; the citizen reads it with their receipt code and reply key.")
-            )
-    except ValidationError as error:
-        messages.error(request, _message(error))
-    except PermissionDenied:
-        raise
-    return back
-
-
 # --------------------------------------------------------------------------- comments by topic
 
 
@@ -185,67 +141,8 @@ def actions_public(request, code: str):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def actions_manage(request, code: str):
-    unit = get_object_or_404(manageable_units(request.user), code=code)
-    form = ActionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_publish(unit=unit, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, _message(error))
-        else:
-            messages.success(request, _("The action is published on the unit's public page."))
-            return redirect("feedback:actions_manage", code=unit.code)
-    return render(
-        request,
-        "feedback/actions_manage.html",
-        {"unit": unit, "form": form, "actions": selectors.public_actions(unit)},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-# --------------------------------------------------------------------------- improvement plans
-
-
-@login_required
-@require_GET
-def plans_overview(request):
-    """Units that owe a plan, overdue plans, and whether units recovered; managers see their units."""
-    units = manageable_units(request.user)
-    if not units.exists():
-        raise PermissionDenied
-    return render(
-        request,
-        "feedback/plans.html",
-        {"rows": plans.overview(units=units), "is_admin": administered_units(request.user).exists()},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan_file(request, code: str, month: str):
-    unit = get_object_or_404(manageable_units(request.user), code=code)
-    trigger = _month_or_404(month)
-    form = PlanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_file(unit=unit, user=request.user, trigger_month=trigger, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, _message(error))
-        else:
-            messages.success(request, _("The improvement plan is filed."))
-            return redirect("feedback:plans")
-    return render(
-        request,
-        "feedback/plan_form.html",
-        {"unit": unit, "month": trigger, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _month_or_404(value: str) -> date:
+def month_or_404(value: str) -> date:
+    """The first day of a "YYYY-MM" month in a URL; 404 for anything else."""
     try:
         year, month = value.split("-")
         return date(int(year), int(month), 1)
@@ -281,7 +178,7 @@ def alert_settings(request):
 def monthly_report(request, code: str, month: str):
     """GET: the PDF when it is ready, else its status; POST: prepare it (a Celery task)."""
     unit = _visible_unit_or_404(request.user, code)
-    first = _month_or_404(month)
+    first = month_or_404(month)
     if first > timezone.localdate().replace(day=1):
         raise Http404
     if request.method == "POST":

@@ -5,8 +5,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from agencies import views as agencies_views
-
 from . import views
 
 admin.site.site_header = _("Thước đo administration")
@@ -28,10 +26,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
-    path("manage/audit/", agencies_views.audit_log, name="audit_log"),
-    path("manage/", include("surveys.authoring_urls")),
+    path("manage/", include("satisfaction.manage_urls")),
     path("", include("feedback.urls")),
-    path("", include("surveys.urls")),
+    path("", include("surveys.citizen.urls")),
     path("", include("reports.urls")),
     path("api/v1/", include("satisfaction.api_urls")),
 ]

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    from surveys.forms import CodeEntryForm
+    from surveys.citizen.forms import CodeEntryForm
 
     return render(request, "home.html", {"form": CodeEntryForm()})
 

@@ -49,7 +49,7 @@ def _warn_frozen(request, version: SurveyVersion | None) -> None:
     """Say, in the user's language, why the page is read-only and where to make a new version."""
     if version is None or not version.is_frozen:
         return
-    url = reverse("authoring:survey", args=[version.survey_id])
+    url = reverse("manage:survey", args=[version.survey_id])
     messages.warning(
         request,
         format_html('{} <a href="{}">{}</a>', FrozenVersionError(version).messages[0], url, _("Make a new version")),
@@ -160,7 +160,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # A new token gets its key here; only the hash is stored, so the key is shown once.
         from django.contrib import messages
 
-        from .services import TOKEN_PREFIX, api_token_hash
+        from .codes import TOKEN_PREFIX, api_token_hash
 
         if not change:
             import secrets
@@ -177,7 +177,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        from .services import api_token_revoke
+        from .manage.services import api_token_revoke
 
         # One by one through the service, so that each revocation is audited.
         for token in queryset.filter(revoked_at__isnull=True):

@@ -23,9 +23,9 @@ from rest_framework.views import APIView
 
 from agencies.models import Procedure, ServicePoint, Unit
 
-from . import selectors, services
+from . import receipts, selectors
+from .links import survey_url
 from .models import ApiToken, Receipt, RespondentKind
-from .views import survey_url
 
 
 class ApiError(serializers.Serializer):
@@ -332,7 +332,7 @@ class ReceiptCreateView(APIView):
                 _("This token belongs to %(unit)s and may only issue receipts for it and the units below it.")
                 % {"unit": token.unit.code}
             )
-        receipt, created = services.receipt_issue(
+        receipt, created = receipts.receipt_issue(
             unit=unit,
             procedure=data.get("procedure"),
             service_point=data["service_point"],

@@ -2,10 +2,12 @@
 
 Crockford's alphabet has no I, L, O or U, so a code read aloud or typed from paper is not
 ambiguous; typing is forgiving: any case, dashes and spaces ignored, O read as 0, I and L as 1.
+Also the reply key's alphabet and the API token key's prefix and hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -51,3 +53,12 @@ def normalise_reply_key(raw: str) -> str | None:
 def format_code(code: str) -> str:
     """7K2F9QXMA3 → 7K2F-9QXM-A3; a reply key 4HX9QK2M → 4HX9-QK2M."""
     return "-".join(part for part in (code[:4], code[4:8], code[8:]) if part)
+
+
+# API token keys (surveys.manage.services creates them, surveys.api checks them): a prefix that
+# says what the string is, and the SHA-256 that is all the database keeps of a key.
+TOKEN_PREFIX = "td_"
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -99,7 +99,7 @@ def hit(scope: str, ident: str) -> int:
 
 
 def trickle_seconds() -> int:
-    """While a client cools down, one try every this many seconds is still checked (surveys.views)."""
+    """While a client cools down, one try every this many seconds is still checked (surveys.citizen.views)."""
     return max(1, getattr(settings, "CODE_TRICKLE_SECONDS", 6))
 
 

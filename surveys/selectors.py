@@ -1,15 +1,18 @@
-"""Reads of the citizen journey: which survey applies, receipts by code, kiosks and tokens."""
+"""Shared reads of the citizen journey: which survey applies, receipts by code, kiosks and tokens.
+
+The citizen pages, the API, authoring and feedback read through here."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Unit
 
+from .codes import api_token_hash
 from .models import ApiToken, Choice, Kiosk, Question, Receipt, Response, SurveyVersion
 
 _VERSION_CACHE_SECONDS = 10
@@ -165,8 +168,6 @@ def kiosk_by_token(token: str) -> Kiosk | None:
 
 
 def api_token_by_key(key: str) -> ApiToken | None:
-    from .services import api_token_hash
-
     if not key or len(key) > 128:
         return None
     return ApiToken.objects.select_related("unit").filter(key_hash=api_token_hash(key), revoked_at__isnull=True).first()
@@ -174,36 +175,3 @@ def api_token_by_key(key: str) -> ApiToken | None:
 
 def response_for_receipt(receipt: Receipt) -> Response | None:
     return Response.objects.filter(receipt=receipt).only("pk", "idempotency_key", "submitted_at").first()
-
-
-def kiosks_for_units(units: QuerySet[Unit]) -> QuerySet[Kiosk]:
-    return (
-        Kiosk.objects.filter(service_point__unit__in=units)
-        .select_related("service_point__unit", "procedure")
-        .order_by("revoked_at", "service_point__unit__path", "label")
-    )
-
-
-def api_tokens_for_units(units: QuerySet[Unit]) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(unit__in=units).select_related("unit").order_by("revoked_at", "unit__path", "name")
-
-
-def recent_batches(*, user, units: QuerySet[Unit], limit: int = 10) -> list[dict]:
-    """The user's latest printed batches: receipts issued together share one issue time.
-
-    Only batches whose receipts can still be answered (issued within RECEIPT_EXPIRY_DAYS) are
-    grouped, so the page's cost is bounded by the daily cap, not by every receipt ever printed."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db.models import Count, Max, Min
-    from django.utils import timezone
-
-    since = timezone.now() - timedelta(days=settings.RECEIPT_EXPIRY_DAYS)
-    rows = (
-        Receipt.objects.filter(issued_by=user, unit__in=units, issued_by_token__isnull=True, issued_at__gte=since)
-        .values("issued_at", "unit__code", "unit__name_vi")
-        .annotate(count=Count("id"), first=Min("id"), last=Max("id"), used=Count("used_at"))
-        .order_by("-issued_at")[:limit]
-    )
-    return list(rows)

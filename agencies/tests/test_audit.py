@@ -12,9 +12,9 @@ from agencies.models import AuditEvent, Membership
 from agencies.tests.factories import make_service_point
 from reports import moderation
 from reports.tests.factories import make_unit_scores
-from surveys import authoring_services
+from surveys.authoring import services as authoring_services
+from surveys.manage.services import api_token_create, kiosk_register
 from surveys.models import ApiToken, Kiosk
-from surveys.services import api_token_create, kiosk_register
 from surveys.tests.factories import make_response, make_standard_survey
 
 pytestmark = pytest.mark.django_db

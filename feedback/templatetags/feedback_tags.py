@@ -27,7 +27,7 @@ def lookup(mapping, key):
     return (mapping or {}).get(key, [])
 
 
-@register.inclusion_tag("feedback/_reply_panel.html", takes_context=True)
+@register.inclusion_tag("manage/feedback/_reply_panel.html", takes_context=True)
 def reply_panel(context, response):
     reply = Reply.objects.filter(response=response).first()
     topics = selectors.topics_of([response.pk]).get(response.pk, [])

@@ -300,8 +300,8 @@ def test_no_key_is_kept_when_the_submission_fails(commented, monkeypatch):
     """The key is written in the response's transaction: both or neither."""
     import uuid
 
+    from surveys.citizen.services import response_submit
     from surveys.models import Response
-    from surveys.services import response_submit
 
     receipt = make_receipt(commented.ward_a)
     monkeypatch.setattr(reply_keys.ReplyKey.objects, "create", lambda **kw: (_ for _ in ()).throw(RuntimeError))

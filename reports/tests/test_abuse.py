@@ -14,8 +14,8 @@ from agencies.models import AuditEvent
 from agencies.tests.factories import make_service_point
 from reports import abuse, moderation
 from reports.models import ModerationEvent, ReviewFlag
+from surveys.manage.services import kiosk_register
 from surveys.models import Response
-from surveys.services import kiosk_register
 from surveys.tests.factories import make_response, make_standard_survey
 
 NOW = timezone.make_aware(datetime(2025, 10, 20, 10, 0))

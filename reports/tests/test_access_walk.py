@@ -78,41 +78,41 @@ RULES: dict[str, Rule] = {
     "surveys:open_link": Rule(_r("/s/{w.standard.survey.slug}/00004/")),
     "surveys:open_link_thanks": Rule(_r("/s/{w.standard.survey.slug}/00004/thanks/")),
     # managers' pages of the surveys app
-    "surveys:manage_receipts": Rule(_r("/manage/receipts/"), allowed=MANAGE_A),
+    "manage:receipts": Rule(_r("/manage/receipts/"), allowed=MANAGE_A),
     # a sheet shows the receipts its user issued (bob issued the walk's receipt)
-    "surveys:manage_receipt_sheet": Rule(
+    "manage:receipt_sheet": Rule(
         _r("/manage/receipts/sheet/?from={w.receipt.pk}&to={w.receipt.pk}"), allowed=frozenset({BOB})
     ),
-    "surveys:manage_kiosks": Rule(_r("/manage/kiosks/"), allowed=MANAGE_A),
-    "surveys:manage_kiosk": Rule(_r("/manage/kiosks/{w.kiosk.pk}/"), allowed=MANAGE_A),
-    "surveys:manage_kiosk_qr": Rule(_r("/manage/kiosks/{w.kiosk.pk}/qr.svg"), allowed=MANAGE_A),
-    "surveys:manage_kiosk_revoke": Rule(_r("/manage/kiosks/{w.kiosk.pk}/revoke/"), allowed=MANAGE_A, method="post"),
-    "surveys:manage_tokens": Rule(_r("/manage/tokens/"), allowed=MANAGE_A),
-    "surveys:manage_token_revoke": Rule(_r("/manage/tokens/{w.token.pk}/revoke/"), allowed=MANAGE_A, method="post"),
+    "manage:kiosks": Rule(_r("/manage/kiosks/"), allowed=MANAGE_A),
+    "manage:kiosk": Rule(_r("/manage/kiosks/{w.kiosk.pk}/"), allowed=MANAGE_A),
+    "manage:kiosk_qr": Rule(_r("/manage/kiosks/{w.kiosk.pk}/qr.svg"), allowed=MANAGE_A),
+    "manage:kiosk_revoke": Rule(_r("/manage/kiosks/{w.kiosk.pk}/revoke/"), allowed=MANAGE_A, method="post"),
+    "manage:tokens": Rule(_r("/manage/tokens/"), allowed=MANAGE_A),
+    "manage:token_revoke": Rule(_r("/manage/tokens/{w.token.pk}/revoke/"), allowed=MANAGE_A, method="post"),
     # survey authoring (a survey of ward A): staff read, managers edit
-    "authoring:index": Rule(_r("/manage/"), allowed=SIGNED_IN),
-    "authoring:survey_list": Rule(_r("/manage/surveys/"), allowed=SIGNED_IN),
-    "authoring:survey_create": Rule(_r("/manage/surveys/new/"), allowed=SIGNED_IN - {CHARLIE, ALICE}),
-    "authoring:survey": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/", allowed=READ_A),
-    "authoring:survey_settings": Rule(
+    "manage:index": Rule(_r("/manage/"), allowed=SIGNED_IN),
+    "manage:survey_list": Rule(_r("/manage/surveys/"), allowed=SIGNED_IN),
+    "manage:survey_create": Rule(_r("/manage/surveys/new/"), allowed=SIGNED_IN - {CHARLIE, ALICE}),
+    "manage:survey": Rule(lambda w: f"/manage/surveys/{w.survey.pk}/", allowed=READ_A),
+    "manage:survey_settings": Rule(
         lambda w: f"/manage/surveys/{w.survey.pk}/settings/", allowed=MANAGE_A, method="post"
     ),
-    "authoring:version_new": Rule(
+    "manage:version_new": Rule(
         lambda w: f"/manage/surveys/{w.survey.pk}/new-version/", allowed=MANAGE_A, method="post"
     ),
-    "authoring:version": Rule(_survey(), allowed=READ_A),
-    "authoring:version_edit": Rule(_survey("edit/"), allowed=MANAGE_A),
-    "authoring:question_add": Rule(_survey("questions/add/"), allowed=MANAGE_A),
-    "authoring:question_edit": Rule(_question("edit/"), allowed=MANAGE_A),
-    "authoring:question_delete": Rule(_question("delete/"), allowed=MANAGE_A, method="post"),
-    "authoring:question_move": Rule(_question("move/"), allowed=MANAGE_A, method="post"),
-    "authoring:question_reorder": Rule(_survey("questions/reorder/"), allowed=MANAGE_A, method="post"),
-    "authoring:preview": Rule(_survey("preview/"), allowed=READ_A),
-    "authoring:preview_frame": Rule(_survey("preview/frame/"), allowed=READ_A),
-    "authoring:publish": Rule(_survey("publish/"), allowed=MANAGE_A, method="post"),
-    "authoring:close": Rule(_survey("close/"), allowed=MANAGE_A, method="post"),
-    "authoring:schedule": Rule(_survey("schedule/"), allowed=MANAGE_A, method="post"),
-    "authoring:discard": Rule(_survey("discard/"), allowed=MANAGE_A, method="post"),
+    "manage:version": Rule(_survey(), allowed=READ_A),
+    "manage:version_edit": Rule(_survey("edit/"), allowed=MANAGE_A),
+    "manage:question_add": Rule(_survey("questions/add/"), allowed=MANAGE_A),
+    "manage:question_edit": Rule(_question("edit/"), allowed=MANAGE_A),
+    "manage:question_delete": Rule(_question("delete/"), allowed=MANAGE_A, method="post"),
+    "manage:question_move": Rule(_question("move/"), allowed=MANAGE_A, method="post"),
+    "manage:question_reorder": Rule(_survey("questions/reorder/"), allowed=MANAGE_A, method="post"),
+    "manage:version_preview": Rule(_survey("preview/"), allowed=READ_A),
+    "manage:version_preview_frame": Rule(_survey("preview/frame/"), allowed=READ_A),
+    "manage:version_publish": Rule(_survey("publish/"), allowed=MANAGE_A, method="post"),
+    "manage:version_close": Rule(_survey("close/"), allowed=MANAGE_A, method="post"),
+    "manage:version_schedule": Rule(_survey("schedule/"), allowed=MANAGE_A, method="post"),
+    "manage:version_discard": Rule(_survey("discard/"), allowed=MANAGE_A, method="post"),
     # dashboards (ward A's objects)
     "reports:dashboard": Rule(_r("/dashboard/"), allowed=SIGNED_IN),
     "reports:unit": Rule(_r("/units/00004/"), allowed=READ_A),
@@ -131,7 +131,7 @@ RULES: dict[str, Rule] = {
     "reports:open_data_action": Rule(
         _r("/open-data/01/2025-10/action/"), allowed=ADMIN, method="post", data=lambda w: {"action": "publish"}
     ),
-    "audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
+    "manage:audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
     "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
     "reports:moderation_detail": Rule(lambda w: f"/manage/moderation/{ref(w.response.pk)}/", allowed=MANAGE_A),
     "reports:moderation_flag": Rule(
@@ -146,15 +146,15 @@ RULES: dict[str, Rule] = {
     "feedback:unit_comments": Rule(_r("/units/00004/comments/"), allowed=READ_A),
     "feedback:monthly_report": Rule(_r("/units/00004/report/2025-10/"), allowed=READ_A),
     "feedback:alert_settings": Rule(_r("/account/alerts/"), allowed=SIGNED_IN),
-    "feedback:reply_edit": Rule(
+    "manage:reply_edit": Rule(
         lambda w: f"/manage/replies/{ref(w.response.pk)}/",
         allowed=MANAGE_A,
         method="post",
         data=lambda w: {"text": "Cảm ơn"},
     ),
-    "feedback:actions_manage": Rule(_r("/manage/actions/00004/"), allowed=MANAGE_A),
-    "feedback:plans": Rule(_r("/manage/plans/"), allowed=MANAGE_A),
-    "feedback:plan_file": Rule(_r("/manage/plans/00004/2025-10/"), allowed=MANAGE_A),
+    "manage:actions": Rule(_r("/manage/actions/00004/"), allowed=MANAGE_A),
+    "manage:plans": Rule(_r("/manage/plans/"), allowed=MANAGE_A),
+    "manage:plan_file": Rule(_r("/manage/plans/00004/2025-10/"), allowed=MANAGE_A),
     # API: session personas here; tokens are walked in test_api_tokens_are_scoped_to_their_subtree
     "api-schema": Rule(_r("/api/v1/schema/")),
     "api-docs": Rule(_r("/api/v1/docs/")),
@@ -209,8 +209,8 @@ def world(city, settings, tmp_path):
     from agencies.tests.factories import make_service_point
     from reports.models import OpenDataPublication
     from reports.tests.factories import make_unit_scores
+    from surveys.manage.services import api_token_create
     from surveys.models import Kiosk, Question, Survey, SurveyVersion
-    from surveys.services import api_token_create
     from surveys.tests.factories import (
         make_receipt,
         make_response,
@@ -340,7 +340,7 @@ def test_admin_pages_send_every_persona_to_the_admin_login(client, world):
 
 @pytest.mark.django_db
 def test_api_tokens_are_scoped_to_their_subtree(client, world):
-    from surveys.services import api_token_create
+    from surveys.manage.services import api_token_create
 
     _token, key_b = api_token_create(unit=world.city.ward_b, name="Ngọc Hà")
     outsider = {"HTTP_AUTHORIZATION": f"Token {key_b}"}

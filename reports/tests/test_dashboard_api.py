@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from reports.tests.factories import make_score, make_unit_scores
-from surveys.services import api_token_create, api_token_revoke
+from surveys.manage.services import api_token_create, api_token_revoke
 
 OCT = date(2025, 10, 1)
 

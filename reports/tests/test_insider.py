@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from agencies.tests.factories import make_procedure
 from reports import anonymity, rollup
+from surveys.manage.services import api_token_create
 from surveys.models import Receipt
-from surveys.services import api_token_create
 from surveys.tests.factories import make_response, make_standard_survey
 
 pytestmark = pytest.mark.anydb  # on SQLite and again on PostgreSQL (pytest --postgres)

@@ -70,7 +70,7 @@ def test_staff_lists_cost_the_same_queries_for_10_or_400_responses(client, city,
 
 @pytest.mark.django_db
 def test_receipt_batches_page_costs_the_same_for_10_or_300_printed_receipts(client, city):
-    from surveys.services import receipts_issue_batch
+    from surveys.manage.services import receipts_issue_batch
 
     receipts_issue_batch(unit=city.ward_a, count=10, user=city.bob)
     client.force_login(city.bob)

@@ -23,9 +23,9 @@ from reports.anonymity import reference as ref
 from reports.models import OpenDataPublication
 from reports.tests.factories import make_unit_scores
 from reports.tests.test_access_walk import RULES, world  # noqa: F401 — the access walk's URLs and objects
-from surveys import authoring_services
+from surveys.authoring import services as authoring_services
+from surveys.manage.services import api_token_create, kiosk_register
 from surveys.models import ApiToken, Kiosk, Question, Receipt, Response
-from surveys.services import api_token_create, kiosk_register
 from surveys.tests.factories import make_receipt, make_response
 
 # One payload per trick; each is stored in every text field an attacker (a citizen, or a careless

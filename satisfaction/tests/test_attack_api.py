@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 
+from surveys.manage.services import api_token_create
 from surveys.models import Receipt
-from surveys.services import api_token_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from surveys.authoring_forms import QuestionForm, ScheduleForm, VersionForm
+from surveys.authoring.forms import QuestionForm, ScheduleForm, VersionForm
+from surveys.manage.services import api_token_create
 from surveys.models import SurveyVersion
-from surveys.services import api_token_create
 from surveys.tests.factories import make_standard_survey
 
 pytestmark = [pytest.mark.anydb, pytest.mark.django_db]

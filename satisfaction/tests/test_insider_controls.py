@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from agencies.models import AuditEvent
+from surveys.manage.services import api_token_create, receipts_issue_batch
 from surveys.models import Receipt
-from surveys.services import api_token_create, receipts_issue_batch
 from surveys.tests.factories import make_receipt, make_standard_survey
 
 pytestmark = pytest.mark.django_db

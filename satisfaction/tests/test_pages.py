@@ -44,12 +44,12 @@ def test_an_english_browser_still_gets_vietnamese_until_the_switch(client):
 def test_an_unreachable_database_gives_a_503_that_says_to_try_again(client, monkeypatch):
     from django.db import OperationalError
 
-    import surveys.forms
+    import surveys.citizen.forms
 
     def unreachable(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(surveys.forms, "CodeEntryForm", unreachable)
+    monkeypatch.setattr(surveys.citizen.forms, "CodeEntryForm", unreachable)
     response = client.get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "10"

@@ -61,7 +61,7 @@ def site(city):
     """Everything the main pages need: scores, a survey with a receipt, a kiosk, a superuser."""
     from agencies.tests.factories import make_service_point
     from reports.tests.factories import make_unit_scores
-    from surveys.services import kiosk_register
+    from surveys.manage.services import kiosk_register
     from surveys.tests.factories import (
         make_receipt,
         make_response,

@@ -143,23 +143,29 @@ def test_the_database_refuses_a_text_longer_than_its_field(rows, model, field):
         _write(model, row.pk, field, value + value[0])
 
 
-FORM_MODULES = ["surveys.forms", "surveys.authoring_forms", "reports.forms", "feedback.forms"]
+FORM_MODULES = [
+    "surveys.citizen.forms",
+    "surveys.manage.forms",
+    "surveys.authoring.forms",
+    "reports.forms",
+    "feedback.forms",
+]
 
 # Where a form's text lands: the form's bound must not exceed the column's, or a person would get a
 # database error instead of the form's message.
 FORM_TO_MODEL = [
-    ("surveys.authoring_forms.SurveyCreateForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
-    ("surveys.authoring_forms.SurveyCreateForm", "title_en", "surveys.SurveyVersion", "title_en"),
-    ("surveys.authoring_forms.VersionForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
-    ("surveys.authoring_forms.VersionForm", "title_en", "surveys.SurveyVersion", "title_en"),
-    ("surveys.authoring_forms.VersionForm", "intro_vi", "surveys.SurveyVersion", "intro_vi"),
-    ("surveys.authoring_forms.VersionForm", "intro_en", "surveys.SurveyVersion", "intro_en"),
-    ("surveys.authoring_forms.QuestionForm", "text_vi", "surveys.Question", "text_vi"),
-    ("surveys.authoring_forms.QuestionForm", "text_en", "surveys.Question", "text_en"),
-    ("surveys.authoring_forms.QuestionForm", "help_vi", "surveys.Question", "help_vi"),
-    ("surveys.authoring_forms.QuestionForm", "help_en", "surveys.Question", "help_en"),
-    ("surveys.forms.KioskForm", "label", "surveys.Kiosk", "label"),
-    ("surveys.forms.ApiTokenForm", "name", "surveys.ApiToken", "name"),
+    ("surveys.authoring.forms.SurveyCreateForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
+    ("surveys.authoring.forms.SurveyCreateForm", "title_en", "surveys.SurveyVersion", "title_en"),
+    ("surveys.authoring.forms.VersionForm", "title_vi", "surveys.SurveyVersion", "title_vi"),
+    ("surveys.authoring.forms.VersionForm", "title_en", "surveys.SurveyVersion", "title_en"),
+    ("surveys.authoring.forms.VersionForm", "intro_vi", "surveys.SurveyVersion", "intro_vi"),
+    ("surveys.authoring.forms.VersionForm", "intro_en", "surveys.SurveyVersion", "intro_en"),
+    ("surveys.authoring.forms.QuestionForm", "text_vi", "surveys.Question", "text_vi"),
+    ("surveys.authoring.forms.QuestionForm", "text_en", "surveys.Question", "text_en"),
+    ("surveys.authoring.forms.QuestionForm", "help_vi", "surveys.Question", "help_vi"),
+    ("surveys.authoring.forms.QuestionForm", "help_en", "surveys.Question", "help_en"),
+    ("surveys.manage.forms.KioskForm", "label", "surveys.Kiosk", "label"),
+    ("surveys.manage.forms.ApiTokenForm", "name", "surveys.ApiToken", "name"),
     ("reports.forms.IncludeForm", "note", "reports.ModerationEvent", "reason"),
     ("reports.forms.PublicationForm", "note", "reports.OpenDataPublication", "note"),
     ("feedback.forms.ReplyForm", "text", "feedback.Reply", "text"),

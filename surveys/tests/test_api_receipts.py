@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.tests.factories import make_procedure, make_service_point
+from surveys.manage.services import api_token_create, api_token_revoke
 from surveys.models import Receipt
-from surveys.services import api_token_create, api_token_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from surveys import authoring_services as services
+from surveys.authoring import services
 from surveys.models import SurveyVersion
 from surveys.selectors import applicable_version
 from surveys.tests.factories import make_receipt, make_standard_survey

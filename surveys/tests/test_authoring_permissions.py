@@ -10,7 +10,7 @@ from django.urls import get_resolver, reverse
 
 from agencies.models import Membership
 from agencies.tests.factories import make_user
-from surveys import authoring_services as services
+from surveys.authoring import services
 from surveys.models import Question, Survey, SurveyVersion
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +32,12 @@ URLS = {
     "question_delete": (WRITE, ["get", "post"], lambda w: {**w.draft_kw, "question_id": w.question.pk}),
     "question_move": (WRITE, ["post"], lambda w: {**w.draft_kw, "question_id": w.question.pk}),
     "question_reorder": (WRITE, ["post"], lambda w: w.draft_kw),
-    "preview": (READ, ["get"], lambda w: w.draft_kw),
-    "preview_frame": (READ, ["get", "post"], lambda w: w.draft_kw),
-    "publish": (WRITE, ["get", "post"], lambda w: w.draft_kw),
-    "close": (WRITE, ["get", "post"], lambda w: w.published_kw),
-    "schedule": (WRITE, ["post"], lambda w: w.published_kw),
-    "discard": (WRITE, ["get", "post"], lambda w: w.draft_kw),
+    "version_preview": (READ, ["get"], lambda w: w.draft_kw),
+    "version_preview_frame": (READ, ["get", "post"], lambda w: w.draft_kw),
+    "version_publish": (WRITE, ["get", "post"], lambda w: w.draft_kw),
+    "version_close": (WRITE, ["get", "post"], lambda w: w.published_kw),
+    "version_schedule": (WRITE, ["post"], lambda w: w.published_kw),
+    "version_discard": (WRITE, ["get", "post"], lambda w: w.draft_kw),
 }
 
 PERSONAS = ["anonymous", "frank", "alice", "bob", "charlie", "erin", "dana"]
@@ -112,22 +112,25 @@ def post_data(name, world):
         return {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Mới"}
     if name == "survey_settings":
         return {"allow_open_link": "on"}
-    if name == "schedule":
+    if name == "version_schedule":
         return {"opens_at": "", "closes_at": "2099-01-01T00:00"}
     return {"revision": world.draft.revision}
 
 
 def test_every_authoring_url_is_in_the_permission_table():
-    resolver = get_resolver()
-    names = {name for name in resolver.namespace_dict["authoring"][1].reverse_dict if isinstance(name, str)}
+    import surveys.authoring.urls
+
+    names = {pattern.name for pattern in surveys.authoring.urls.urlpatterns}
     assert names == set(URLS)
+    manage = get_resolver().namespace_dict["manage"][1].reverse_dict
+    assert all(name in manage for name in URLS)  # served under /manage/, namespace `manage`
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(URLS))
 def test_authoring_url_access(client, world, name, persona):
     kind, methods, kwargs = URLS[name]
-    url = reverse(f"authoring:{name}", kwargs=kwargs(world))
+    url = reverse(f"manage:{name}", kwargs=kwargs(world))
     user = world.users[persona]
     if user is not None:
         client.force_login(user)
@@ -157,17 +160,17 @@ def test_authoring_url_access(client, world, name, persona):
 def test_survey_list_shows_only_surveys_of_visible_units(client, world, persona):
     other = services.survey_create(owner=world.city.ward_b, user=None, from_standard=False, title_vi="Khảo sát B")
     client.force_login(world.users[persona])
-    html = client.get(reverse("authoring:survey_list")).content.decode()
+    html = client.get(reverse("manage:survey_list")).content.decode()
     sees_a = persona == "alice"
-    assert (reverse("authoring:survey", args=[world.survey.pk]) in html) is sees_a
-    assert (reverse("authoring:survey", args=[other.survey_id]) in html) is not sees_a
+    assert (reverse("manage:survey", args=[world.survey.pk]) in html) is sees_a
+    assert (reverse("manage:survey", args=[other.survey_id]) in html) is not sees_a
 
 
 def test_create_refuses_an_owner_outside_the_managed_subtree(client, world):
     client.force_login(world.users["erin"])
     before = Survey.objects.count()
     response = client.post(
-        reverse("authoring:survey_create"), {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Lấn sân"}
+        reverse("manage:survey_create"), {"owner": world.city.ward_a.pk, "start": "blank", "title_vi": "Lấn sân"}
     )
     assert response.status_code == 400
     assert Survey.objects.count() == before

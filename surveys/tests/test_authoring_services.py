@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from surveys import authoring_services as services
-from surveys.authoring_services import ChoiceData
+from surveys.authoring import services
+from surveys.authoring.services import ChoiceData
 from surveys.models import Choice, Dimension, Question, SurveyVersion
 from surveys.standard import QUESTIONS, create_standard_survey, ensure_dimensions
 from surveys.tests.factories import make_receipt, make_response

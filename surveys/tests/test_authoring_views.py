@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import authoring_services as services
+from surveys.authoring import services
 from surveys.models import Question, Response, Survey, SurveyVersion
 from surveys.standard import ensure_dimensions
 
@@ -29,7 +29,7 @@ def draft(city):
 
 
 def vurl(name, version, **extra):
-    return reverse(f"authoring:{name}", kwargs={"survey_id": version.survey_id, "number": version.number, **extra})
+    return reverse(f"manage:{name}", kwargs={"survey_id": version.survey_id, "number": version.number, **extra})
 
 
 def question_post(version, **overrides):
@@ -47,7 +47,7 @@ def question_post(version, **overrides):
 
 
 def test_manager_creates_a_survey_from_the_standard_template(bob, city):
-    response = bob.post(reverse("authoring:survey_create"), {"owner": city.ward_a.pk, "start": "standard"})
+    response = bob.post(reverse("manage:survey_create"), {"owner": city.ward_a.pk, "start": "standard"})
     version = SurveyVersion.objects.get(survey__owner=city.ward_a)
     assert response.status_code == 302 and response["Location"] == vurl("version", version)
     page = bob.get(response["Location"]).content.decode()
@@ -56,7 +56,7 @@ def test_manager_creates_a_survey_from_the_standard_template(bob, city):
 
 
 def test_blank_survey_without_title_is_explained_in_vietnamese(bob, city):
-    response = bob.post(reverse("authoring:survey_create"), {"owner": city.ward_a.pk, "start": "blank"})
+    response = bob.post(reverse("manage:survey_create"), {"owner": city.ward_a.pk, "start": "blank"})
     assert response.status_code == 400
     assert "tiêu đề tiếng Việt" in response.content.decode()
     assert not Survey.objects.exists()
@@ -150,7 +150,7 @@ def test_publishing_an_invalid_draft_lists_every_problem(bob, draft):
     bob.post(vurl("question_add", draft), question_post(draft, kind="single", dimension="", choices_vi="A\nB"))
     Question.objects.filter(version=draft, kind="single").first().choices.all().delete()
     draft.refresh_from_db()
-    response = bob.post(vurl("publish", draft), {"revision": draft.revision})
+    response = bob.post(vurl("version_publish", draft), {"revision": draft.revision})
     assert response.status_code == 400
     html = response.content.decode()
     assert "2 vấn đề" in html
@@ -161,14 +161,14 @@ def test_publishing_an_invalid_draft_lists_every_problem(bob, draft):
 
 def test_publish_flags_missing_english_and_records_the_audit(bob, city, draft):
     bob.post(vurl("question_add", draft), question_post(draft, text_en=""))
-    page = bob.get(vurl("publish", draft)).content.decode()
+    page = bob.get(vurl("version_publish", draft)).content.decode()
     assert "Câu 1 chưa có bản tiếng Anh" in page
     draft.refresh_from_db()
-    response = bob.post(vurl("publish", draft), {"revision": draft.revision})
+    response = bob.post(vurl("version_publish", draft), {"revision": draft.revision})
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == SurveyVersion.Status.PUBLISHED and draft.published_by == city.bob
-    survey_page = bob.get(reverse("authoring:survey", args=[draft.survey_id])).content.decode()
+    survey_page = bob.get(reverse("manage:survey", args=[draft.survey_id])).content.decode()
     assert (
         "bob" in survey_page
         and draft.published_at.astimezone(timezone.get_current_timezone()).strftime("%d/%m/%Y") in survey_page
@@ -178,16 +178,16 @@ def test_publish_flags_missing_english_and_records_the_audit(bob, city, draft):
 def test_editing_a_published_version_is_refused_with_the_offer_of_a_new_version(bob, draft):
     bob.post(vurl("question_add", draft), question_post(draft))
     draft.refresh_from_db()
-    bob.post(vurl("publish", draft), {"revision": draft.revision})
+    bob.post(vurl("version_publish", draft), {"revision": draft.revision})
     question = draft.questions.get()
     response = bob.post(vurl("question_edit", draft, question_id=question.pk), question_post(draft, text_vi="Đổi"))
     assert response.status_code == 409
     html = response.content.decode()
     assert "Tạo phiên bản mới" in html
-    assert reverse("authoring:version_new", args=[draft.survey_id]) in html
+    assert reverse("manage:version_new", args=[draft.survey_id]) in html
     question.refresh_from_db()
     assert question.text_vi != "Đổi"
-    response = bob.post(reverse("authoring:version_new", args=[draft.survey_id]), {"source": draft.number})
+    response = bob.post(reverse("manage:version_new", args=[draft.survey_id]), {"source": draft.number})
     v2 = SurveyVersion.objects.get(survey=draft.survey, number=2)
     assert response["Location"] == vurl("version", v2)
     assert v2.questions.get().text_vi == question.text_vi
@@ -200,7 +200,7 @@ def test_preview_shows_the_citizen_page_and_stores_nothing(bob, draft):
         question_post(draft, kind="text", dimension="", text_vi="Góp ý thêm", text_en="Other comments", required=""),
     )
     bob.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    frame = bob.get(vurl("preview_frame", draft))
+    frame = bob.get(vurl("version_preview_frame", draft))
     html = frame.content.decode()
     assert frame.status_code == 200
     assert "Cán bộ có lịch sự không?" in html  # English missing: Vietnamese shown
@@ -209,12 +209,12 @@ def test_preview_shows_the_citizen_page_and_stores_nothing(bob, draft):
     bob.post("/i18n/setlang/", {"language": "vi", "next": "/"})
     q1, q2 = draft.questions.order_by("order")
     form = {"version": draft.pk, "idempotency_key": "0f8fad5b-d9cb-469f-a165-70867728950e"}
-    refused = bob.post(vurl("preview_frame", draft), {**form, f"q{q2.pk}": "tốt"})
+    refused = bob.post(vurl("version_preview_frame", draft), {**form, f"q{q2.pk}": "tốt"})
     assert refused.status_code == 400
-    done = bob.post(vurl("preview_frame", draft), {**form, f"q{q1.pk}": "4"})
+    done = bob.post(vurl("version_preview_frame", draft), {**form, f"q{q1.pk}": "4"})
     assert done.status_code == 200 and "không có gì được lưu" in done.content.decode()
     assert not Response.objects.exists()
-    assert "phone-frame" in bob.get(vurl("preview", draft)).content.decode()
+    assert "phone-frame" in bob.get(vurl("version_preview", draft)).content.decode()
 
 
 def test_bad_window_is_explained_and_the_draft_is_unchanged(bob, draft):
@@ -260,12 +260,12 @@ def test_survey_list_shows_status_version_period_and_responses(bob, city, draft)
     make_response(draft, city.ward_a, [2])
     cache.clear()  # both pages start from a cold cache of "which survey applies"
     with CaptureQueriesContext(connection) as few:
-        bob.get(reverse("authoring:survey_list"))
+        bob.get(reverse("manage:survey_list"))
     for i in range(5):
         services.survey_create(owner=city.centre_a, user=None, from_standard=False, title_vi=f"Nháp {i}")
     cache.clear()
     with CaptureQueriesContext(connection) as many:
-        html = bob.get(reverse("authoring:survey_list")).content.decode()
+        html = bob.get(reverse("manage:survey_list")).content.decode()
     assert len(many) == len(few)  # the number of queries does not grow with the number of surveys
     assert "Khảo sát riêng" in html and "Đã công bố" in html and "Nháp 4" in html
     table = html[html.index("<table") :]
@@ -274,14 +274,14 @@ def test_survey_list_shows_status_version_period_and_responses(bob, city, draft)
 
 
 def test_manage_index_links_to_every_area(bob):
-    html = bob.get(reverse("authoring:index")).content.decode()
+    html = bob.get(reverse("manage:index")).content.decode()
     for path in ("/manage/surveys/", "/manage/receipts/", "/manage/kiosks/", "/manage/tokens/", "/manage/moderation/"):
         assert f'href="{path}"' in html
 
 
 def test_staff_index_shows_only_what_staff_may_use(client, city):
     client.force_login(city.alice)
-    html = client.get(reverse("authoring:index")).content.decode()
+    html = client.get(reverse("manage:index")).content.decode()
     assert 'href="/manage/surveys/"' in html and "/manage/kiosks/" not in html
 
 
@@ -294,11 +294,11 @@ def test_a_tampered_revision_is_explained_and_saves_nothing(bob, draft, revision
 
 
 def test_manager_allows_and_stops_the_open_link(bob, city, draft):
-    url = reverse("authoring:survey_settings", args=[draft.survey_id])
+    url = reverse("manage:survey_settings", args=[draft.survey_id])
     bob.post(url, {"allow_open_link": "on"})
     draft.survey.refresh_from_db()
     assert draft.survey.allow_open_link
-    page = bob.get(reverse("authoring:survey", args=[draft.survey_id])).content.decode()
+    page = bob.get(reverse("manage:survey", args=[draft.survey_id])).content.decode()
     assert f"/s/{draft.survey.slug}/{city.ward_a.code}/" in page
     bob.post(url, {})
     draft.survey.refresh_from_db()
@@ -306,12 +306,12 @@ def test_manager_allows_and_stops_the_open_link(bob, city, draft):
 
 
 def test_survey_list_says_what_citizens_of_each_unit_answer_now(bob, city, draft):
-    html = bob.get(reverse("authoring:survey_list")).content.decode()
+    html = bob.get(reverse("manage:survey_list")).content.decode()
     assert "không có khảo sát nào đang mở" in html  # no standard survey in this city yet
     from surveys.tests.factories import make_standard_survey
 
     standard = make_standard_survey(city.root)
-    html = bob.get(reverse("authoring:survey_list")).content.decode()
+    html = bob.get(reverse("manage:survey_list")).content.decode()
     panel = html[html.index("applying-now") :]
     assert standard.title_vi in panel[: panel.index("</ul>")] and "Thành phố Hà Nội" in panel
 
@@ -320,37 +320,37 @@ def test_double_clicks_on_publish_and_close_do_no_harm(bob, city, draft):
     bob.post(vurl("question_add", draft), question_post(draft))
     draft.refresh_from_db()
     data = {"revision": draft.revision}
-    assert bob.post(vurl("publish", draft), data).status_code == 302
-    again = bob.post(vurl("publish", draft), data, follow=True)
+    assert bob.post(vurl("version_publish", draft), data).status_code == 302
+    again = bob.post(vurl("version_publish", draft), data, follow=True)
     assert "đã được công bố rồi" in again.content.decode()
-    assert bob.post(vurl("close", draft)).status_code == 302
-    again = bob.post(vurl("close", draft), follow=True)
+    assert bob.post(vurl("version_close", draft)).status_code == 302
+    again = bob.post(vurl("version_close", draft), follow=True)
     assert "đã được đóng rồi" in again.content.decode()
     draft.refresh_from_db()
     assert draft.status == SurveyVersion.Status.CLOSED and draft.closed_by == city.bob
 
 
 def test_survey_list_searches_and_pages(bob, city, draft, monkeypatch):
-    from surveys import authoring_views
+    from surveys.authoring.views import surveys as survey_pages
 
-    monkeypatch.setattr(authoring_views, "SURVEYS_PER_PAGE", 2)
+    monkeypatch.setattr(survey_pages, "SURVEYS_PER_PAGE", 2)
     for i in range(3):
         services.survey_create(owner=city.centre_a, user=None, from_standard=False, title_vi=f"Một cửa {i}")
-    first = bob.get(reverse("authoring:survey_list")).content.decode()
+    first = bob.get(reverse("manage:survey_list")).content.decode()
     assert "Trang 1 / 2" in first
-    found = bob.get(reverse("authoring:survey_list"), {"q": "riêng"}).content.decode()
+    found = bob.get(reverse("manage:survey_list"), {"q": "riêng"}).content.decode()
     assert "Khảo sát riêng" in found and "Một cửa 0" not in found
-    by_code = bob.get(reverse("authoring:survey_list"), {"q": "00004-BPMC"}).content.decode()
+    by_code = bob.get(reverse("manage:survey_list"), {"q": "00004-BPMC"}).content.decode()
     assert "Một cửa 2" in by_code and "Khảo sát riêng" not in by_code
-    none = bob.get(reverse("authoring:survey_list"), {"q": "không có đâu"}).content.decode()
+    none = bob.get(reverse("manage:survey_list"), {"q": "không có đâu"}).content.decode()
     assert "Không có phiếu khảo sát nào khớp" in none
-    assert bob.get(reverse("authoring:survey_list"), {"page": "abc"}).status_code == 200
+    assert bob.get(reverse("manage:survey_list"), {"page": "abc"}).status_code == 200
 
 
 def test_publish_problems_are_listed_in_english_when_the_manager_reads_english(bob, draft):
     bob.post("/i18n/setlang/", {"language": "en", "next": "/"})
     draft.refresh_from_db()
-    response = bob.post(vurl("publish", draft), {"revision": draft.revision})
+    response = bob.post(vurl("version_publish", draft), {"revision": draft.revision})
     html = response.content.decode()
     assert response.status_code == 400
     assert "1 problem to fix" in html and "Add at least one question." in html
@@ -359,14 +359,14 @@ def test_publish_problems_are_listed_in_english_when_the_manager_reads_english(b
 def test_inactive_units_are_not_offered_as_owners(bob, city):
     city.centre_a.active = False
     city.centre_a.save()
-    html = bob.get(reverse("authoring:survey_create")).content.decode()
+    html = bob.get(reverse("manage:survey_create")).content.decode()
     assert f'value="{city.ward_a.pk}"' in html and f'value="{city.centre_a.pk}"' not in html
-    response = bob.post(reverse("authoring:survey_create"), {"owner": city.centre_a.pk, "start": "standard"})
+    response = bob.post(reverse("manage:survey_create"), {"owner": city.centre_a.pk, "start": "standard"})
     assert response.status_code == 400 and not Survey.objects.exists()
 
 
 def test_audit_counts_responses_and_questions_of_each_version(city, draft):
-    from surveys.authoring_selectors import versions_with_audit
+    from surveys.authoring.selectors import versions_with_audit
     from surveys.tests.factories import make_response
 
     for text in ("Một", "Hai", "Ba"):

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from agencies.tests.factories import make_service_point
+from surveys.manage.services import kiosk_register
 from surveys.models import Response
-from surveys.services import kiosk_register
 from surveys.tests.factories import make_receipt, make_standard_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

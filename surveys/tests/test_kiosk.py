@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from agencies.tests.factories import make_service_point
+from surveys.manage.services import kiosk_register, kiosk_revoke
 from surveys.models import Response, SurveyVersion
-from surveys.services import kiosk_register, kiosk_revoke
 
 pytestmark = pytest.mark.django_db
 

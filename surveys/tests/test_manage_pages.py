@@ -7,8 +7,8 @@ import re
 import pytest
 
 from agencies.tests.factories import make_service_point
+from surveys.manage.services import api_token_create, kiosk_register, receipts_issue_batch
 from surveys.models import ApiToken, Kiosk, Receipt
-from surveys.services import api_token_create, kiosk_register, receipts_issue_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from surveys.manage.services import api_token_create
 from surveys.models import Receipt, Response
-from surveys.services import api_token_create
 from surveys.tests.conftest import rating_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.anydb]

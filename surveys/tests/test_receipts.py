@@ -11,14 +11,11 @@ from django.utils import timezone
 
 from agencies.tests.factories import make_procedure, make_service_point, make_unit
 from surveys.codes import ALPHABET, normalise_code
+from surveys.manage.services import receipts_issue_batch
+from surveys.masking import mask_comment
 from surveys.models import Receipt, Survey, SurveyVersion
+from surveys.receipts import dossier_hash, receipt_issue
 from surveys.selectors import applicable_version
-from surveys.services import (
-    dossier_hash,
-    mask_comment,
-    receipt_issue,
-    receipts_issue_batch,
-)
 
 # --------------------------------------------------------------------------- masking
 

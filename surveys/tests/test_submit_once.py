@@ -130,7 +130,7 @@ def test_submission_succeeds_with_the_broker_down(
     conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:9/0"  # nothing listens on port 9
     try:
         with (
-            caplog.at_level(logging.WARNING, logger="surveys.services"),
+            caplog.at_level(logging.WARNING, logger="surveys.citizen.services"),
             django_capture_on_commit_callbacks(execute=True) as callbacks,
         ):
             response = client.post(url(receipt), rating_post(standard))
@@ -157,7 +157,10 @@ def test_a_failing_rollup_never_undoes_the_answer(
 
     assert current_app.conf.task_always_eager  # the embedded mode: tasks run in-process
     monkeypatch.setitem(current_app.tasks, "reports.tasks.rollup_incremental", Exploding())
-    with caplog.at_level(logging.WARNING, logger="surveys.services"), django_capture_on_commit_callbacks(execute=True):
+    with (
+        caplog.at_level(logging.WARNING, logger="surveys.citizen.services"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert client.post(url(receipt), rating_post(standard)).status_code == 302
     assert Response.objects.count() == 1
     assert "rollup crashed" in caplog.text

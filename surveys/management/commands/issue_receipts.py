@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Procedure, ServicePoint, Unit
-from surveys.services import MAX_RECEIPTS_PER_BATCH, receipts_issue_batch
-from surveys.views import survey_url
+from surveys.links import survey_url
+from surveys.manage.services import MAX_RECEIPTS_PER_BATCH, receipts_issue_batch
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Survey authoring under /manage/: surveys, versions and their questions (issue 4)."""
