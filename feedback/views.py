@@ -111,7 +111,7 @@ def reply_edit(request, ref: str):
     if response_id is None:
         raise Http404
     response = get_object_or_404(Response.objects.filter(unit__in=manageable_units(request.user)), pk=response_id)
-    back = redirect("reports:moderation_detail", ref=ref)
+    back = redirect("manage:moderation_detail", ref=ref)
     try:
         if request.POST.get("action") == "withdraw":
             form = WithdrawForm(request.POST)

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("manage/audit/", agencies_views.audit_log, name="audit_log"),
+    path("manage/", include("satisfaction.manage_urls")),
     path("manage/", include("surveys.authoring_urls")),
     path("", include("feedback.urls")),
     path("", include("surveys.urls")),
