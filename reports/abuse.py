@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import audit
-from agencies.permissions import administered_units, can_administer, can_manage, manageable_units
+from agencies.permissions import can_administer, can_manage, is_administrator, manageable_units
 from surveys.models import Answer, Response
 
 from . import moderation
@@ -238,7 +238,7 @@ def open_flags_for(user) -> QuerySet[ReviewFlag]:
 
 
 def can_exclude_flags(user) -> bool:
-    return administered_units(user).exists()
+    return is_administrator(user)
 
 
 # --------------------------------------------------------------------------- decisions
