@@ -15,7 +15,7 @@ from reports.models import OpenDataPublication
 from reports.selectors import Period
 from reports.tests.factories import make_unit_scores
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.anydb]
 
 OCT = Period("month", date(2025, 10, 1))
 
