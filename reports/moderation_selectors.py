@@ -16,7 +16,7 @@ from agencies.permissions import manageable_units
 from surveys.models import Response
 
 from . import anonymity
-from .models import PeriodType
+from .models import ModerationEvent, PeriodType
 from .selectors import Period
 
 
@@ -63,3 +63,24 @@ def moderation_list(
     start, end = anonymity.month_bounds(period.start)
     in_month = responses.filter(submitted_at__gte=start, submitted_at__lt=end)
     return ModerationList(anonymity.within_month_order(in_month), period, unknown_unit)
+
+
+def response_for_moderation(user, pk: int) -> Response | None:
+    """The response `pk` if it belongs to a unit the user manages (else None: a 404, its existence
+    does not leak), with what the detail page shows of it."""
+    return (
+        Response.objects.select_related("unit", "procedure", "excluded_by")
+        .filter(pk=pk, unit__in=manageable_units(user))
+        .first()
+    )
+
+
+def response_history(response: Response) -> tuple[QuerySet, QuerySet[ModerationEvent]]:
+    """A response's answers in question order and its moderation trail; the response itself is
+    protected for display (reports.anonymity: no procedure or time finer than the k-cell allows)."""
+    answers = response.answers.select_related("question", "question__dimension", "choice").order_by(
+        "question__order", "question_id"
+    )
+    events = ModerationEvent.objects.filter(response=response).select_related("actor")
+    anonymity.protect([response], with_mean=False)
+    return answers, events

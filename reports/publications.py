@@ -64,6 +64,12 @@ def live_rows(*, unit: Unit, period: Period) -> list[dict]:
     return open_data_extras.enrich(rows, unit=unit, period=period)
 
 
+def publications_of(units) -> list[tuple[OpenDataPublication, Period]]:
+    """Every publication of `units` (drafts, published, withdrawn), newest period first, with its period."""
+    listed = OpenDataPublication.objects.filter(unit__in=units).select_related("unit")
+    return [(p, _period_of(p)) for p in listed.order_by("-period_start", "unit__path")]
+
+
 @transaction.atomic
 def publication_create(*, unit: Unit, period: Period, user, note: str = "") -> OpenDataPublication:
     """A draft ranking of `unit`'s sub-units for `period`, seen only by those who may see the unit."""

@@ -18,15 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.permissions import administered_units, can_administer
 
 from ..forms import PublicationForm
-from ..models import OpenDataPublication
 from ..publications import (
     PublicationExists,
     publication_create,
     publication_delete,
     publication_publish,
     publication_withdraw,
+    publications_of,
 )
-from ..selectors import Period
 from ._common import publication_or_404
 
 
@@ -49,16 +48,10 @@ def open_data_manage(request):
         else:
             messages.success(request, _("Draft created. Check the preview, then publish it."))
             return redirect("reports:open_data_detail", code=publication.unit.code, period=period.key)
-    listed = (
-        OpenDataPublication.objects.filter(unit__in=units)
-        .select_related("unit")
-        .order_by("-period_start", "unit__path")
-    )
-    items = [(p, Period(p.period_type, p.period_start)) for p in listed]
     return render(
         request,
         "manage/reports/open_data.html",
-        {"form": form, "items": items},
+        {"form": form, "items": publications_of(units)},
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -20,11 +20,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.permissions import is_manager, manageable_units
-from surveys.models import Response
 
 from .. import abuse, anonymity, moderation, moderation_selectors
 from ..forms import ExcludeForm, IncludeForm
-from ..models import ModerationEvent, ReviewFlag
+from ..models import ReviewFlag
 from ._common import without
 
 MODERATION_PAGE_SIZE = 25
@@ -113,11 +112,9 @@ def moderation_detail(request, ref: str):
     pk = anonymity.pk_from_reference(ref)
     if pk is None:
         raise Http404
-    response = get_object_or_404(
-        Response.objects.select_related("unit", "procedure", "excluded_by"),
-        pk=pk,
-        unit__in=manageable_units(request.user),
-    )
+    response = moderation_selectors.response_for_moderation(request.user, pk)
+    if response is None:
+        raise Http404
     exclude_form = ExcludeForm(request.POST if request.POST.get("action") == "exclude" else None)
     include_form = IncludeForm(request.POST if request.POST.get("action") == "include" else None)
     if request.method == "POST":
@@ -139,11 +136,7 @@ def moderation_detail(request, ref: str):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("manage:moderation_detail", ref=anonymity.reference(response.pk))
-    answers = response.answers.select_related("question", "question__dimension", "choice").order_by(
-        "question__order", "question_id"
-    )
-    events = ModerationEvent.objects.filter(response=response).select_related("actor")
-    anonymity.protect([response], with_mean=False)
+    answers, events = moderation_selectors.response_history(response)
     return render(
         request,
         "manage/reports/moderation_detail.html",
