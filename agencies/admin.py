@@ -9,7 +9,7 @@ from .models import (
     Unit,
     UnitSuccession,
 )
-from .permissions import administered_units
+from .permissions import administered_units, is_administrator
 
 
 class ServicePointInline(admin.TabularInline):
@@ -137,7 +137,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return queryset.filter(unit__in=administered_units(request.user))
 
     def has_module_permission(self, request):
-        return request.user.is_active and (request.user.is_superuser or administered_units(request.user).exists())
+        return request.user.is_active and (request.user.is_superuser or is_administrator(request.user))
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

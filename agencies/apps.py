@@ -7,6 +7,6 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Units and people")
 
     def ready(self):
-        from . import roles
+        from . import audit, roles  # noqa: F401 — audit registers the agencies app's own actions
 
         roles.connect()

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies import audit_registry
 from agencies.bounds import length_checks
 
 
@@ -34,12 +35,6 @@ class UnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
         """The unit and every unit below it, at any depth."""
         return self.filter(path__startswith=unit.path)
-
-    def visible_to(self, user) -> UnitQuerySet:
-        """The one permission rule for reading: see agencies.permissions."""
-        from .permissions import visible_units
-
-        return visible_units(user, self)
 
 
 class Unit(BilingualName):
@@ -189,12 +184,30 @@ class Procedure(BilingualName):
         constraints = length_checks("procedure", name_vi=255, name_en=255, code=32, field=120)
 
 
+def derived_flags(user_id: int) -> tuple[bool, bool]:
+    """(is_staff, is_superuser) that the user's memberships give (the rule: agencies.roles)."""
+    roots = list(
+        Membership.objects.filter(user_id=user_id, role=Membership.Role.ADMINISTRATOR).values_list(
+            "unit__parent_id", flat=True
+        )
+    )
+    return bool(roots), any(parent is None for parent in roots)
+
+
+def sync_privileges(*, user_id: int) -> None:
+    """Write the derived flags on the user (one UPDATE, only when they differ)."""
+    from django.contrib.auth import get_user_model
+
+    is_staff, is_superuser = derived_flags(user_id)
+    get_user_model().objects.filter(pk=user_id).exclude(is_staff=is_staff, is_superuser=is_superuser).update(
+        is_staff=is_staff, is_superuser=is_superuser
+    )
+
+
 class MembershipQuerySet(models.QuerySet):
     """Bulk writes resync the holders' is_staff / is_superuser too (agencies.roles), as saves do."""
 
     def update(self, **kwargs):
-        from .roles import sync_privileges
-
         users = set(self.values_list("user_id", flat=True))
         count = super().update(**kwargs)
         if "user" in kwargs or "user_id" in kwargs:
@@ -205,8 +218,6 @@ class MembershipQuerySet(models.QuerySet):
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
-        from .roles import sync_privileges
-
         created = super().bulk_create(objs, *args, **kwargs)
         for user_id in {m.user_id for m in created}:
             sync_privileges(user_id=user_id)
@@ -245,37 +256,13 @@ class AuditEvent(models.Model):
     prefix, a username), never by a comment or a client address.
     """
 
-    class Action(models.TextChoices):
-        SIGN_IN_LOCKED = "sign_in_locked", _("sign-in locked after failed attempts")
-        SURVEY_PUBLISH = "survey_publish", _("survey published")
-        SURVEY_CLOSE = "survey_close", _("survey closed")
-        SURVEY_NEW_VERSION = "survey_new_version", _("new survey version drafted")
-        RESPONSE_EXCLUDE = "response_exclude", _("response excluded")
-        RESPONSE_INCLUDE = "response_include", _("response counted again")
-        RESPONSE_DELETE = "response_delete", _("response deleted")
-        RESPONSE_REASSIGN = "response_reassign", _("response reassigned")
-        FLAG_BATCH_EXCLUDE = "flag_batch_exclude", _("flagged batch excluded")
-        FLAG_DISMISS = "flag_dismiss", _("flag dismissed")
-        TOKEN_CREATE = "token_create", _("API token created")
-        TOKEN_REVOKE = "token_revoke", _("API token revoked")
-        KIOSK_CREATE = "kiosk_create", _("kiosk registered")
-        KIOSK_REVOKE = "kiosk_revoke", _("kiosk revoked")
-        ROLE_GRANT = "role_grant", _("role granted or changed")
-        ROLE_REVOKE = "role_revoke", _("role removed")
-        EXPORT = "export", _("data exported")
-        ROLLUP_RECOMPUTE = "rollup_recompute", _("scores recomputed")
-        REPLY_PUBLISH = "reply_publish", _("reply to a comment published")
-        REPLY_WITHDRAW = "reply_withdraw", _("reply to a comment withdrawn")
-        ACTION_PUBLISH = "action_publish", _("action taken published")
-        PLAN_FILE = "plan_file", _("improvement plan filed")
-        RECEIPTS_ISSUE = "receipts_issue", _("receipts issued for printing")
-
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")
     )
     # Kept as text too, so the trail still names the actor after the account is deleted.
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)
+    # The actions are registered by the app that records them (agencies.audit_registry).
+    action = models.CharField(_("action"), max_length=32, choices=audit_registry.choices, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_label = models.CharField(_("object"), max_length=255, blank=True)

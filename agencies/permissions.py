@@ -50,16 +50,23 @@ def administered_units(user, queryset: UnitQuerySet | None = None) -> UnitQueryS
     return _units_for_roles(user, ADMIN_ROLES, queryset)
 
 
-def can_view(user, unit: Unit) -> bool:
-    return visible_units(user).filter(pk=unit.pk).exists()
+def _pk(unit: Unit | int) -> int:
+    return unit if isinstance(unit, int) else unit.pk
 
 
-def can_manage(user, unit: Unit) -> bool:
-    return manageable_units(user).filter(pk=unit.pk).exists()
+def can_view(user, unit: Unit | int) -> bool:
+    """May the user read this unit (a Unit or its id)?"""
+    return visible_units(user).filter(pk=_pk(unit)).exists()
 
 
-def can_administer(user, unit: Unit) -> bool:
-    return administered_units(user).filter(pk=unit.pk).exists()
+def can_manage(user, unit: Unit | int) -> bool:
+    """May the user change this unit's surveys, receipts, kiosks and moderation?"""
+    return manageable_units(user).filter(pk=_pk(unit)).exists()
+
+
+def can_administer(user, unit: Unit | int) -> bool:
+    """Does the user administer this unit (open data, recomputation, deletions)?"""
+    return administered_units(user).filter(pk=_pk(unit)).exists()
 
 
 def is_staff_member(user) -> bool:

@@ -20,25 +20,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
-from .models import Membership
+# The flags' computation lives beside the Membership model, whose bulk writes call it too;
+# this module wires it to every save and delete.
+from .models import Membership, derived_flags, sync_privileges
 
-
-def derived_flags(user_id: int) -> tuple[bool, bool]:
-    """(is_staff, is_superuser) that the user's memberships give."""
-    roots = list(
-        Membership.objects.filter(user_id=user_id, role=Membership.Role.ADMINISTRATOR).values_list(
-            "unit__parent_id", flat=True
-        )
-    )
-    return bool(roots), any(parent is None for parent in roots)
-
-
-def sync_privileges(*, user_id: int) -> None:
-    """Write the derived flags on the user (one UPDATE, only when they differ)."""
-    is_staff, is_superuser = derived_flags(user_id)
-    get_user_model().objects.filter(pk=user_id).exclude(is_staff=is_staff, is_superuser=is_superuser).update(
-        is_staff=is_staff, is_superuser=is_superuser
-    )
+__all__ = ["connect", "derived_flags", "sync_privileges"]
 
 
 def _remember_holder(sender, instance: Membership, **kwargs) -> None:

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import bounds
+from . import audit_registry, bounds
 from .models import AuditEvent
 from .permissions import manage_page
 
@@ -52,7 +52,7 @@ def audit_log(request):
     errors = []
     action = request.GET.get("action", "")
     if action:
-        if action in AuditEvent.Action.values:
+        if action in audit_registry.values():
             events = events.filter(action=action)
         else:
             errors.append(_("Unknown action; showing every action."))
@@ -83,7 +83,7 @@ def audit_log(request):
         "manage/audit/log.html",
         {
             "page": page,
-            "actions": AuditEvent.Action.choices,
+            "actions": audit_registry.choices(),
             "action": action,
             "unit_code": unit_code,
             "actor": actor,

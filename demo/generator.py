@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -32,33 +32,16 @@ from agencies.models import Unit
 from surveys.models import Answer, Receipt, Response, SurveyVersion
 
 from . import catalogue as cat
-from .accounts import DemoAccount, create_demo_accounts, save_passwords
+from .accounts import create_demo_accounts, save_passwords
 from .bulk import Inserter, next_id, receipt_codes, timestamps, tune_sqlite
 from .responses import CHANNELS, KIOSK, LINK, RECEIPT, Drawn, draw_responses
 from .scope import demo_exists
 from .structure import Place, build_structure, standard_version
+from .summary import DemoSummary
 
 log = logging.getLogger(__name__)
 
 RECEIPT_DAYS = 30
-
-
-@dataclass
-class DemoSummary:
-    units: int = 0
-    historical_units: int = 0
-    successions: int = 0
-    procedures: int = 0
-    service_points: int = 0
-    kiosks: int = 0
-    receipts: int = 0
-    responses: int = 0
-    excluded: int = 0
-    answers: int = 0
-    first_day: date | None = None
-    last_day: date | None = None
-    seconds: float = 0.0
-    accounts: list[DemoAccount] = field(default_factory=list)
 
 
 class DemoExists(Exception):

@@ -22,7 +22,7 @@ from surveys.standard import create_standard_survey
 from . import catalogue as cat
 
 if TYPE_CHECKING:
-    from .generator import DemoSummary
+    from .summary import DemoSummary
 
 log = logging.getLogger(__name__)
 

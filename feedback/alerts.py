@@ -188,7 +188,7 @@ def language_for(user) -> str:
 
 def build_message(delivery: AlertDelivery) -> EmailMultiAlternatives:
     """The e-mail of one outbox row, rendered in the recipient's language (text and HTML parts)."""
-    from .digest import digest_context
+    from .digest_content import digest_context
 
     user = delivery.user
     with translation.override(language_for(user)):

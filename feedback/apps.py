@@ -14,4 +14,7 @@ class FeedbackConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 — connects the after-rollup hook
+        # audit_actions: what feedback records (agencies.audit_registry). signals: the
+        # after-rollup hook. tasks: registered by name in every process, since feedback.queueing
+        # asks for them by name (and runs them in the embedded mode).
+        from . import audit_actions, signals, tasks  # noqa: F401

@@ -40,7 +40,7 @@ def reply_edit(request, ref: str):
     if response_id is None:
         raise Http404
     response = get_object_or_404(Response.objects.filter(unit__in=request.units), pk=response_id)
-    back = redirect("reports:moderation_detail", ref=ref)
+    back = redirect("manage:moderation_detail", ref=ref)
     try:
         if request.POST.get("action") == "withdraw":
             form = WithdrawForm(request.POST)

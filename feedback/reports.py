@@ -164,11 +164,10 @@ def request_report(*, unit_id: int, month: date) -> None:
     )
 
     def _queue() -> None:
-        from . import tasks
         from .queueing import run_or_queue
 
         try:
-            run_or_queue(tasks.monthly_report_generate, unit_id, month.isoformat())
+            run_or_queue(REPORT_TASK, unit_id, month.isoformat())
         except Exception as exc:  # noqa: BLE001 — a broker that is down: the page says to try again
             logger.warning("could not queue the monthly report (%s)", exc)
             MonthlyReport.objects.filter(unit_id=unit_id, month=month).update(

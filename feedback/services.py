@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from agencies import audit
 from agencies.models import Unit
-from agencies.permissions import manageable_units
+from agencies.permissions import can_manage
 from surveys.masking import mask_comment
 from surveys.models import Response
 
 from . import topics
+from .audit_actions import AuditAction
 from .models import Action, CommentTopic, ImprovementPlan, Reply
 
 REPLY_MAX_LENGTH = 2000
@@ -31,7 +32,7 @@ ACTION_MAX_LENGTH = 2000
 
 def _manageable_response(response_id: int, user) -> Response:
     response = Response.objects.select_for_update().select_related("unit").get(pk=response_id)
-    if not manageable_units(user).filter(pk=response.unit_id).exists():
+    if not can_manage(user, response.unit_id):
         raise PermissionDenied(_("You may not answer comments of this unit."))
     return response
 
@@ -56,7 +57,7 @@ def reply_publish(*, response_id: int, user, text: str) -> Reply:
         reply.save(update_fields=["text", "status", "updated_at"])
     audit.record(
         actor=user,
-        action=audit.Action.REPLY_PUBLISH,
+        action=AuditAction.REPLY_PUBLISH,
         obj=reply,
         object_label=f"#{response.pk}",
         unit=response.unit,
@@ -80,7 +81,7 @@ def reply_withdraw(*, response_id: int, user, reason: str) -> Reply:
     reply.save(update_fields=["status", "updated_at"])
     audit.record(
         actor=user,
-        action=audit.Action.REPLY_WITHDRAW,
+        action=AuditAction.REPLY_WITHDRAW,
         obj=reply,
         object_label=f"#{response.pk}",
         unit=response.unit,
@@ -92,7 +93,7 @@ def reply_withdraw(*, response_id: int, user, reason: str) -> Reply:
 @transaction.atomic
 def action_publish(*, unit: Unit, user, heard: str, done: str, done_on: date, topic: str = "") -> Action:
     """Add one "You said, we did" entry to the unit's public page."""
-    if not manageable_units(user).filter(pk=unit.pk).exists():
+    if not can_manage(user, unit):
         raise PermissionDenied(_("You may not publish actions of this unit."))
     heard = mask_comment((heard or "").strip())[:ACTION_MAX_LENGTH]
     done = mask_comment((done or "").strip())[:ACTION_MAX_LENGTH]
@@ -101,7 +102,7 @@ def action_publish(*, unit: Unit, user, heard: str, done: str, done_on: date, to
     if done_on > timezone.localdate():
         raise ValidationError(_("An action is published once it is done; the date cannot be in the future."))
     action = Action.objects.create(unit=unit, topic=topic, heard=heard, done=done, done_on=done_on, created_by=user)
-    audit.record(actor=user, action=audit.Action.ACTION_PUBLISH, obj=action, unit=unit, details={"action": action.pk})
+    audit.record(actor=user, action=AuditAction.ACTION_PUBLISH, obj=action, unit=unit, details={"action": action.pk})
     return action
 
 
@@ -110,7 +111,7 @@ def plan_file(
     *, unit: Unit, user, trigger_month: date, problem: str, actions: str, owner: str, deadline: date
 ) -> ImprovementPlan:
     """File the improvement plan a unit owes for `trigger_month` (feedback.plans.plans_owed)."""
-    if not manageable_units(user).filter(pk=unit.pk).exists():
+    if not can_manage(user, unit):
         raise PermissionDenied(_("You may not file plans of this unit."))
     problem, actions, owner = (v.strip() for v in (problem or "", actions or "", owner or ""))
     if not (problem and actions and owner):
@@ -130,7 +131,7 @@ def plan_file(
     )
     audit.record(
         actor=user,
-        action=audit.Action.PLAN_FILE,
+        action=AuditAction.PLAN_FILE,
         obj=plan,
         unit=unit,
         details={"month": f"{trigger_month:%Y-%m}", "deadline": deadline.isoformat()},

@@ -17,13 +17,10 @@ import logging
 from celery.signals import task_success
 from django.dispatch import receiver
 
+from reports.queueing import ROLLUP_TASKS
 from surveys.signals import response_stored
 
 logger = logging.getLogger(__name__)
-
-ROLLUP_TASKS = frozenset(
-    {"reports.tasks.rollup_incremental", "reports.tasks.rollup_nightly", "reports.tasks.rollup_window"}
-)
 
 
 @task_success.connect
@@ -31,10 +28,9 @@ def _after_rollup(sender=None, result=None, **kwargs) -> None:
     if getattr(sender, "name", None) not in ROLLUP_TASKS or result is None:
         return
     try:
-        from . import tasks
         from .queueing import run_or_queue
 
-        run_or_queue(tasks.after_rollup)
+        run_or_queue("feedback.tasks.after_rollup")
     except Exception as exc:  # noqa: BLE001 — nothing may fail the rollup that already succeeded
         logger.warning("could not queue the after-rollup alerts (%s); the periodic run will catch up", exc)
 

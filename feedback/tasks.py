@@ -24,7 +24,7 @@ def after_rollup() -> int:
     created = alerts.detect_all()
     if created:
         try:
-            run_or_queue(send_alerts)
+            run_or_queue("feedback.tasks.send_alerts")
         except Exception as exc:  # noqa: BLE001 — the outbox keeps them; beat's send_alerts sends them
             logger.warning("could not queue sending the alerts (%s); the periodic run will send them", exc)
     return created

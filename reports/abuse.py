@@ -30,11 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import audit
-from agencies.permissions import administered_units, manageable_units
+from agencies.permissions import can_administer, can_manage, is_administrator, manageable_units
 from surveys.models import Answer, Response
 
 from . import moderation
+from .audit_actions import AuditAction
 from .models import ReviewFlag
+from .queueing import queue_rollup
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +238,7 @@ def open_flags_for(user) -> QuerySet[ReviewFlag]:
 
 
 def can_exclude_flags(user) -> bool:
-    return administered_units(user).exists()
+    return is_administrator(user)
 
 
 # --------------------------------------------------------------------------- decisions
@@ -254,7 +256,7 @@ def flag_exclude_batch(*, flag_id: int, user, reason: str = "") -> int:
     response); one rollup is queued after the commit. Returns how many responses were excluded.
     """
     flag = _locked_flag(flag_id)
-    if not administered_units(user).filter(pk=flag.unit_id).exists():
+    if not can_administer(user, flag.unit_id):
         raise PermissionDenied(_("Only an administrator of this unit may exclude a flagged batch."))
     if flag.status != ReviewFlag.Status.OPEN:
         raise ValidationError(_("This flag has already been dealt with."))
@@ -268,13 +270,13 @@ def flag_exclude_batch(*, flag_id: int, user, reason: str = "") -> int:
     flag.save(update_fields=["status", "resolved_at", "resolved_by", "note"])
     audit.record(
         actor=user,
-        action=audit.Action.FLAG_BATCH_EXCLUDE,
+        action=AuditAction.FLAG_BATCH_EXCLUDE,
         obj=flag,
         object_label=f"#{flag.pk}",
         details={"kind": flag.kind, "excluded": len(ids), "flagged": flag.count, "note": text[:200]},
     )
     if ids:
-        transaction.on_commit(moderation.queue_rollup)
+        queue_rollup()
     return len(ids)
 
 
@@ -282,7 +284,7 @@ def flag_exclude_batch(*, flag_id: int, user, reason: str = "") -> int:
 def flag_dismiss(*, flag_id: int, user, note: str) -> ReviewFlag:
     """The batch is genuine (e.g. a school class answering together): the flag closes, answers keep counting."""
     flag = _locked_flag(flag_id)
-    if not manageable_units(user).filter(pk=flag.unit_id).exists():
+    if not can_manage(user, flag.unit_id):
         raise PermissionDenied(_("You may not review flags of this unit."))
     note = (note or "").strip()
     if not note:
@@ -294,7 +296,7 @@ def flag_dismiss(*, flag_id: int, user, note: str) -> ReviewFlag:
     flag.save(update_fields=["status", "resolved_at", "resolved_by", "note"])
     audit.record(
         actor=user,
-        action=audit.Action.FLAG_DISMISS,
+        action=AuditAction.FLAG_DISMISS,
         obj=flag,
         object_label=f"#{flag.pk}",
         details={"kind": flag.kind, "flagged": flag.count, "note": note[:200]},

@@ -11,11 +11,10 @@ each channel's figures with reports.scoring and judging them with reports.presen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Unit
 from surveys.models import Response
@@ -130,11 +129,3 @@ def channel_breakdown(unit: Unit, *, scope: str, first: date, last: date) -> lis
             )
         )
     return result
-
-
-def period_days(start: date, end_exclusive: date) -> tuple[date, date]:
-    return start, end_exclusive - timedelta(days=1)
-
-
-OFFICIAL_NOTE = _("counted in the official scores")
-SEPARATE_NOTE = _("reported separately, not in the official scores")

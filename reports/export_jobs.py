@@ -3,7 +3,7 @@
 Rules protected:
 - small exports stay immediate: only one whose estimated rows reach settings.EXPORT_BACKGROUND_MIN_ROWS
   becomes a job (the estimate is a few COUNT queries, never the export itself);
-- the content is exactly the immediate export's (`views.unit_export_content` /
+- the content is exactly the immediate export's (`dashboards.unit_export_content` /
   `compare_export_content`: the same presentation rule, the same formula-safe cells), built from
   the query as asked with the period resolved at request time, so a rebuild writes the same file;
 - one audit record per export, written when it is asked for (in the transaction that creates the
@@ -28,7 +28,6 @@ from datetime import timedelta
 from functools import partial
 from types import SimpleNamespace
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -43,7 +42,8 @@ from agencies import audit
 from agencies.models import Membership, Unit
 from agencies.permissions import READ_ROLES, visible_units
 
-from . import exports, selectors
+from . import exports, queueing, selectors
+from .audit_actions import AuditAction
 from .models import ExportJob, Score
 from .periods import Period
 
@@ -108,7 +108,7 @@ def _scope_unit_ids(user) -> list[int]:
 
 
 def _filters(query: QueryDict) -> dict[str, str]:
-    # Bounded: a crafted query string must not bloat the log (as views._audit_export).
+    # Bounded: a crafted query string must not bloat the log (as export_records.export_record).
     return {k[:40]: v[:100] for k, v in list(query.items())[:20] if k != "page"}
 
 
@@ -161,7 +161,7 @@ def export_job_create(
     )
     audit.record(
         actor=user,
-        action=audit.Action.EXPORT,
+        action=AuditAction.EXPORT,
         object_type=f"export.{kind}",
         object_id=unit.code if unit else "",
         object_label=f"{kind} {period} {fmt.upper()}",
@@ -180,15 +180,8 @@ def export_job_create(
 
 
 def _queue(job_id: uuid.UUID) -> None:
-    from . import tasks
-
-    try:
-        if current_app.conf.task_always_eager:
-            tasks.export_build.apply(args=[str(job_id)])
-        else:
-            tasks.export_build.apply_async(args=[str(job_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds; the page says so
-        logger.warning("export job %s could not be queued: %s", job_id, exc)
+    # By name (reports.queueing); a broker that is down: the status page says the export did not start.
+    if not queueing.run_or_send("reports.tasks.export_build", {"job_id": str(job_id)}, why="for an export job"):
         fail(job_id, NOT_STARTED)
 
 
@@ -225,7 +218,7 @@ def still_permitted(job: ExportJob) -> bool:
 def export_job_build(*, job_id: str) -> None:
     """Build the job's file and mark it ready. Running it again rebuilds the same selection into the
     same name (exports/<job id>/<file>); an expired or deleted job is left alone."""
-    from . import views
+    from . import dashboards
 
     job = ExportJob.objects.select_related("user", "unit").filter(pk=job_id).first()
     if job is None or job.status == ExportJob.Status.EXPIRED or job.expires_at <= timezone.now():
@@ -246,9 +239,9 @@ def export_job_build(*, job_id: str) -> None:
     with translation.override(job.language):
         try:
             if job.kind == ExportJob.Kind.UNIT:
-                content = views.unit_export_content(request, job.unit.code, job.fmt)
+                content = dashboards.unit_export_content(request, job.unit.code, job.fmt)
             else:
-                content = views.compare_export_content(request, job.fmt)
+                content = dashboards.compare_export_content(request, job.fmt)
         except (Http404, PermissionDenied):
             fail(job.pk, NOT_PERMITTED)
             return

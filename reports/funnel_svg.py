@@ -161,7 +161,7 @@ def chart(comparison: Comparison) -> dict | None:
 def _dots_svg(dots: list[Dot]):
     """The points as SVG markup, built here: a template loop over a thousand points costs more
     than the rest of the page. Names and labels are escaped by format_html."""
-    from .templatetags.reports_tags import pct
+    from .formatting import decimal as pct
 
     return format_html_join(
         "",

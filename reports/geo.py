@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from agencies.models import UnitBoundary
 
 from . import funnel
+from .formatting import decimal
 
 WIDTH = 760
 MAX_HEIGHT = 640
@@ -99,6 +100,4 @@ TERRITORIAL = ("ward", "commune", "special_zone", "district", "province", "city"
 
 
 def pct(value: float | None) -> str:
-    from .templatetags.reports_tags import pct as fmt
-
-    return f"{fmt(value)}%"
+    return f"{decimal(value)}%"

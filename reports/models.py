@@ -25,7 +25,16 @@ class Scope(models.TextChoices):
     SUBTREE = "subtree", _("unit and sub-units")
 
 
-BOTH_SCOPES = "both"  # stored scope of a unit whose subtree is only itself: own = subtree
+class StoredScope(models.TextChoices):
+    """What a Score row stores: the two scopes one may ask for, and `both` for a unit whose subtree
+    is only itself (its own rows are its subtree rows, kept once; Score.objects.in_scope)."""
+
+    OWN = Scope.OWN.value, Scope.OWN.label
+    SUBTREE = Scope.SUBTREE.value, Scope.SUBTREE.label
+    BOTH = "both", _("own answers, also unit and sub-units (a unit without sub-units)")
+
+
+BOTH_SCOPES = StoredScope.BOTH.value
 
 
 class ScoreQuerySet(models.QuerySet):
@@ -59,7 +68,7 @@ class Score(models.Model):
     # recompute on PostgreSQL); Django still cascades deletions. The unique key (unit first) and
     # `score_period_scope` cover the lookups, so the columns need no index of their own.
     unit = models.ForeignKey(Unit, models.CASCADE, related_name="scores", db_constraint=False, db_index=False)
-    scope = models.CharField(max_length=8, choices=Scope.choices)
+    scope = models.CharField(max_length=8, choices=StoredScope.choices)
     dimension = models.ForeignKey(
         Dimension, models.CASCADE, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
     )

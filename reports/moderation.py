@@ -6,20 +6,18 @@ the API and the `moderate` command all call these four services; nothing else wr
 
 Rules protected:
 - only a manager of the response's unit (or above) may do it — the caller checks
-  `agencies.permissions.manageable_units`, these services refuse anything else too; a
+  `agencies.permissions.can_manage`, these services refuse anything else too; a
   reassignment needs the right on both units, a deletion an administrator's;
 - every change is audited (ModerationEvent while the response exists, and the staff audit log)
   and bumps `Response.changed_at`, the rollup's watermark; the database also marks the old and
   new (unit, day) keys in `RollupDirtyKey` (triggers of migration reports 0009_i14), which is what
   a deleted response leaves behind, so the incremental rollup recomputes exactly the touched
   scores — even after a change made outside these services;
-- the rollup is queued only after the transaction commits, and a broker that is down never
-  undoes a moderation (the scheduled rollup catches up).
+- the rollup is asked for through `reports.queueing.queue_rollup`: only after the transaction
+  commits, and a broker that is down never undoes a moderation (the scheduled rollup catches up).
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,29 +26,12 @@ from django.utils.translation import gettext as _
 
 from agencies import audit
 from agencies.models import Procedure, Unit
-from agencies.permissions import administered_units, manageable_units
+from agencies.permissions import can_administer, can_manage
 from surveys.models import Response
 
+from .audit_actions import AuditAction
 from .models import ModerationEvent
-
-logger = logging.getLogger(__name__)
-
-
-def queue_rollup() -> None:
-    """Ask for an incremental rollup now; failures are logged, the periodic rollup catches up."""
-    try:
-        from celery import current_app
-
-        from . import tasks
-
-        if current_app.conf.task_always_eager:
-            # The embedded mode: run it here and now, without asking a broker for a producer
-            # (Celery's eager apply_async still acquires one from its pool).
-            tasks.rollup_incremental.apply()
-        else:
-            tasks.rollup_incremental.delay()
-    except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds of errors; none may undo the change
-        logger.warning("moderation: could not queue the rollup (%s); the scheduled rollup will pick it up", exc)
+from .queueing import queue_rollup
 
 
 def _audit(action: str, response: Response, user, reason: str) -> None:
@@ -68,7 +49,7 @@ def _audit(action: str, response: Response, user, reason: str) -> None:
 
 def _locked_response(response_id: int, user) -> Response:
     response = Response.objects.select_for_update().select_related("unit").get(pk=response_id)
-    if not manageable_units(user).filter(pk=response.unit_id).exists():
+    if not can_manage(user, response.unit_id):
         raise PermissionDenied(_("You may not moderate responses of this unit."))
     return response
 
@@ -94,9 +75,9 @@ def response_exclude(*, response_id: int, user, reason: str, queue: bool = True)
     ModerationEvent.objects.create(
         response=response, action=ModerationEvent.Action.EXCLUDE, reason=reason[:200], actor=user
     )
-    _audit(audit.Action.RESPONSE_EXCLUDE, response, user, reason)
+    _audit(AuditAction.RESPONSE_EXCLUDE, response, user, reason)
     if queue:
-        transaction.on_commit(queue_rollup)
+        queue_rollup()
     return response
 
 
@@ -118,8 +99,8 @@ def response_include(*, response_id: int, user, reason: str) -> Response:
     ModerationEvent.objects.create(
         response=response, action=ModerationEvent.Action.INCLUDE, reason=reason[:200], actor=user
     )
-    _audit(audit.Action.RESPONSE_INCLUDE, response, user, reason)
-    transaction.on_commit(queue_rollup)
+    _audit(AuditAction.RESPONSE_INCLUDE, response, user, reason)
+    queue_rollup()
     return response
 
 
@@ -142,7 +123,7 @@ def response_reassign(
     response = _locked_response(response_id, user)
     fields = []
     if unit is not None and unit.pk != response.unit_id:
-        if not manageable_units(user).filter(pk=unit.pk).exists():
+        if not can_manage(user, unit):
             raise PermissionDenied(_("You may not move responses to this unit."))
         response.unit = unit
         fields.append("unit")
@@ -159,8 +140,8 @@ def response_reassign(
     ModerationEvent.objects.create(
         response=response, action=ModerationEvent.Action.REASSIGN, reason=reason[:200], actor=user
     )
-    _audit(audit.Action.RESPONSE_REASSIGN, response, user, reason)
-    transaction.on_commit(queue_rollup)
+    _audit(AuditAction.RESPONSE_REASSIGN, response, user, reason)
+    queue_rollup()
     return response
 
 
@@ -174,9 +155,9 @@ def response_delete(*, response_id: int, user, reason: str) -> None:
     if not reason:
         raise ValidationError(_("Say why this response is deleted."))
     response = Response.objects.select_for_update().select_related("unit").get(pk=response_id)
-    if not administered_units(user).filter(pk=response.unit_id).exists():
+    if not can_administer(user, response.unit_id):
         raise PermissionDenied(_("Only an administrator of the unit may delete a response."))
-    _audit(audit.Action.RESPONSE_DELETE, response, user, reason)
+    _audit(AuditAction.RESPONSE_DELETE, response, user, reason)
     # The receipt stays used (it is not deleted): a deleted answer gives its code no second life.
     response.delete()
-    transaction.on_commit(queue_rollup)
+    queue_rollup()

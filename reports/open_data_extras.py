@@ -15,8 +15,6 @@ from agencies.models import Unit
 from . import coverage, fairness
 from .periods import Period
 
-EXTRA_KEYS = ("classification", "beyond_998", "rank_low", "rank_high", "response_rate", "below_floor")
-
 
 def enrich(rows: list[dict[str, Any]], *, unit: Unit, period: Period) -> list[dict[str, Any]]:
     """`selectors.publication_rows` with the class, rank range and response rate of every row."""

@@ -1,8 +1,9 @@
 """Thin Celery tasks: they take ids and dates, call the rollup service and log the outcome.
 
-The task names are part of the contract: `reports.tasks.rollup_incremental` is queued by name
-after each submission and moderation commits, and both are in the beat schedule (settings). Names
-also choose the queue (settings.CELERY_TASK_ROUTES): `rollup_*` on `rollup`, `detect_abuse` on `abuse`.
+The task names are part of the contract: `reports.queueing` asks for them by name —
+`rollup_incremental` after each submission, moderation or recompute commits, `detect_abuse` (its
+own task) after each rollup — and the rollups are in the beat schedule (settings). Names also
+choose the queue (settings.CELERY_TASK_ROUTES): `rollup_*` on `rollup`, `detect_abuse` on `abuse`.
 
 Every task here is idempotent, because the broker delivers at least once (acks_late: a message
 whose worker died is delivered again) and beat may queue a run while another is pending; each
@@ -14,10 +15,11 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from celery import current_app, shared_task
+from celery import shared_task
 
 from . import rollup
 from .models import RollupRun
+from .queueing import queue_abuse_detection, rollup_started
 
 logger = logging.getLogger(__name__)
 
@@ -30,25 +32,14 @@ def rollup_incremental() -> int | None:
 
     Idempotent: it recomputes each touched key from the raw answers and replaces its rows, under
     the rollup lock; a second run finds nothing new since the first one's watermark."""
+    rollup_started()  # a change committed from now on queues a new message (reports.queueing)
     try:
         run_id = rollup.rollup_run(mode=RollupRun.Mode.INCREMENTAL, lock_wait=10).pk
     except rollup.RollupBusy:
         logger.info("rollup_incremental: another rollup is running; skipped")
         return None
-    _queue_abuse_detection()
+    queue_abuse_detection()
     return run_id
-
-
-def _queue_abuse_detection(lookback: timedelta | None = None) -> None:
-    """Abuse detection runs on its own queue after a rollup; queueing it never fails the rollup."""
-    kwargs = {"lookback_minutes": int(lookback.total_seconds() // 60) if lookback else None}
-    try:
-        if current_app.conf.task_always_eager:
-            detect_abuse.apply(kwargs=kwargs)  # in-process, without taking a producer from the pool
-        else:
-            detect_abuse.apply_async(kwargs=kwargs, retry=False)
-    except Exception as exc:  # noqa: BLE001 — an unreachable broker raises many kinds; the next rollup queues it again
-        logger.warning("could not queue abuse detection (%s); the next rollup queues it again", exc)
 
 
 @shared_task(name="reports.tasks.detect_abuse", ignore_result=True)
@@ -73,7 +64,7 @@ def rollup_nightly() -> int:
     Idempotent: it rebuilds every score from the raw answers and swaps them in at once; a second
     run writes the same rows (or waits for the first, under the rollup lock)."""
     run_id = rollup.rollup_run(mode=RollupRun.Mode.FULL).pk
-    _queue_abuse_detection(lookback=timedelta(hours=26))
+    queue_abuse_detection(lookback=timedelta(hours=26))
     return run_id
 
 

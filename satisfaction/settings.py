@@ -264,6 +264,9 @@ ROLLUP_NIGHTLY_HOUR = env.int("ROLLUP_NIGHTLY_HOUR", default=2)
 # The incremental rollup re-reads responses changed this long before its last watermark, so an
 # answer whose transaction committed late is never missed (recomputing a key is idempotent).
 ROLLUP_WATERMARK_OVERLAP_SECONDS = env.int("ROLLUP_WATERMARK_OVERLAP_SECONDS", default=600)
+# With a broker, a burst of answers or moderations sends one rollup message while one is waiting,
+# and at most one per this many seconds (reports.queueing); 0 sends one message per request.
+ROLLUP_QUEUE_DEBOUNCE = env.int("ROLLUP_QUEUE_DEBOUNCE", default=5)
 CELERY_BEAT_SCHEDULE = {
     "export-cleanup": {"task": "reports.tasks.export_cleanup", "schedule": timedelta(hours=1)},
     "rollup-incremental": {
@@ -349,6 +352,9 @@ RECEIPT_EXPIRY_DAYS = env.int("RECEIPT_EXPIRY_DAYS", default=30)
 # While an address cools down after too many wrong codes, one code is still checked every this many
 # seconds, so that citizens with valid codes behind a shared address (NAT, office Wi-Fi) get through.
 CODE_TRICKLE_SECONDS = env.int("CODE_TRICKLE_SECONDS", default=6)
+# Overrides of the citizen pages' rate limits (surveys.ratelimit.LIMITS), as JSON
+# {"code"|"link"|"kiosk": [tries, window seconds, cooldown seconds]}; {} keeps the defaults.
+SURVEY_RATE_LIMITS = env.json("SURVEY_RATE_LIMITS", default={})
 # Printed receipts (batches from /manage/receipts/ or issue_receipts) a unit may issue per local day.
 RECEIPT_BATCH_DAILY_CAP = env.int("RECEIPT_BATCH_DAILY_CAP", default=2000)
 MIN_RESPONSES_FOR_RANKING = env.int("MIN_RESPONSES_FOR_RANKING", default=30)

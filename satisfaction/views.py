@@ -83,9 +83,9 @@ def _may_see_details(request) -> bool:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return False
-    from agencies.permissions import administered_units
+    from agencies.permissions import is_administrator
 
-    return user.is_superuser or administered_units(user).exists()
+    return user.is_superuser or is_administrator(user)
 
 
 @never_cache

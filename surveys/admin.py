@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import audit
 
+from .audit_actions import AuditAction
 from .models import (
     Answer,
     ApiToken,
@@ -173,7 +174,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 request, gettext("Token created. Copy it now, it is shown only once: %(key)s") % {"key": key}
             )
         super().save_model(request, obj, form, change)
-        _audit_admin_save(request, obj, form, change, audit.Action.TOKEN_CREATE, audit.Action.TOKEN_REVOKE, obj.unit)
+        _audit_admin_save(request, obj, form, change, AuditAction.TOKEN_CREATE, AuditAction.TOKEN_REVOKE, obj.unit)
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
@@ -201,7 +202,7 @@ class KioskAdmin(admin.ModelAdmin):
             obj.token, obj.created_by = secrets.token_urlsafe(32), request.user
         super().save_model(request, obj, form, change)
         _audit_admin_save(
-            request, obj, form, change, audit.Action.KIOSK_CREATE, audit.Action.KIOSK_REVOKE, obj.service_point.unit
+            request, obj, form, change, AuditAction.KIOSK_CREATE, AuditAction.KIOSK_REVOKE, obj.service_point.unit
         )
 
 

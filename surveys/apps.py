@@ -10,7 +10,7 @@ class SurveysConfig(AppConfig):
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from . import selectors
+        from . import audit_actions, selectors  # noqa: F401 — audit_actions registers what surveys records
         from .models import SurveyVersion
 
         def _versions_changed(**kwargs):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 
 from agencies import audit
+from agencies.audit import AuditAction as AgenciesAction
 from agencies.models import AuditEvent, Membership
 from agencies.tests.factories import make_service_point
 from reports import moderation
+from reports.audit_actions import AuditAction as ReportsAction
 from reports.tests.factories import make_unit_scores
+from surveys.audit_actions import AuditAction as SurveysAction
 from surveys.authoring import services as authoring_services
 from surveys.manage.services import api_token_create, kiosk_register
 from surveys.models import ApiToken, Kiosk
@@ -19,7 +23,10 @@ from surveys.tests.factories import make_response, make_standard_survey
 
 pytestmark = pytest.mark.django_db
 
-A = AuditEvent.Action
+# The actions as each app registers them (agencies.audit_registry), under one name for the tests.
+A = SimpleNamespace(
+    **{member.name: member for enum in (AgenciesAction, SurveysAction, ReportsAction) for member in enum}
+)
 
 
 def _events(action: str) -> list[AuditEvent]:

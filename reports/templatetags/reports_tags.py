@@ -7,11 +7,11 @@ comparison renders them for a hundred rows and twelve columns on every request.
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from reports.formatting import decimal
 from reports.selectors import published_row_group
 
 register = template.Library()
@@ -20,11 +20,7 @@ register = template.Library()
 @register.filter
 def pct(value, digits: int = 1) -> str:
     """A figure with `digits` decimals and the language's decimal separator; '—' for none."""
-    if value is None or value == "":
-        return "—"
-    text = f"{float(value):.{int(digits)}f}"
-    separator = get_format("DECIMAL_SEPARATOR")
-    return text.replace(".", separator) if separator != "." else text
+    return decimal(value, digits)
 
 
 @register.filter

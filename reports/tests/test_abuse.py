@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from agencies.models import AuditEvent
 from agencies.tests.factories import make_service_point
-from reports import abuse, moderation
+from reports import abuse, moderation, queueing
+from reports.audit_actions import AuditAction
 from reports.models import ModerationEvent, ReviewFlag
 from surveys.manage.services import kiosk_register
 from surveys.models import Response
@@ -192,7 +193,7 @@ def test_administrator_excludes_the_batch_in_one_action_audited_and_recomputed(
     flag, ids = flagged
     moderation.response_exclude(response_id=ids[0], user=city.bob, reason="thử")  # one already excluded by hand
     queued = []
-    monkeypatch.setattr(moderation, "queue_rollup", lambda: queued.append(1))
+    monkeypatch.setattr(queueing, "_send_rollup", lambda: queued.append(1))
     client.force_login(city.dana)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/manage/moderation/flags/{flag.pk}/", {"action": "exclude", "reason": "bot"})
@@ -202,14 +203,14 @@ def test_administrator_excludes_the_batch_in_one_action_audited_and_recomputed(
     flag.refresh_from_db()
     assert (flag.status, flag.resolved_by) == ("excluded", city.dana)
     assert ModerationEvent.objects.filter(actor=city.dana, action="exclude").count() == 5
-    event = AuditEvent.objects.get(action=AuditEvent.Action.FLAG_BATCH_EXCLUDE)
+    event = AuditEvent.objects.get(action=AuditAction.FLAG_BATCH_EXCLUDE)
     assert (event.actor, event.unit, event.details["excluded"], event.details["flagged"]) == (
         city.dana,
         city.ward_a,
         5,
         6,
     )
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.RESPONSE_EXCLUDE, actor=city.dana).count() == 5
+    assert AuditEvent.objects.filter(action=AuditAction.RESPONSE_EXCLUDE, actor=city.dana).count() == 5
     page = client.get("/manage/moderation/").content.decode()
     assert "Nothing is flagged" in page or "Không có gì bị đánh dấu" in page
 
@@ -228,7 +229,7 @@ def test_a_manager_may_dismiss_but_not_exclude_a_batch(client, city, flagged):
     assert "Say why these answers are genuine" in body or "Hãy nêu lý do các phiếu này là thật" in body
     client.post(f"/manage/moderation/flags/{flag.pk}/", {"action": "dismiss", "note": "hội nghị tiếp dân"})
     assert ReviewFlag.objects.get().status == "dismissed"
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.FLAG_DISMISS, actor=city.bob).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.FLAG_DISMISS, actor=city.bob).exists()
     # Deciding twice is explained, not an error page.
     response = client.post(f"/manage/moderation/flags/{flag.pk}/", {"action": "dismiss", "note": "again"}, follow=True)
     assert response.status_code == 200

@@ -124,17 +124,19 @@ RULES: dict[str, Rule] = {
     "reports:export_status": Rule(lambda w: f"/exports/{w.export_job.pk}/", allowed=frozenset({ALICE})),
     "reports:export_download": Rule(lambda w: f"/exports/{w.export_job.pk}/download/", allowed=frozenset({ALICE})),
     "reports:open_data": Rule(_r("/open-data/")),
-    "reports:open_data_manage": Rule(_r("/open-data/manage/"), allowed=ADMIN),
+    # the old address of the open-data management page: a permanent redirect for anyone
+    "reports:open_data_manage_moved": Rule(_r("/open-data/manage/")),
     # a draft publication of the city: only those who see the city
     "reports:open_data_detail": Rule(_r("/open-data/01/2025-10/"), allowed=ADMIN),
     "reports:open_data_csv": Rule(_r("/open-data/01/2025-10/csv/"), allowed=ADMIN),
-    "reports:open_data_action": Rule(
-        _r("/open-data/01/2025-10/action/"), allowed=ADMIN, method="post", data=lambda w: {"action": "publish"}
-    ),
     "manage:audit_log": Rule(_r("/manage/audit/"), allowed=ADMIN),
-    "reports:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
-    "reports:moderation_detail": Rule(lambda w: f"/manage/moderation/{ref(w.response.pk)}/", allowed=MANAGE_A),
-    "reports:moderation_flag": Rule(
+    "manage:open_data": Rule(_r("/manage/open-data/"), allowed=ADMIN),
+    "manage:open_data_action": Rule(
+        _r("/manage/open-data/01/2025-10/action/"), allowed=ADMIN, method="post", data=lambda w: {"action": "publish"}
+    ),
+    "manage:moderation": Rule(_r("/manage/moderation/"), allowed=MANAGE_A),
+    "manage:moderation_detail": Rule(lambda w: f"/manage/moderation/{ref(w.response.pk)}/", allowed=MANAGE_A),
+    "manage:moderation_flag": Rule(
         _r("/manage/moderation/flags/{w.flag.pk}/"),
         allowed=MANAGE_A,
         method="post",

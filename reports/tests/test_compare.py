@@ -168,7 +168,7 @@ def test_many_units_are_paginated_but_ranked_together(client, city):
         unit = make_unit(parent=city.root, code=f"X{i:03d}")
         make_score(unit, start=OCT, index=50 + i * 0.4)
     client.force_login(city.dana)
-    from reports.views import COMPARE_PAGE_SIZE
+    from reports.views.compare import COMPARE_PAGE_SIZE
 
     first = _codes_in_table(client.get("/compare/", {"period": "2025-10"}).content.decode())
     assert len(first) == COMPARE_PAGE_SIZE and first[0] == "X119"

@@ -72,8 +72,8 @@ def test_xlsx_exports_hold_no_formula_and_keep_the_text(client, hostile):
 def test_csv_exports_and_open_data_neutralise_hostile_names(client, hostile):
     client.force_login(hostile.dana)
     bodies = [b"".join(client.get("/compare/export/csv/", {"period": "2025-10"}).streaming_content)]
-    assert client.post("/open-data/manage/", {"unit": "01", "period": "2025-10"}).status_code == 302
-    assert client.post("/open-data/01/2025-10/action/", {"action": "publish"}).status_code == 302
+    assert client.post("/manage/open-data/", {"unit": "01", "period": "2025-10"}).status_code == 302
+    assert client.post("/manage/open-data/01/2025-10/action/", {"action": "publish"}).status_code == 302
     client.logout()
     bodies.append(b"".join(client.get("/open-data/01/2025-10/csv/").streaming_content))
     for body in bodies:

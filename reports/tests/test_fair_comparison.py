@@ -167,8 +167,8 @@ def test_the_comparison_api_refuses_a_parent_outside_the_callers_scope(client, l
 
 def test_open_data_freezes_the_same_classes_rank_ranges_and_rates(client, receipts):
     c = admin_client(client, receipts)
-    assert c.post("/open-data/manage/", {"unit": "01", "period": "2025-10", "note": ""}).status_code == 302
-    assert c.post("/open-data/01/2025-10/action/", {"action": "publish"}).status_code == 302
+    assert c.post("/manage/open-data/", {"unit": "01", "period": "2025-10", "note": ""}).status_code == 302
+    assert c.post("/manage/open-data/01/2025-10/action/", {"action": "publish"}).status_code == 302
     api = {r["unit"]: r for r in c.get("/api/v1/comparison/", {"period": "2025-10", "parent": "01"}).json()["results"]}
     c.logout()
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from reports import moderation
+from reports import moderation, queueing
 from reports.anonymity import reference as ref
 from reports.models import ModerationEvent
 from surveys.models import Response
@@ -26,7 +26,7 @@ def test_manager_excludes_with_a_reason_and_it_is_audited(
 ):
     settings.LANGUAGE_CODE = "en"
     queued = []
-    monkeypatch.setattr(moderation, "queue_rollup", lambda: queued.append(True))
+    monkeypatch.setattr(queueing, "_send_rollup", lambda: queued.append(True))
     before = Response.objects.get(pk=answered.response.pk).changed_at
     client.force_login(answered.bob)
     url = f"/manage/moderation/{ref(answered.response.pk)}/"
@@ -43,7 +43,7 @@ def test_manager_excludes_with_a_reason_and_it_is_audited(
 
 @pytest.mark.django_db(transaction=True)
 def test_reinclusion_needs_a_reason_and_keeps_the_history(client, answered, monkeypatch):
-    monkeypatch.setattr(moderation, "queue_rollup", lambda: None)
+    monkeypatch.setattr(queueing, "_send_rollup", lambda: None)
     client.force_login(answered.bob)
     url = f"/manage/moderation/{ref(answered.response.pk)}/"
     client.post(url, {"action": "exclude", "reason": "other", "note": "thử nghiệm của cán bộ"})
@@ -81,7 +81,7 @@ def test_staff_and_outsiders_cannot_moderate(client, answered):
 
 @pytest.mark.django_db
 def test_double_exclusion_is_refused_cleanly(answered, monkeypatch):
-    monkeypatch.setattr(moderation, "queue_rollup", lambda: None)
+    monkeypatch.setattr(queueing, "_send_rollup", lambda: None)
     moderation.response_exclude(response_id=answered.response.pk, user=answered.dana, reason="duplicate")
     with pytest.raises(ValidationError):
         moderation.response_exclude(response_id=answered.response.pk, user=answered.dana, reason="duplicate")

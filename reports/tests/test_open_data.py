@@ -25,16 +25,16 @@ def scored(city, settings):
 
 def _publish(client, city, period="2025-10"):
     client.force_login(city.dana)
-    response = client.post("/open-data/manage/", {"unit": "01", "period": period, "note": "Kỳ tháng 10"})
+    response = client.post("/manage/open-data/", {"unit": "01", "period": period, "note": "Kỳ tháng 10"})
     assert response.status_code == 302
-    assert client.post(f"/open-data/01/{period}/action/", {"action": "publish"}).status_code == 302
+    assert client.post(f"/manage/open-data/01/{period}/action/", {"action": "publish"}).status_code == 302
     client.logout()
 
 
 @pytest.mark.django_db
 def test_nothing_is_public_until_published(client, scored):
     client.force_login(scored.dana)
-    client.post("/open-data/manage/", {"unit": "01", "period": "2025-10"})
+    client.post("/manage/open-data/", {"unit": "01", "period": "2025-10"})
     client.logout()
     assert client.get("/open-data/01/2025-10/").status_code == 404
     assert client.get("/open-data/01/2025-10/csv/").status_code == 404
@@ -88,7 +88,7 @@ def test_published_figures_are_frozen_until_published_again(client, scored):
     Score.objects.filter(unit=scored.ward_a, dimension__isnull=True).update(index_sipas=10.0)
     assert "90.0" in client.get("/open-data/01/2025-10/").content.decode()
     client.force_login(scored.dana)
-    client.post("/open-data/01/2025-10/action/", {"action": "publish"})
+    client.post("/manage/open-data/01/2025-10/action/", {"action": "publish"})
     assert "10.0" in client.get("/open-data/01/2025-10/").content.decode()
 
 
@@ -96,7 +96,7 @@ def test_published_figures_are_frozen_until_published_again(client, scored):
 def test_withdrawn_ranking_is_no_longer_public(client, scored):
     _publish(client, scored)
     client.force_login(scored.dana)
-    client.post("/open-data/01/2025-10/action/", {"action": "withdraw"})
+    client.post("/manage/open-data/01/2025-10/action/", {"action": "withdraw"})
     client.logout()
     assert client.get("/open-data/01/2025-10/").status_code == 404
 
@@ -104,10 +104,10 @@ def test_withdrawn_ranking_is_no_longer_public(client, scored):
 @pytest.mark.django_db
 def test_only_administrators_of_the_unit_publish(client, scored):
     client.force_login(scored.bob)
-    assert client.get("/open-data/manage/").status_code == 403
+    assert client.get("/manage/open-data/").status_code == 403
     _publish(client, scored)
     client.force_login(scored.bob)
-    assert client.post("/open-data/01/2025-10/action/", {"action": "withdraw"}).status_code == 403
+    assert client.post("/manage/open-data/01/2025-10/action/", {"action": "withdraw"}).status_code == 403
     assert OpenDataPublication.objects.get().status == "published"
 
 
@@ -120,10 +120,10 @@ def test_publication_form_errors(client, scored):
         {"unit": "01"},
         {"unit": "NOPE", "period": "2025-10"},
     ):
-        response = client.post("/open-data/manage/", data)
+        response = client.post("/manage/open-data/", data)
         assert response.status_code == 400, data
-    client.post("/open-data/manage/", {"unit": "01", "period": "2025-10"})
-    response = client.post("/open-data/manage/", {"unit": "01", "period": "2025-10"})
+    client.post("/manage/open-data/", {"unit": "01", "period": "2025-10"})
+    response = client.post("/manage/open-data/", {"unit": "01", "period": "2025-10"})
     assert response.status_code == 400 and "already a publication" in response.content.decode()
 
 

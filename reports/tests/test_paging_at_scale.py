@@ -47,7 +47,7 @@ def _urls(city, flag_id: int) -> list[str]:
         "/manage/surveys/",
         "/manage/plans/",
         f"/manage/actions/{a}/",
-        "/open-data/manage/",
+        "/manage/open-data/",
         "/compare/",
         "/admin/surveys/response/",
         "/admin/surveys/receipt/",
@@ -90,14 +90,13 @@ def _own_rows(city, version, responses, n: int, tag: str) -> None:
     from agencies.tests.factories import make_service_point
     from feedback.models import Action, ImprovementPlan, Reply
     from reports.models import OpenDataPublication, ReviewFlag
+    from surveys.audit_actions import AuditAction as SurveysAction
     from surveys.models import ApiToken, Kiosk, Receipt, Survey, SurveyVersion
 
     now = timezone.now()
     point = make_service_point(city.ward_a)
     AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=city.dana, actor_name="dana", action=AuditEvent.Action.SURVEY_PUBLISH, object_label=f"{tag}{i}"
-        )
+        AuditEvent(actor=city.dana, actor_name="dana", action=SurveysAction.SURVEY_PUBLISH, object_label=f"{tag}{i}")
         for i in range(n)
     )
     ApiToken.objects.bulk_create(

@@ -61,8 +61,8 @@ EXPECTED = {
     "manager": {
         "reports:unit",
         "reports:compare",
-        "reports:moderation",
-        "reports:moderation_detail",
+        "manage:moderation",
+        "manage:moderation_detail",
         "manage:survey_list",
         "manage:version",
         "manage:version_edit",
@@ -78,9 +78,9 @@ EXPECTED = {
     "administrator": {
         "reports:unit",
         "reports:compare",
-        "reports:moderation",
+        "manage:moderation",
         "manage:audit_log",
-        "reports:open_data_manage",
+        "manage:open_data",
         "reports:open_data_detail",
         "manage:survey_create",
         "password_change",
@@ -330,7 +330,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(live_server, browse
             if role not in walked:
                 start = [page.url, "/dashboard/", "/manage/", "/accounts/password_change/"]
                 if role == "administrator":
-                    start += ["/units/01/", "/open-data/manage/"]
+                    start += ["/units/01/", "/manage/open-data/"]
                 walked[role] = _discover(page, base, start, partial(_check_open_page, checker, page, role, lang))
                 missing = EXPECTED[role] - {name for name, _path in walked[role]}
                 assert not missing, f"{role} never reached {sorted(missing)}"

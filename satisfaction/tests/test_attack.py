@@ -150,7 +150,7 @@ def test_stored_payloads_come_back_escaped_on_every_page(client, city, hostile):
         f"/manage/kiosks/{hostile['kiosk'].pk}/",
         "/manage/tokens/",
         "/manage/receipts/",
-        "/open-data/manage/",
+        "/manage/open-data/",
         "/open-data/01/2025-10/",
         "/admin/agencies/unit/",
         f"/admin/agencies/unit/{city.ward_a.pk}/change/",

@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from agencies.audit import AuditAction
 from agencies.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_lockout_is_per_username_and_client(client, city):
 def test_lockout_is_audited_once(client, city):
     for _ in range(settings.AXES_FAILURE_LIMIT + 3):
         _attempt(client, "bob", "wrong")
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.SIGN_IN_LOCKED)
+    events = AuditEvent.objects.filter(action=AuditAction.SIGN_IN_LOCKED)
     assert [(e.object_label, e.actor_id) for e in events] == [("bob", None)]
 
 

@@ -44,7 +44,8 @@ def _counts(url: str) -> dict[str, int]:
 
 @pytest.mark.django_db(transaction=True)
 def test_pg_dump_and_restore_give_back_every_row_and_rule(postgres_server, test_database_url, city, tmp_path):
-    from agencies.audit import Action, record
+    from agencies.audit import record
+    from reports.audit_actions import AuditAction
     from reports.tests.factories import make_unit_scores
     from surveys.tests.factories import (
         make_receipt,
@@ -57,7 +58,7 @@ def test_pg_dump_and_restore_give_back_every_row_and_rule(postgres_server, test_
         make_response(version, city.ward_a, [4] * 16, comment=f"góp ý {i}")
     make_receipt(city.ward_a)
     make_unit_scores(city.ward_a, start=date(2025, 10, 1), index=84)
-    record(actor=city.dana, action=Action.EXPORT, obj=city.ward_a)
+    record(actor=city.dana, action=AuditAction.EXPORT, obj=city.ward_a)
     before = _counts(test_database_url)
     assert before["surveys_response"] == 3 and before["triggers"] >= 1
 

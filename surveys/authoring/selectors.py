@@ -18,11 +18,6 @@ def surveys_visible_to(user) -> QuerySet[Survey]:
     return Survey.objects.filter(owner__in=visible_units(user)).select_related("owner")
 
 
-def surveys_manageable_by(user) -> QuerySet[Survey]:
-    """Surveys owned by a unit in the subtree the user manages."""
-    return Survey.objects.filter(owner__in=manageable_units(user))
-
-
 @dataclass
 class SurveyRow:
     survey: Survey

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from agencies import audit
 from agencies.models import Unit
 
+from ..audit_actions import AuditAction
 from ..models import Choice, Dimension, Question, Survey, SurveyVersion
 from ..standard import INTRO_EN, INTRO_VI, TITLE_EN, TITLE_VI, add_standard_questions
 from .checks import CHOICE_KINDS, RATED_KINDS, overlap_problems, publish_check
@@ -417,7 +418,7 @@ def version_publish(*, version: SurveyVersion, user, revision: int) -> SurveyVer
         raise StaleRevision(
             _("Another version of this survey was published at the same moment; reload and check."), version=version
         ) from exc
-    _audit(audit.Action.SURVEY_PUBLISH, version, user)
+    _audit(AuditAction.SURVEY_PUBLISH, version, user)
     return version
 
 
@@ -450,7 +451,7 @@ def version_new(*, survey: Survey, user, source: SurveyVersion | None = None) ->
         created_by=user,
     )
     _copy_questions(source, draft)
-    _audit(audit.Action.SURVEY_NEW_VERSION, draft, user, copied_from=source.number)
+    _audit(AuditAction.SURVEY_NEW_VERSION, draft, user, copied_from=source.number)
     return draft
 
 
@@ -469,5 +470,5 @@ def version_close(*, version: SurveyVersion, user) -> SurveyVersion:
     version.revision = F("revision") + 1
     version.save(update_fields=["status", "closed_at", "closed_by", "revision", "updated_at"])
     version.refresh_from_db()
-    _audit(audit.Action.SURVEY_CLOSE, version, user)
+    _audit(AuditAction.SURVEY_CLOSE, version, user)
     return version

@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -32,7 +31,6 @@ from ..signals import response_stored
 logger = logging.getLogger(__name__)
 
 COMMENT_MAX_LENGTH = 2000
-ROLLUP_TASK = "reports.tasks.rollup_incremental"
 
 
 class SubmissionRefused(Exception):
@@ -71,38 +69,6 @@ def _answer_rows(response: Response, answers: dict[Question, Any]) -> tuple[list
             answer.text = mask_comment(value or "")[:COMMENT_MAX_LENGTH]
         rows.append(answer)
     return rows, multi
-
-
-def _queue_rollup() -> None:
-    """Ask for an incremental rollup; never let the broker decide whether an answer is kept.
-
-    Queued by name (surveys never imports reports). If the broker is down, or the task is not
-    registered, we log a warning: the periodic rollup picks the answer up later.
-    """
-    from celery import current_app
-    from django.core.cache import cache
-
-    try:
-        if current_app.conf.task_always_eager:
-            task = current_app.tasks.get(ROLLUP_TASK)
-            if task is None:
-                logger.info("rollup task %s is not registered; the periodic rollup will count this answer", ROLLUP_TASK)
-                return
-            task.apply()  # in-process; apply_async would still take a producer from the broker pool
-        else:
-            # One queued incremental rollup picks up every answer committed before it runs, so a
-            # burst of submissions needs one message, not one each (per ROLLUP_QUEUE_DEBOUNCE s).
-            debounce = getattr(settings, "ROLLUP_QUEUE_DEBOUNCE", 5)
-            if debounce and not cache.add("surveys:rollup-queued", 1, timeout=debounce):
-                return
-            current_app.send_task(ROLLUP_TASK, retry=False)
-    except Exception as exc:  # noqa: BLE001 — the broker or the task failing must never undo a stored answer
-        logger.warning(
-            "could not queue %s after a submission (%s: %s); the periodic rollup will catch up",
-            ROLLUP_TASK,
-            exc.__class__.__name__,
-            exc,
-        )
 
 
 def _existing(idempotency_key: uuid.UUID) -> Response | None:
@@ -144,9 +110,10 @@ def response_submit(
       one-to-one column backs this up in the database.
     - The same idempotency key seen again (double click, retried POST, a kiosk resending after a
       network drop) returns the response already stored instead of a second one.
-    - The comment is masked before it is stored. The rollup is queued only after commit.
+    - The comment is masked before it is stored.
     - `signals.response_stored` is sent inside the transaction for a new response only; what its
-      receivers write commits or rolls back with the response.
+      receivers write commits or rolls back with the response. The reports app hears it and asks
+      for the rollup after commit (reports.signals); surveys never names a reports task.
     """
     now = timezone.now()
     if receipt is not None:
@@ -211,5 +178,4 @@ def response_submit(
     for _receiver, value in response_stored.send(sender=Response, response=response):
         if isinstance(value, dict):
             extras.update(value)
-    transaction.on_commit(_queue_rollup)
     return SubmitResult(response, created=True, extras=extras)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from agencies import audit
 from agencies.models import Procedure, ServicePoint, Unit
 
+from ..audit_actions import AuditAction
 from ..codes import TOKEN_PREFIX, api_token_hash, generate_code
 from ..models import ApiToken, Kiosk, Receipt
 from ..receipts import check_receipt_parts, receipt_expiry
@@ -77,7 +78,7 @@ def receipts_issue_batch(
     audit.record(
         actor=user,
         actor_name="issue_receipts (command line)",
-        action=audit.Action.RECEIPTS_ISSUE,
+        action=AuditAction.RECEIPTS_ISSUE,
         object_type="surveys.receipt",
         object_label=f"{count} × {unit.code}",
         unit=unit,
@@ -101,7 +102,7 @@ def api_token_create(*, unit: Unit, name: str, user=None) -> tuple[ApiToken, str
     token = ApiToken.objects.create(
         unit=unit, name=name, key_hash=api_token_hash(key), prefix=key[: len(TOKEN_PREFIX) + 5], created_by=user
     )
-    audit.record(actor=user, action=audit.Action.TOKEN_CREATE, obj=token, details={"prefix": token.prefix})
+    audit.record(actor=user, action=AuditAction.TOKEN_CREATE, obj=token, details={"prefix": token.prefix})
     return token, key
 
 
@@ -111,7 +112,7 @@ def api_token_revoke(*, token: ApiToken, user=None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=user, action=audit.Action.TOKEN_REVOKE, obj=token, details={"prefix": token.prefix})
+        audit.record(actor=user, action=AuditAction.TOKEN_REVOKE, obj=token, details={"prefix": token.prefix})
     return token
 
 
@@ -127,7 +128,7 @@ def kiosk_register(*, service_point: ServicePoint, label: str, procedure: Proced
     )
     audit.record(
         actor=user,
-        action=audit.Action.KIOSK_CREATE,
+        action=AuditAction.KIOSK_CREATE,
         obj=kiosk,
         unit=service_point.unit,
         details={"service_point": service_point.code},
@@ -141,5 +142,5 @@ def kiosk_revoke(*, kiosk: Kiosk, user=None) -> Kiosk:
     if kiosk.revoked_at is None:
         kiosk.revoked_at = timezone.now()
         kiosk.save(update_fields=["revoked_at"])
-        audit.record(actor=user, action=audit.Action.KIOSK_REVOKE, obj=kiosk, unit=kiosk.service_point.unit)
+        audit.record(actor=user, action=AuditAction.KIOSK_REVOKE, obj=kiosk, unit=kiosk.service_point.unit)
     return kiosk

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import export_jobs
-from .models import ExportJob
+from .. import export_jobs
+from ..models import ExportJob
 
 
 def _state(job: ExportJob) -> str:
