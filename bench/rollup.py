@@ -176,7 +176,7 @@ def floor() -> int:
     """The same base-level sums as DaySum, straight from the answers, in one SQL statement."""
     from django.db import connection
 
-    from reports.services import base_select_sql
+    from reports.rollup import base_select_sql
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -324,7 +324,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from reports import services
+        from reports import rollup
 
         call_command("migrate", verbosity=0)
         world = make_world(args.units, args.questions)
@@ -338,10 +338,10 @@ def main() -> int:
         first = max(1, args.responses // 10)
         t, _ = timed(add_responses, world, first, changed_now=False)
         print(f"loaded {counts()} (responses, answers) in {t:.1f}s", flush=True)
-        t, _ = timed(services.rollup_run, mode="full")
+        t, _ = timed(rollup.rollup_run, mode="full")
         print(f"history 1: full {t:.2f}s", flush=True)
         add_responses(world, args.day, days=1.0, first_day=366, changed_now=True)
-        t1, run = timed(services.rollup_run, mode="incremental")
+        t1, run = timed(rollup.rollup_run, mode="incremental")
         assert run.mode == "incremental", run.mode
         figures["history_1"] = {
             "responses_answers": counts(),
@@ -357,16 +357,16 @@ def main() -> int:
         print(f"loaded {counts()} in {t:.1f}s", flush=True)
         t_floor, base_rows = timed(floor)
         print(f"floor {t_floor:.2f}s ({base_rows} base rows)", flush=True)
-        t_full, run = timed(services.rollup_run, mode="full")
+        t_full, run = timed(rollup.rollup_run, mode="full")
         print(f"full {t_full:.2f}s ({run.scores_written} scores)", flush=True)
         full_rss = rss_mb()
         add_responses(world, args.day, days=1.0, first_day=367, changed_now=True)
-        t2, run2 = timed(services.rollup_run, mode="incremental")
+        t2, run2 = timed(rollup.rollup_run, mode="incremental")
         print(f"history 2: incremental after one day {t2:.3f}s", flush=True)
         keep_scores()
         # Run again, as the nightly consolidation does day after day: a full run must not slow
         # down on the leftovers of the previous one (dead rows, grown indexes).
-        t_again, _ = timed(services.rollup_run, mode="full")
+        t_again, _ = timed(rollup.rollup_run, mode="full")
         print(f"full again {t_again:.2f}s", flush=True)
         consistent = differing_scores() == 0
         figures["history_2"] = {

@@ -2,8 +2,8 @@
 
 DESIGN.md: open-link answers are reported separately and left out of official scores unless
 settings.INCLUDE_OPEN_LINK_IN_SCORES includes them. The rollup keeps one ChannelDay row per
-(unit, local day, channel) with the overall additive sums — built here, in SQL, by the same runs
-that build DaySum (a full run rebuilds it, an incremental run the touched keys) — and
+(unit, local day, channel) with the overall additive sums — built in SQL by reports/rollup/base.py in
+the same runs that build DaySum (a full run rebuilds it, an incremental run the touched keys) — and
 `channel_breakdown` sums them for a unit's own answers or its subtree over a period, finishing
 each channel's figures with reports.scoring and judging them with reports.presentation.
 """
@@ -35,39 +35,6 @@ SUMS = (
     "sum_xy_766",
 )
 CHANNELS = [c for c, _label in Response.Channel.choices]
-
-
-def _insert_sql(day_sql: str, response_filter: str) -> str:
-    columns = "unit_id, day, channel, " + ", ".join(SUMS)
-    return (
-        f"INSERT INTO reports_channelday ({columns}) "
-        "WITH p AS (SELECT r.unit_id AS unit_id, " + day_sql + " AS day, r.channel AS channel, "
-        "COUNT(*) AS x, COUNT(*) FILTER (WHERE a.value >= 4) AS ys, COUNT(*) FILTER (WHERE a.value >= 3) AS yn, "
-        "SUM(a.value) AS sv FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
-        f"WHERE a.kind = 'rating' AND a.value IS NOT NULL AND r.excluded = FALSE {response_filter} "
-        "GROUP BY r.id, r.unit_id, r.submitted_at, r.channel) "
-        "SELECT p.unit_id, p.day, p.channel, COUNT(*), SUM(p.x), SUM(p.ys), SUM(p.yn), SUM(p.sv), SUM(p.x * p.x), "
-        "SUM(p.ys * p.ys), SUM(p.x * p.ys), SUM(p.yn * p.yn), SUM(p.x * p.yn) FROM p GROUP BY p.unit_id, p.day, p.channel"
-    )
-
-
-def rebuild_all(cursor, day_sql: str) -> int:
-    """Every ChannelDay row from the answers (inside the full run's transaction)."""
-    cursor.execute("DELETE FROM reports_channelday")
-    cursor.execute(_insert_sql(day_sql, ""))
-    return cursor.rowcount
-
-
-def rebuild_span(cursor, day_sql: str, first: date, last: date, units_sql: str, bounds: list) -> None:
-    """The rows of days first..last (and the units in `units_sql`, an SQL list, or all when empty)
-    from the answers; `bounds` are the UTC start and end of those local days."""
-    days = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
-    unit_filter = f" AND unit_id IN ({units_sql})" if units_sql else ""
-    cursor.execute(f"DELETE FROM reports_channelday WHERE day >= %s AND day <= %s{unit_filter}", days)
-    response_filter = "AND r.submitted_at >= %s AND r.submitted_at < %s" + (
-        f" AND r.unit_id IN ({units_sql})" if units_sql else ""
-    )
-    cursor.execute(_insert_sql(day_sql, response_filter), bounds)
 
 
 # --------------------------------------------------------------------------- reading

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from celery import current_app, shared_task
 
-from . import services
+from . import rollup
 from .models import RollupRun
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ def rollup_incremental() -> int | None:
     Idempotent: it recomputes each touched key from the raw answers and replaces its rows, under
     the rollup lock; a second run finds nothing new since the first one's watermark."""
     try:
-        run_id = services.rollup_run(mode=RollupRun.Mode.INCREMENTAL, lock_wait=10).pk
-    except services.RollupBusy:
+        run_id = rollup.rollup_run(mode=RollupRun.Mode.INCREMENTAL, lock_wait=10).pk
+    except rollup.RollupBusy:
         logger.info("rollup_incremental: another rollup is running; skipped")
         return None
     _queue_abuse_detection()
@@ -72,7 +72,7 @@ def rollup_nightly() -> int:
 
     Idempotent: it rebuilds every score from the raw answers and swaps them in at once; a second
     run writes the same rows (or waits for the first, under the rollup lock)."""
-    run_id = services.rollup_run(mode=RollupRun.Mode.FULL).pk
+    run_id = rollup.rollup_run(mode=RollupRun.Mode.FULL).pk
     _queue_abuse_detection(lookback=timedelta(hours=26))
     return run_id
 
@@ -82,7 +82,7 @@ def rollup_window(since: str | None = None, until: str | None = None) -> int:
     """Recompute every unit for the local days since..until (ISO dates, both included).
 
     Idempotent: the window's rows are recomputed from the raw answers and replaced."""
-    return services.rollup_run(
+    return rollup.rollup_run(
         mode=RollupRun.Mode.WINDOW,
         since=date.fromisoformat(since) if since else None,
         until=date.fromisoformat(until) if until else None,

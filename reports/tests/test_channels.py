@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone, translation
 
-from reports import services
+from reports import rollup
 from reports.channels import channel_breakdown
 from reports.models import Score
 from surveys.tests.factories import make_receipt, make_response, make_standard_survey
@@ -29,7 +29,7 @@ def answered(city):
         make_response(version, city.ward_a, [4, 2], channel="kiosk", submitted_at=_at(3 + i))
     for i in range(5):
         make_response(version, city.ward_a, [1, 1], channel="link", submitted_at=_at(4 + i))
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     return version
 
 
@@ -48,7 +48,7 @@ def test_open_link_answers_are_reported_apart_and_left_out_of_official_scores(an
     assert got["kiosk"].estimate_sipas.index == 50.0
 
     settings.INCLUDE_OPEN_LINK_IN_SCORES = True
-    services.rollup_run(mode="incremental")  # a method change: runs in full
+    rollup.rollup_run(mode="incremental")  # a method change: runs in full
     month = Score.objects.in_scope("own").get(unit=city.ward_a, period_type="month", dimension=None, procedure=None)
     assert month.responses == 12
     assert {c.channel: c.official for c in channel_breakdown(city.ward_a, scope="own", first=JUNE, last=JUNE)} == {

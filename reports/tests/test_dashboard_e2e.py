@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reports import services
+from reports import rollup
 from reports.anonymity import reference as ref
 from surveys.tests.factories import make_response, make_standard_survey
 
@@ -41,7 +41,7 @@ def test_responses_rollup_and_moderation_reach_the_dashboard(client, city, setti
     for value, count in ((5, 40), (3, 20), (2, 24)):
         for _ in range(count):
             last = make_response(version, city.ward_a, [value] * 16, submitted_at=when)
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     client.force_login(city.alice)
     html = client.get("/units/00004/", {"period": "2025-10"}).content.decode()
     assert "47.6" in html and "71.4" in html

@@ -1,6 +1,6 @@
 """Fault: the Celery worker is killed (SIGKILL) in the middle of a full rollup on PostgreSQL.
 
-The rule protected (reports.services): the scores of a run are written in one transaction, so a
+The rule protected (reports.rollup): the scores of a run are written in one transaction, so a
 worker that dies mid-run leaves the previous scores exactly as they were; the advisory lock dies with
 its connection; the next run marks the interrupted one failed, succeeds, and its counts equal the
 reference computed from the raw answers.
@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from reports import services
+from reports import rollup
 from reports.models import RollupRun, Score
 from reports.tests.test_rollup_reference import reference_scores, stored_scores
 from reports.tests.test_worker import worker  # noqa: F401 — the real worker subprocess fixture
@@ -57,7 +57,7 @@ def test_killing_the_worker_mid_rollup_keeps_scores_and_the_next_run_converges(
     settings.CELERY_BROKER_URL = redis_server
     settings.CELERY_TASK_ALWAYS_EAGER = False
     call_command("seed_demo", "--responses", "40000", "--no-rollup", stdout=StringIO(), stderr=StringIO())
-    services.rollup_run(mode=RollupRun.Mode.FULL)
+    rollup.rollup_run(mode=RollupRun.Mode.FULL)
     before = _scores()
     assert before
     # Answers change (a batch excluded) after that run: the next full run has real work to write.
@@ -79,7 +79,7 @@ def test_killing_the_worker_mid_rollup_keeps_scores_and_the_next_run_converges(
     assert interrupted.status == RollupRun.Status.RUNNING, "the run finished before the kill: make it longer"
     assert _scores() == before  # nothing of the half-done run is visible
 
-    run = services.rollup_run(mode=RollupRun.Mode.FULL)  # waits for PostgreSQL to drop the dead lock
+    run = rollup.rollup_run(mode=RollupRun.Mode.FULL)  # waits for PostgreSQL to drop the dead lock
     interrupted.refresh_from_db()
     assert run.status == RollupRun.Status.SUCCEEDED and interrupted.status == RollupRun.Status.FAILED
     after = _scores()
@@ -89,5 +89,5 @@ def test_killing_the_worker_mid_rollup_keeps_scores_and_the_next_run_converges(
     expected, stored = reference_scores(), stored_scores()
     assert set(stored) == set(expected)
     assert all(tuple(stored[k][f] for f in counts) == tuple(expected[k][f] for f in counts) for k in expected)
-    services.rollup_run(mode=RollupRun.Mode.FULL)
+    rollup.rollup_run(mode=RollupRun.Mode.FULL)
     assert _scores() == after

@@ -12,7 +12,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.tests.factories import make_procedure
-from reports import anonymity, services
+from reports import anonymity, rollup
 from surveys.models import Receipt
 from surveys.services import api_token_create
 from surveys.tests.factories import make_response, make_standard_survey
@@ -59,7 +59,7 @@ def served(city, settings):
             submitted_at=datetime(2026, 10, 14, hour, 5 + i, tzinfo=HANOI),
             comment=f"Nhanh gọn, cảm ơn {i}",
         )
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     city.api, city.first_issue, city.target, city.p = api, issued.json(), target, p
     return city
 

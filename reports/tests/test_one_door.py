@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from agencies.models import AuditEvent
-from reports import moderation, services
+from reports import moderation, rollup
 from reports.models import ModerationEvent, RollupDirtyKey
 from reports.tests.test_rollup_reference import assert_matches_reference, random_responses
 from surveys.models import Answer, Response
@@ -27,7 +27,7 @@ def seeded(city, settings):
     settings.ROLLUP_WATERMARK_OVERLAP_SECONDS = 0
     version = make_standard_survey(city.root)
     made = random_responses(city, version, random.Random(14), 60, [None], date(2025, 5, 1), 30)
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert_matches_reference()
     return [r for r in made if r.channel != "link"]
 
@@ -66,14 +66,14 @@ def test_excluding_in_the_admin_goes_through_moderation_and_reaches_the_scores(s
     assert response.excluded and response.excluded_reason == "test answer from the counter"
     assert ModerationEvent.objects.filter(response=response, action="exclude", actor=root_client.user).exists()
     assert AuditEvent.objects.filter(action="response_exclude", object_id=str(response.pk)).exists()
-    run = services.rollup_run(mode="incremental")
+    run = rollup.rollup_run(mode="incremental")
     assert run.mode == "incremental"
     assert_matches_reference()
 
     _admin_post(root_client, response, excluded=False, moderation_reason="it was a real citizen")
     response.refresh_from_db()
     assert not response.excluded
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert_matches_reference()
 
 
@@ -104,7 +104,7 @@ def test_deleting_in_the_admin_is_audited_and_recomputed_incrementally(seeded, r
     assert not Response.objects.filter(pk__in=[one.pk, two.pk, three.pk]).exists()
     assert AuditEvent.objects.filter(action="response_delete").count() == 3
     assert RollupDirtyKey.objects.exists()  # what the deleted responses leave for the rollup
-    run = services.rollup_run(mode="incremental")
+    run = rollup.rollup_run(mode="incremental")
     assert run.mode == "incremental"
     assert_matches_reference()
     assert not RollupDirtyKey.objects.exists()  # consumed by the run that recomputed them
@@ -120,7 +120,7 @@ def test_changes_made_in_the_shell_without_any_service_still_reach_the_scores(se
     Answer.objects.filter(response=seeded[3]).delete()
     Response.objects.filter(pk=seeded[4].pk).update(submitted_at=seeded[4].submitted_at.replace(day=1, month=4))
 
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
 
     assert_matches_reference()
 
@@ -137,7 +137,7 @@ def test_reassigning_a_response_moves_its_figures_between_units(seeded, city):
     assert response.unit_id == city.ward_b.pk
     assert ModerationEvent.objects.filter(response=response, action="reassign").exists()
     assert AuditEvent.objects.filter(action="response_reassign", object_id=str(response.pk)).exists()
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert_matches_reference()
 
 
@@ -162,7 +162,7 @@ def test_the_moderate_command_goes_through_the_same_services(seeded, city):
     call_command("moderate", "exclude", str(response.pk), "--user", "bob", "--reason", "duplicate")
     response.refresh_from_db()
     assert response.excluded and ModerationEvent.objects.filter(response=response, actor=city.bob).exists()
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert_matches_reference()
 
     with pytest.raises(CommandError) as caught:
@@ -172,5 +172,5 @@ def test_the_moderate_command_goes_through_the_same_services(seeded, city):
     with pytest.raises(CommandError, match="no response #999999"):
         call_command("moderate", "include", "999999", "--user", "bob", "--reason", "x")
     call_command("moderate", "delete", str(response.pk), "--user", "dana", "--reason", "test data")
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert_matches_reference()

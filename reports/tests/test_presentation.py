@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone, translation
 
-from reports import presentation, services
+from reports import presentation, rollup
 from reports.models import Score
 from surveys.tests.factories import make_response, make_standard_survey
 
@@ -60,7 +60,7 @@ def clustered(city):
     version = make_standard_survey(city.root)
     for i in range(40):
         make_response(version, city.ward_a, [5] * 10 if i % 2 else [1] * 10, submitted_at=_local(date(2025, 6, 2)))
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     return Score.objects.in_scope("own").get(unit=city.ward_a, period_type="month", dimension=None, procedure=None)
 
 
@@ -88,7 +88,7 @@ def test_the_api_hides_what_the_rule_hides_says_why_and_names_the_method(cluster
         assert row["sipas"]["reason"] == translation.gettext("Hidden: the 95% interval is 30 points wide or more")
     assert row["sipas"]["n_eff"] == pytest.approx(clustered.n_eff_sipas)
     assert row["method"]["interval"] == "korn-graubard"
-    assert row["method"]["min_responses"] == 30 and row["method"]["version"] == services.METHOD_VERSION
+    assert row["method"]["min_responses"] == 30 and row["method"]["version"] == rollup.METHOD_VERSION
 
 
 @pytest.mark.django_db

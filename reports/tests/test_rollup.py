@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -17,8 +18,9 @@ from hypothesis import strategies as st
 
 from agencies.models import UnitSuccession
 from agencies.tests.factories import make_procedure, make_unit
-from reports import services
+from reports import rollup
 from reports.models import DaySum, RollupRun, Score
+from reports.rollup import scores
 from reports.tests.test_rollup_reference import (
     assert_matches_reference,
     local,
@@ -55,7 +57,7 @@ def test_three_responses_by_hand(city, version):
     make_response(version, city.ward_a, [4, None, 1, 5], submitted_at=local(DAY))
     make_response(version, city.ward_a, [2, 5, 4, 4], submitted_at=local(DAY))
 
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
 
     day = overall(city.ward_a)
     assert (day.responses, day.answers, day.satisfied, day.not_dissatisfied, day.dissatisfied) == (3, 11, 7, 8, 3)
@@ -84,7 +86,7 @@ def test_worked_example_when_every_answer_agrees_has_a_real_interval(city, versi
     make_response(version, city.ward_a, [4, None, 5, 5], submitted_at=local(DAY))
     make_response(version, city.ward_a, [5, 5, 4, 4], submitted_at=local(DAY))
 
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
 
     day = overall(city.ward_a)
     assert day.index_sipas == 100.0
@@ -101,7 +103,7 @@ def test_no_row_with_two_or_more_responses_has_a_zero_width_interval(city, versi
         make_response(version, city.ward_b, [1, 2], submitted_at=local(DAY + timedelta(days=i % 3)))
         make_response(version, city.centre_a, [5, 1], submitted_at=local(DAY + timedelta(days=i % 3)))
 
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
 
     rows = Score.objects.filter(responses__gte=2)
     assert rows.count() > 20
@@ -115,11 +117,11 @@ def test_no_row_with_two_or_more_responses_has_a_zero_width_interval(city, versi
 @pytest.mark.django_db
 def test_running_twice_changes_nothing(city, version):
     random_responses(city, version, random.Random(1), 30, [None], date(2025, 5, 1), 40)
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     first = stored_scores()
-    again = services.rollup_run(mode="incremental")
+    again = rollup.rollup_run(mode="incremental")
     assert again.mode == "incremental" and again.keys_recomputed == 0
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert stored_scores() == first
 
 
@@ -129,13 +131,13 @@ def test_late_answers_exclusions_and_reinclusions_are_picked_up_incrementally(ci
     settings.ROLLUP_WATERMARK_OVERLAP_SECONDS = 0
     settings.MIN_RESPONSES_FOR_RANKING = 1  # so that one answer a month is comparable
     first = make_response(version, city.ward_a, [5, 5], submitted_at=local(DAY))
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert overall(city.ward_a).responses == 1
 
     late = make_response(version, city.ward_a, [1, 1], submitted_at=local(DAY - timedelta(days=40)))
     touch(late)
     touch(first, excluded=True, excluded_reason="spam")
-    run = services.rollup_run(mode="incremental")
+    run = rollup.rollup_run(mode="incremental")
 
     assert run.mode == "incremental" and run.responses_seen == 2
     assert not Score.objects.filter(unit=city.ward_a, period_type="day", period_start=DAY).exists()
@@ -143,7 +145,7 @@ def test_late_answers_exclusions_and_reinclusions_are_picked_up_incrementally(ci
     assert overall(city.root, "subtree", period_type="year", start=date(2025, 1, 1)).responses == 1
 
     touch(first, excluded=False)
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     year = overall(city.root, "subtree", period_type="year", start=date(2025, 1, 1))
     assert (year.responses, year.index_sipas) == (2, 50.0)
     # June's change is measured against the May answer that arrived late.
@@ -155,10 +157,10 @@ def test_late_answers_exclusions_and_reinclusions_are_picked_up_incrementally(ci
 def test_open_link_answers_count_only_when_the_deployment_says_so(city, version, settings):
     make_response(version, city.ward_a, [5], channel="kiosk", submitted_at=local(DAY))
     make_response(version, city.ward_a, [1], channel="link", submitted_at=local(DAY))
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert overall(city.ward_a).responses == 1
     settings.INCLUDE_OPEN_LINK_IN_SCORES = True
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert overall(city.ward_a).responses == 2
     assert_matches_reference()
 
@@ -167,8 +169,8 @@ def test_open_link_answers_count_only_when_the_deployment_says_so(city, version,
 def test_answer_without_dimension_counts_in_overall_only_and_is_logged(city, version, caplog):
     Question.objects.create(version=version, order=99, kind="rating", text_vi="Câu không có tiêu chí", dimension=None)
     make_response(version, city.ward_a, [5] * 16 + [1], submitted_at=local(DAY))
-    with caplog.at_level(logging.WARNING, logger="reports.services"):
-        services.rollup_run(mode="full")
+    with caplog.at_level(logging.WARNING, logger="reports.rollup"):
+        rollup.rollup_run(mode="full")
     assert overall(city.ward_a).answers == 17
     dims = Score.objects.in_scope("own").filter(unit=city.ward_a, period_type="month", dimension__isnull=False)
     assert sum(s.answers for s in dims) == 16
@@ -182,7 +184,7 @@ def test_procedures_get_month_figures_of_their_own(city, version):
     make_response(version, city.ward_a, [5, 5], procedure=birth, submitted_at=local(DAY))
     make_response(version, city.ward_a, [1, 5], procedure=land, submitted_at=local(DAY))
     make_response(version, city.ward_a, [4], procedure=None, submitted_at=local(DAY))
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     month = Score.objects.in_scope("own").filter(unit=city.ward_a, period_type="month", dimension=None)
     assert {s.procedure_id: s.index_sipas for s in month} == {None: 80.0, birth.pk: 100.0, land.pk: 50.0}
     assert not Score.objects.filter(period_type__in=["day", "quarter", "year"], procedure__isnull=False).exists()
@@ -201,12 +203,12 @@ def test_merged_unit_keeps_its_history_and_counts_in_its_successors_subtree(city
     make_response(version, old, [5, 5, 5], submitted_at=local(date(2025, 3, 5)))
     make_response(version, split, [1, 1, 1], submitted_at=local(date(2025, 3, 5)))
     make_response(version, new, [4, 4, 2], submitted_at=local(date(2025, 8, 5)))
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert not Score.objects.filter(unit=new, period_start=date(2025, 3, 1)).exists()
 
     UnitSuccession.objects.create(predecessor=old, successor=new, kind="full", effective_on=date(2025, 7, 1))
     UnitSuccession.objects.create(predecessor=split, successor=new, kind="partial", effective_on=date(2025, 7, 1))
-    run = services.rollup_run(mode="incremental")  # the closure changed: a full recompute
+    run = rollup.rollup_run(mode="incremental")  # the closure changed: a full recompute
 
     assert run.mode == "full"
     march = date(2025, 3, 1)
@@ -223,7 +225,7 @@ def test_merged_unit_keeps_its_history_and_counts_in_its_successors_subtree(city
     UnitSuccession.objects.create(
         predecessor=new, successor=later, kind="full", effective_on=timezone.localdate() + timedelta(days=1)
     )
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     assert not Score.objects.filter(unit=later).exists()
 
 
@@ -233,13 +235,13 @@ def test_failed_run_leaves_previous_scores_and_the_next_run_converges(city, vers
     settings.ROLLUP_WATERMARK_OVERLAP_SECONDS = 0
     rng = random.Random(7)
     made = random_responses(city, version, rng, 25, [None], date(2025, 4, 1), 60)
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     before = stored_scores()
     for response in random_responses(city, version, rng, 10, [None], date(2025, 4, 1), 60):
         touch(response)
     touch(made[0], excluded=True)
 
-    real, calls = services._recompute_level, []
+    real, calls = scores.recompute_level, []
 
     def dies_halfway(*args, **kwargs):
         calls.append(args)
@@ -247,17 +249,17 @@ def test_failed_run_leaves_previous_scores_and_the_next_run_converges(city, vers
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_recompute_level", dies_halfway)
+    monkeypatch.setattr(scores, "recompute_level", dies_halfway)
     with pytest.raises(RuntimeError):
-        services.rollup_run(mode="incremental")
+        rollup.rollup_run(mode="incremental")
     failed = RollupRun.objects.first()
     assert failed.status == "failed" and "worker killed" in failed.error and failed.watermark is None
     assert stored_scores() == before
 
-    monkeypatch.setattr(services, "_recompute_level", real)
+    monkeypatch.setattr(scores, "recompute_level", real)
     # A run killed outright stays "running"; the next run marks it failed.
     ghost = RollupRun.objects.create(mode="incremental")
-    services.rollup_run(mode="incremental")
+    rollup.rollup_run(mode="incremental")
     ghost.refresh_from_db()
     assert ghost.status == "failed"
     assert_matches_reference()
@@ -269,17 +271,17 @@ def test_a_second_rollup_waits_for_the_first_and_gives_up_cleanly(city, version)
     release = threading.Event()
 
     def holder():
-        with services._rollup_lock(1):
+        with rollup.rollup_lock(1):
             hold.set()
             release.wait(5)
 
-    if services.connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
         thread = threading.Thread(target=holder)
         thread.start()
         hold.wait(5)
         try:
-            with pytest.raises(services.RollupBusy):
-                services.rollup_run(mode="full", lock_wait=0.3)
+            with pytest.raises(rollup.RollupBusy):
+                rollup.rollup_run(mode="full", lock_wait=0.3)
         finally:
             release.set()
             thread.join()
@@ -294,12 +296,12 @@ def test_postgres_advisory_lock_keeps_a_second_process_out(city, version, postgr
     other = psycopg2.connect(postgres_server.url(settings.DATABASES["default"]["NAME"]))
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [services.ADVISORY_LOCK_KEY])
-        with pytest.raises(services.RollupBusy):
-            services.rollup_run(mode="full", lock_wait=0.3)
+            cursor.execute("SELECT pg_advisory_lock(%s)", [rollup.ADVISORY_LOCK_KEY])
+        with pytest.raises(rollup.RollupBusy):
+            rollup.rollup_run(mode="full", lock_wait=0.3)
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_LOCK_KEY])
-        assert services.rollup_run(mode="full").status == "succeeded"
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [rollup.ADVISORY_LOCK_KEY])
+        assert rollup.rollup_run(mode="full").status == "succeeded"
     finally:
         other.close()
 
@@ -362,9 +364,9 @@ def test_incremental_batches_equal_one_full_recompute(city, version, settings, b
                 response = made[index % len(made)]
                 response.refresh_from_db()
                 touch(response, excluded=not response.excluded)
-        services.rollup_run(mode="incremental")
+        rollup.rollup_run(mode="incremental")
     incremental = stored_scores()
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     assert stored_scores() == incremental
 
 
@@ -414,7 +416,7 @@ def test_figures_finished_in_sql_equal_the_scoring_module(city, version):
     from reports import scoring
 
     random_responses(city, version, random.Random(11), 120, [None], date(2025, 3, 20), 80)
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     rows = list(Score.objects.all())
     assert len(rows) > 100
     assert any(r.change_sipas is not None for r in rows) and any(r.ci_low_766 is not None for r in rows)
@@ -474,7 +476,7 @@ def test_change_is_not_computed_against_a_period_without_enough_responses(city, 
     for i in range(31):
         make_response(version, city.ward_a, [5, 5] if i % 2 else [1, 2], submitted_at=local(date(2025, 6, 10)))
 
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
 
     may = overall(city.ward_a, period_type="month", start=date(2025, 5, 1))
     assert may.responses == 33 and may.enough_responses

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports import services
+from reports import rollup
 from reports.models import RollupRun, Score
 from reports.tests.test_rollup_reference import assert_matches_reference, random_responses
 from surveys.tests.factories import make_standard_survey
@@ -26,12 +26,12 @@ def seeded(city, settings):
 
 @pytest.mark.django_db
 def test_each_run_records_the_method_that_shaped_its_scores(seeded, settings):
-    run = services.rollup_run(mode="full")
+    run = rollup.rollup_run(mode="full")
     assert (run.include_open_link, run.min_responses, run.interval_method, run.method_version) == (
         settings.INCLUDE_OPEN_LINK_IN_SCORES,
         settings.MIN_RESPONSES_FOR_RANKING,
         "korn-graubard",
-        services.METHOD_VERSION,
+        rollup.METHOD_VERSION,
     )
 
 
@@ -41,17 +41,17 @@ def test_each_run_records_the_method_that_shaped_its_scores(seeded, settings):
     "change", [{"INCLUDE_OPEN_LINK_IN_SCORES": True}, {"MIN_RESPONSES_FOR_RANKING": 5}], ids=["open-link", "minimum"]
 )
 def test_an_incremental_run_under_changed_settings_recomputes_everything(seeded, settings, change):
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
     for name, value in change.items():
         setattr(settings, name, value)
 
-    run = services.rollup_run(mode="incremental")
+    run = rollup.rollup_run(mode="incremental")
 
     # Before: only touched keys were rewritten, mixing both rules (the city's 2026 count was neither).
     assert run.mode == "full"
     assert_matches_reference()
-    assert services.stored_method() == services.current_method()
-    again = services.rollup_run(mode="incremental")
+    assert rollup.stored_method() == rollup.current_method()
+    again = rollup.rollup_run(mode="incremental")
     assert again.mode == "incremental" and again.keys_recomputed == 0
 
 

@@ -1,6 +1,6 @@
 """The rollup against an independent reference, written in plain Python from the raw answers.
 
-The reference below shares no code with reports.services or reports.scoring: it walks every
+The reference below shares no code with reports.rollup or reports.scoring: it walks every
 response and answer, builds each key's list of per-response (x, y) pairs and computes the
 figures straight from the DESIGN.md definitions. The Score rows must match it on SQLite and on
 PostgreSQL (marked anydb: runs in both sessions).
@@ -19,7 +19,7 @@ from django.utils import timezone
 from scipy.stats import beta
 
 from agencies.models import UnitSuccession
-from reports import services
+from reports import rollup
 from reports.models import Score
 from surveys.models import Answer, Response
 from surveys.tests.factories import make_response, make_standard_survey
@@ -274,7 +274,7 @@ def test_full_rollup_equals_the_reference_computed_from_raw_answers(city):
     for response in made[:6]:
         Response.objects.filter(pk=response.pk).update(excluded=True, excluded_reason="spam")
 
-    run = services.rollup_run(mode="full")
+    run = rollup.rollup_run(mode="full")
 
     assert run.status == "succeeded"
     assert_matches_reference()
@@ -297,7 +297,7 @@ def test_local_day_boundaries_follow_ho_chi_minh_time(city):
     # 00:30 on 1 April in Hanoi is still 31 March in UTC.
     make_response(version, city.ward_a, [1, 1], submitted_at=local(date(2025, 4, 1), 0) + timedelta(minutes=30))
 
-    services.rollup_run(mode="full")
+    rollup.rollup_run(mode="full")
 
     own = Score.objects.in_scope("own").filter(unit=city.ward_a, dimension=None, procedure=None)
     assert own.get(period_type="day", period_start=date(2025, 3, 31)).index_sipas == 100.0

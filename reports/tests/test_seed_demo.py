@@ -348,12 +348,12 @@ def test_seed_on_postgresql_leaves_sequences_past_the_inserted_ids():
 
 
 def test_a_busy_rollup_leaves_the_demo_data_and_says_what_to_run(monkeypatch):
-    from reports import services
+    from reports import rollup
 
     def busy(**kwargs):
-        raise services.RollupBusy("another rollup is running")
+        raise rollup.RollupBusy("another rollup is running")
 
-    monkeypatch.setattr(services, "rollup_run", busy)
+    monkeypatch.setattr(rollup, "rollup_run", busy)
     out = StringIO()
     call_command("seed_demo", "--responses", "50", "--no-showcase", stdout=out, stderr=out)
     assert "rollup --full" in out.getvalue() and "another rollup is running" in out.getvalue()

@@ -7,7 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies import bounds
-from reports import services
+from reports import rollup
 from reports.models import RollupRun
 
 
@@ -53,14 +53,14 @@ class Command(BaseCommand):
             mode = RollupRun.Mode.WINDOW
         else:
             mode = RollupRun.Mode.INCREMENTAL
-        changed = services.method_differences(services.stored_method(), services.current_method())
+        changed = rollup.method_differences(rollup.stored_method(), rollup.current_method())
         if changed and mode == RollupRun.Mode.INCREMENTAL:
             self.stdout.write(f"method settings changed ({'; '.join(changed)}): recomputing everything")
         try:
-            run = services.rollup_run(mode=mode, since=since, until=until, lock_wait=options["wait"])
-        except services.RollupBusy as exc:
+            run = rollup.rollup_run(mode=mode, since=since, until=until, lock_wait=options["wait"])
+        except rollup.RollupBusy as exc:
             raise CommandError(f"{exc}; try again later or pass --wait SECONDS") from None
-        except (services.RollupWindowError, services.RollupMethodChanged) as exc:
+        except (rollup.RollupWindowError, rollup.RollupMethodChanged) as exc:
             raise CommandError(str(exc)) from None
         seconds = (run.finished_at - run.started_at).total_seconds()
         self.stdout.write(
