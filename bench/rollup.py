@@ -14,7 +14,8 @@ and excluded responses. Then, in the same run:
   history 1: 10% of the responses (≈ 1M answers at full size)
     (d1) incremental after adding one day of ~3,000 responses
   history 2: all the responses (≈ 10M answers)
-    (b)  floor: one SQL statement computing the same base-level sums from the answers
+    (b)  floor: one SQL statement computing the same base-level sums from what the rollup reads,
+         the per-response sums (issue 15); and, for comparison, from the raw answers as before
     (a)  full recompute (the production service: base sums + every Score row), and once more
          after the incremental run below, as the nightly run repeats it
     (c)  naive pandas: read all answers into pandas, group by (in a child process)
@@ -133,6 +134,8 @@ def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: in
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE surveys_response")
             cursor.execute("ANALYZE surveys_answer")
+            # The answers' trigger replaced the responses' empty sums rows: clear the dead ones.
+            cursor.execute("VACUUM ANALYZE surveys_responsesum")
 
 
 def age_changes() -> None:
@@ -172,11 +175,15 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def floor() -> int:
-    """The same base-level sums as DaySum, straight from the answers, in one SQL statement."""
+def floor(source: str = "sums") -> int:
+    """The same base-level sums as DaySum in one SQL statement: from what the rollup reads, the
+    per-response sums (`sums`: base_select_sql, two GROUP BYs over one table), or from the raw
+    answers as before issue 15 (`answers`: base.answers_select_sql, for comparison)."""
     from django.db import connection
 
-    from reports.rollup import base_select_sql
+    from reports.rollup import base
+
+    base_select_sql = base.base_select_sql if source == "sums" else base.answers_select_sql
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -357,6 +364,8 @@ def main() -> int:
         print(f"loaded {counts()} in {t:.1f}s", flush=True)
         t_floor, base_rows = timed(floor)
         print(f"floor {t_floor:.2f}s ({base_rows} base rows)", flush=True)
+        t_answers, answer_rows = timed(floor, "answers")
+        print(f"same base sums from the raw answers {t_answers:.2f}s ({answer_rows} rows)", flush=True)
         t_full, run = timed(rollup.rollup_run, mode="full")
         print(f"full {t_full:.2f}s ({run.scores_written} scores)", flush=True)
         full_rss = rss_mb()
@@ -372,7 +381,10 @@ def main() -> int:
         figures["history_2"] = {
             "responses_answers": counts(),
             "floor_s": round(t_floor, 2),
+            "floor_statement": "reports.rollup.base.base_select_sql() over surveys_responsesum",
+            "base_from_answers_s": round(t_answers, 2),
             "base_rows": base_rows,
+            "base_rows_equal_from_answers": base_rows == answer_rows,
             "full_s": round(t_full, 2),
             "full_again_s": round(t_again, 2),
             "scores": run.scores_written,
