@@ -25,36 +25,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0007_i19b_text_lengths'),
+        ("surveys", "0007_i19b_text_lengths"),
         # After every migration that remakes surveys tables on SQLite (they would drop these triggers).
-        ('reports', '0014_merge_i16b_i19b'),
+        ("reports", "0014_merge_i16b_i19b"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResponseSum',
+            name="ResponseSum",
             fields=[
-                ('pk', models.CompositePrimaryKey('response', 'dimension_key', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('dimension_key', models.BigIntegerField(verbose_name='dimension key')),
-                ('unit_id', models.BigIntegerField(verbose_name='unit')),
-                ('day', models.DateField(verbose_name='local day')),
-                ('procedure_key', models.BigIntegerField(default=0, verbose_name='procedure key')),
-                ('channel', models.CharField(max_length=10, verbose_name='channel')),
-                ('excluded', models.BooleanField(default=False, verbose_name='excluded')),
-                ('answers', models.SmallIntegerField(default=0, verbose_name='rated answers')),
-                ('satisfied', models.SmallIntegerField(default=0, verbose_name='satisfied (SIPAS)')),
-                ('not_dissatisfied', models.SmallIntegerField(default=0, verbose_name='not dissatisfied (Decision 766)')),
-                ('dissatisfied', models.SmallIntegerField(default=0, verbose_name='dissatisfied')),
-                ('sum_values', models.SmallIntegerField(default=0, verbose_name='sum of values')),
-                ('response', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.response', verbose_name='response')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "response", "dimension_key", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("dimension_key", models.BigIntegerField(verbose_name="dimension key")),
+                ("unit_id", models.BigIntegerField(verbose_name="unit")),
+                ("day", models.DateField(verbose_name="local day")),
+                ("procedure_key", models.BigIntegerField(default=0, verbose_name="procedure key")),
+                ("channel", models.CharField(max_length=10, verbose_name="channel")),
+                ("excluded", models.BooleanField(default=False, verbose_name="excluded")),
+                ("answers", models.SmallIntegerField(default=0, verbose_name="rated answers")),
+                ("satisfied", models.SmallIntegerField(default=0, verbose_name="satisfied (SIPAS)")),
+                (
+                    "not_dissatisfied",
+                    models.SmallIntegerField(default=0, verbose_name="not dissatisfied (Decision 766)"),
+                ),
+                ("dissatisfied", models.SmallIntegerField(default=0, verbose_name="dissatisfied")),
+                ("sum_values", models.SmallIntegerField(default=0, verbose_name="sum of values")),
+                (
+                    "response",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.response",
+                        verbose_name="response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'per-response sums',
-                'verbose_name_plural': 'per-response sums',
-                'indexes': [models.Index(fields=['day', 'unit_id'], name='responsesum_day_unit')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('satisfied__gte', 0), ('satisfied__lte', models.F('not_dissatisfied')), ('not_dissatisfied__lte', models.F('answers')), ('dissatisfied__gte', 0), ('dissatisfied__lte', models.F('answers')), ('sum_values__gte', models.F('answers')), ('sum_values__lte', django.db.models.expressions.CombinedExpression(models.F('answers'), '*', models.Value(5)))), name='responsesum_counts_consistent')],
+                "verbose_name": "per-response sums",
+                "verbose_name_plural": "per-response sums",
+                "indexes": [models.Index(fields=["day", "unit_id"], name="responsesum_day_unit")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("satisfied__gte", 0),
+                            ("satisfied__lte", models.F("not_dissatisfied")),
+                            ("not_dissatisfied__lte", models.F("answers")),
+                            ("dissatisfied__gte", 0),
+                            ("dissatisfied__lte", models.F("answers")),
+                            ("sum_values__gte", models.F("answers")),
+                            (
+                                "sum_values__lte",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("answers"), "*", models.Value(5)
+                                ),
+                            ),
+                        ),
+                        name="responsesum_counts_consistent",
+                    )
+                ],
             },
         ),
     ]
@@ -129,36 +164,64 @@ def _pg_function(name: str, statements: list[str], returns: str = "NULL") -> str
 
 
 def _changed(old: str, new: str, columns) -> str:
-    return "(" + ", ".join(f"{old}.{c}" for c in columns) + ") IS DISTINCT FROM (" + ", ".join(
-        f"{new}.{c}" for c in columns
-    ) + ")"
+    return (
+        "("
+        + ", ".join(f"{old}.{c}" for c in columns)
+        + ") IS DISTINCT FROM ("
+        + ", ".join(f"{new}.{c}" for c in columns)
+        + ")"
+    )
 
 
 PG = "postgresql"
+
+
+def _pg_calling(name: str, ids_query: str, returns: str = "NULL") -> str:
+    """A trigger function that gathers the ids first, then refreshes them through i15_sums_refresh:
+    an array the planner sees as small takes the indexes (a transition table in a join can make it
+    scan the whole table of sums on every submission)."""
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"PERFORM i15_sums_refresh(ARRAY({ids_query})); RETURN {returns}; END $$"
+    )
+
+
 POSTGRES = [
-    # The one entry point for Python (backfill, repair): the same statements for a list of ids.
-    "CREATE OR REPLACE FUNCTION i15_sums_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
-    + _pg_body(refresh_statements(PG, "IN (SELECT unnest(ids))"))
-    + " END $$",
-    _pg_function("i15_answer_sums_insert", refresh_statements(PG, "IN (SELECT response_id FROM new_rows)")),
-    _pg_function(
-        "i15_answer_sums_update",
-        refresh_statements(
-            PG,
-            "IN (SELECT o.response_id FROM old_rows o UNION SELECT n.response_id FROM new_rows n)",
-        ),
+    # The one entry point (triggers, backfill, repair): the same statements for an array of ids.
+    # A few ids (a submission, a moderation): one id at a time, statements on "= rid" whose cached
+    # plans take the indexes (with "= ANY(ids)" a cached generic plan can scan whole tables, and a
+    # custom plan costs more to plan than to run). Many ids (COPY, backfill): one set-based pass,
+    # planned afresh for the array at hand (EXECUTE).
+    "CREATE OR REPLACE FUNCTION i15_sums_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$ "
+    "DECLARE rid bigint; BEGIN IF cardinality(ids) <= 64 THEN FOREACH rid IN ARRAY ids LOOP "
+    + _pg_body(refresh_statements(PG, "= rid"))
+    + " END LOOP; ELSE "
+    + _pg_body([f"EXECUTE $q${s}$q$ USING ids" for s in refresh_statements(PG, "= ANY($1)")])
+    + " END IF; END $$",
+    _pg_calling("i15_answer_sums_insert", "SELECT DISTINCT response_id FROM new_rows"),
+    _pg_calling(
+        "i15_answer_sums_update", "SELECT o.response_id FROM old_rows o UNION SELECT n.response_id FROM new_rows n"
     ),
-    _pg_function("i15_answer_sums_delete", refresh_statements(PG, "IN (SELECT response_id FROM old_rows)")),
-    _pg_function("i15_response_sums_insert", refresh_statements(PG, "IN (SELECT id FROM new_rows)")),
+    _pg_calling("i15_answer_sums_delete", "SELECT DISTINCT response_id FROM old_rows"),
+    # A new response has no answers yet: its empty overall row, without recomputing anything.
+    _pg_function(
+        "i15_response_sums_insert",
+        [
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT r.id, 0, r.unit_id, {day_sql(PG)}, "
+            "COALESCE(r.procedure_id, 0), r.channel, r.excluded, 0, 0, 0, 0, 0 FROM new_rows r"
+        ],
+    ),
     _pg_function(
         "i15_response_sums_update",
         [f"DELETE FROM {TABLE} WHERE response_id = OLD.id", *refresh_statements(PG, "= NEW.id")],
         "NEW",
     ),
-    _pg_function("i15_response_sums_delete", [f"DELETE FROM {TABLE} WHERE response_id IN (SELECT id FROM old_rows)"]),
     _pg_function(
+        "i15_response_sums_delete", [f"DELETE FROM {TABLE} WHERE response_id = ANY(ARRAY(SELECT id FROM old_rows))"]
+    ),
+    _pg_calling(
         "i15_question_sums_update",
-        refresh_statements(PG, "IN (SELECT a2.response_id FROM surveys_answer a2 WHERE a2.question_id = NEW.id)"),
+        "SELECT DISTINCT a2.response_id FROM surveys_answer a2 WHERE a2.question_id = NEW.id",
         "NEW",
     ),
     """CREATE OR REPLACE FUNCTION i15_sums_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
@@ -223,15 +286,26 @@ def _sqlite_trigger(name: str, when: str, statements: list[str]) -> str:
 
 
 SQLITE = [
-    _sqlite_trigger("i15_answer_sums_insert", "AFTER INSERT ON surveys_answer", refresh_statements(SQ, "= NEW.response_id")),
+    _sqlite_trigger(
+        "i15_answer_sums_insert", "AFTER INSERT ON surveys_answer", refresh_statements(SQ, "= NEW.response_id")
+    ),
     _sqlite_trigger(
         "i15_answer_sums_update",
         "AFTER UPDATE ON surveys_answer WHEN OLD.value IS NOT NEW.value OR OLD.question_id IS NOT NEW.question_id "
         "OR OLD.kind IS NOT NEW.kind OR OLD.response_id IS NOT NEW.response_id",
         refresh_statements(SQ, "IN (OLD.response_id, NEW.response_id)"),
     ),
-    _sqlite_trigger("i15_answer_sums_delete", "AFTER DELETE ON surveys_answer", refresh_statements(SQ, "= OLD.response_id")),
-    _sqlite_trigger("i15_response_sums_insert", "AFTER INSERT ON surveys_response", refresh_statements(SQ, "= NEW.id")),
+    _sqlite_trigger(
+        "i15_answer_sums_delete", "AFTER DELETE ON surveys_answer", refresh_statements(SQ, "= OLD.response_id")
+    ),
+    _sqlite_trigger(
+        "i15_response_sums_insert",
+        "AFTER INSERT ON surveys_response",
+        [
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT r.id, 0, r.unit_id, {day_sql(SQ)}, COALESCE(r.procedure_id, 0), "
+            "r.channel, r.excluded, 0, 0, 0, 0, 0 FROM surveys_response r WHERE r.id = NEW.id"
+        ],
+    ),
     _sqlite_trigger(
         "i15_response_sums_update",
         "AFTER UPDATE ON surveys_response WHEN "
@@ -239,7 +313,9 @@ SQLITE = [
         [f"DELETE FROM {TABLE} WHERE response_id = OLD.id", *refresh_statements(SQ, "= NEW.id")],
     ),
     _sqlite_trigger(
-        "i15_response_sums_delete", "AFTER DELETE ON surveys_response", [f"DELETE FROM {TABLE} WHERE response_id = OLD.id"]
+        "i15_response_sums_delete",
+        "AFTER DELETE ON surveys_response",
+        [f"DELETE FROM {TABLE} WHERE response_id = OLD.id"],
     ),
     _sqlite_trigger(
         "i15_question_sums_update",
