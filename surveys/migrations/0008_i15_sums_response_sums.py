@@ -191,12 +191,13 @@ POSTGRES = [
     # A few ids (a submission, a moderation): one id at a time, statements on "= rid" whose cached
     # plans take the indexes (with "= ANY(ids)" a cached generic plan can scan whole tables, and a
     # custom plan costs more to plan than to run). Many ids (COPY, backfill): one set-based pass,
-    # planned afresh for the array at hand (EXECUTE).
+    # planned afresh for the array at hand (EXECUTE), the ids joined from unnest() ("= ANY($1)"
+    # with a parameter array compares every row with every id: a bulk load took minutes).
     "CREATE OR REPLACE FUNCTION i15_sums_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$ "
     "DECLARE rid bigint; BEGIN IF cardinality(ids) <= 64 THEN FOREACH rid IN ARRAY ids LOOP "
     + _pg_body(refresh_statements(PG, "= rid"))
     + " END LOOP; ELSE "
-    + _pg_body([f"EXECUTE $q${s}$q$ USING ids" for s in refresh_statements(PG, "= ANY($1)")])
+    + _pg_body([f"EXECUTE $q${s}$q$ USING ids" for s in refresh_statements(PG, "IN (SELECT unnest($1::bigint[]))")])
     + " END IF; END $$",
     _pg_calling("i15_answer_sums_insert", "SELECT DISTINCT response_id FROM new_rows"),
     _pg_calling(
