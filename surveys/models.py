@@ -489,4 +489,4 @@ class Answer(models.Model):
         return f"{self.response_id}/{self.question_id}={self.value}"
 
 
-from .sum_models import ResponseSum  # noqa: F401  (the per-response sums, issue 15)
+from .sum_models import AnswerArchive, ResponseSum  # noqa: F401  (the per-response sums, issue 15)

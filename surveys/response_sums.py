@@ -39,12 +39,14 @@ def response_sums_write(response_ids: Sequence[int]) -> None:
 
 def response_sums_disagreeing(response_ids: Sequence[int] | None = None) -> list[int]:
     """Ids of responses whose stored sums differ from a recomputation from their answers
-    (missing rows included). None = every response (a full scan: for tests and audits)."""
+    (missing rows included; responses whose answers are archived keep theirs and are skipped).
+    None = every response (a full scan: for tests and audits)."""
     ids = "IN (SELECT id FROM surveys_response)" if response_ids is None else _ids_sql(response_ids)
     names = _sql.COLUMNS
     sql = (
         f"WITH f({names}) AS ({_sql.sums_select(connection.vendor, ids)}), "
-        f"s({names}) AS (SELECT {names} FROM {TABLE} WHERE response_id {ids}) "
+        f"s({names}) AS (SELECT {names} FROM {TABLE} WHERE response_id {ids} "
+        f"AND response_id NOT IN (SELECT response_id FROM {_sql.ARCHIVE})) "
         "SELECT DISTINCT x.response_id FROM (SELECT * FROM (SELECT * FROM f EXCEPT SELECT * FROM s) d1 "
         "UNION ALL SELECT * FROM (SELECT * FROM s EXCEPT SELECT * FROM f) d2) x ORDER BY 1"
     )

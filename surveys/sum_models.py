@@ -78,3 +78,26 @@ class ResponseSum(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.dimension_key}: {self.answers}"
+
+
+class AnswerArchive(models.Model):
+    """The raw answers of a response whose answers were archived (surveys.retention): one row per
+    response, the answers as JSON. Once a response is here, its per-response sums are kept as
+    they were — the database no longer recomputes them from answers (they are gone) — so every
+    published score stays the same. Moderation still moves the response (unit, exclusion …):
+    those columns are copied onto its sums rows as for any response."""
+
+    response = models.OneToOneField(
+        "surveys.Response",
+        models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("response"),
+    )
+    archived_at = models.DateTimeField(_("archived at"), auto_now_add=True)
+    answers = models.JSONField(_("answers"), default=list)
+
+    class Meta:
+        verbose_name = _("archived answers")
+        verbose_name_plural = _("archived answers")

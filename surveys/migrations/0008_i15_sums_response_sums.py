@@ -33,6 +33,18 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='AnswerArchive',
+            fields=[
+                ('response', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='surveys.response', verbose_name='response')),
+                ('archived_at', models.DateTimeField(auto_now_add=True, verbose_name='archived at')),
+                ('answers', models.JSONField(default=list, verbose_name='answers')),
+            ],
+            options={
+                'verbose_name': 'archived answers',
+                'verbose_name_plural': 'archived answers',
+            },
+        ),
+        migrations.CreateModel(
             name="ResponseSum",
             fields=[
                 (
@@ -104,11 +116,23 @@ from django.conf import settings as _settings  # noqa: E402
 
 FILL_LIMIT = 200_000
 TABLE = "surveys_responsesum"
+ARCHIVE = "surveys_answerarchive"  # responses whose answers are archived: their sums stay as they are
 COLUMNS = (
     "response_id, dimension_key, unit_id, day, procedure_key, channel, excluded, "
     "answers, satisfied, not_dissatisfied, dissatisfied, sum_values"
 )
 RESPONSE_COLUMNS = ("unit_id", "submitted_at", "procedure_id", "channel", "excluded")
+COUNT_COLUMNS = ("response_id", "dimension_key", "answers", "satisfied", "not_dissatisfied", "dissatisfied", "sum_values")
+
+
+def copy_response_columns(vendor: str) -> str:
+    """A response moved (unit, moment, procedure, channel, exclusion): its sums rows follow. The
+    counts depend on the answers only, so they stay (also when the answers are archived)."""
+    return (
+        f"UPDATE {TABLE} SET unit_id = NEW.unit_id, day = {day_sql(vendor, 'NEW.submitted_at')}, "
+        "procedure_key = COALESCE(NEW.procedure_id, 0), channel = NEW.channel, excluded = NEW.excluded "
+        "WHERE response_id = NEW.id"
+    )
 
 
 def day_sql(vendor: str, column: str = "r.submitted_at") -> str:
@@ -132,20 +156,22 @@ def sums_select(vendor: str, ids: str) -> str:
 
     head = f"r.unit_id, {day_sql(vendor)}, COALESCE(r.procedure_id, 0), r.channel, r.excluded"
     group = "r.id, r.unit_id, r.submitted_at, r.procedure_id, r.channel, r.excluded"
+    live = f"NOT EXISTS (SELECT 1 FROM {ARCHIVE} x WHERE x.response_id = r.id)"
     return (
         f"SELECT r.id, 0, {head}, {counts('a.value')} FROM surveys_response r "
-        f"LEFT JOIN surveys_answer a ON a.response_id = r.id AND {rated} WHERE r.id {ids} GROUP BY {group} "
+        f"LEFT JOIN surveys_answer a ON a.response_id = r.id AND {rated} WHERE r.id {ids} AND {live} GROUP BY {group} "
         f"UNION ALL SELECT r.id, COALESCE(q.dimension_id, -1), {head}, {counts('a.value')} "
         "FROM surveys_answer a JOIN surveys_question q ON q.id = a.question_id "
-        f"JOIN surveys_response r ON r.id = a.response_id WHERE {rated} AND a.response_id {ids} "
+        f"JOIN surveys_response r ON r.id = a.response_id WHERE {rated} AND a.response_id {ids} AND {live} "
         f"GROUP BY {group}, COALESCE(q.dimension_id, -1)"
     )
 
 
 def refresh_statements(vendor: str, ids: str) -> list[str]:
-    """Replace the sums rows of the responses matching `ids` by a recomputation from their answers."""
+    """Replace the sums rows of the responses matching `ids` by a recomputation from their answers
+    (responses whose answers are archived keep theirs)."""
     return [
-        f"DELETE FROM {TABLE} WHERE response_id {ids}",
+        f"DELETE FROM {TABLE} WHERE response_id {ids} AND response_id NOT IN (SELECT response_id FROM {ARCHIVE})",
         f"INSERT INTO {TABLE} ({COLUMNS}) {sums_select(vendor, ids)}",
     ]
 
@@ -212,11 +238,7 @@ POSTGRES = [
             "COALESCE(r.procedure_id, 0), r.channel, r.excluded, 0, 0, 0, 0, 0 FROM new_rows r"
         ],
     ),
-    _pg_function(
-        "i15_response_sums_update",
-        [f"DELETE FROM {TABLE} WHERE response_id = OLD.id", *refresh_statements(PG, "= NEW.id")],
-        "NEW",
-    ),
+    _pg_function("i15_response_sums_update", [copy_response_columns(PG)], "NEW"),
     _pg_function(
         "i15_response_sums_delete", [f"DELETE FROM {TABLE} WHERE response_id = ANY(ARRAY(SELECT id FROM old_rows))"]
     ),
@@ -241,7 +263,7 @@ POSTGRES = [
     "CREATE TRIGGER i15_response_sums_insert AFTER INSERT ON surveys_response REFERENCING NEW TABLE AS new_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION i15_response_sums_insert()",
     "CREATE TRIGGER i15_response_sums_update AFTER UPDATE ON surveys_response FOR EACH ROW "
-    f"WHEN ({_changed('OLD', 'NEW', ('id', *RESPONSE_COLUMNS))}) EXECUTE FUNCTION i15_response_sums_update()",
+    f"WHEN ({_changed('OLD', 'NEW', RESPONSE_COLUMNS)}) EXECUTE FUNCTION i15_response_sums_update()",
     "CREATE TRIGGER i15_response_sums_delete AFTER DELETE ON surveys_response REFERENCING OLD TABLE AS old_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION i15_response_sums_delete()",
     "CREATE TRIGGER i15_question_sums_update AFTER UPDATE OF dimension_id ON surveys_question FOR EACH ROW "
@@ -309,9 +331,8 @@ SQLITE = [
     ),
     _sqlite_trigger(
         "i15_response_sums_update",
-        "AFTER UPDATE ON surveys_response WHEN "
-        + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ("id", *RESPONSE_COLUMNS)),
-        [f"DELETE FROM {TABLE} WHERE response_id = OLD.id", *refresh_statements(SQ, "= NEW.id")],
+        "AFTER UPDATE ON surveys_response WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in RESPONSE_COLUMNS),
+        [copy_response_columns(SQ)],
     ),
     _sqlite_trigger(
         "i15_response_sums_delete",
@@ -325,7 +346,7 @@ SQLITE = [
     ),
     _sqlite_trigger(
         "i15_sums_no_update",
-        f"BEFORE UPDATE ON {TABLE}",
+        f"BEFORE UPDATE OF {', '.join(COUNT_COLUMNS)} ON {TABLE}",
         ["SELECT RAISE(ABORT, 'surveys_responsesum is written by the database only')"],
     ),
 ]
