@@ -53,20 +53,51 @@ def rss_mb() -> float:
 # --------------------------------------------------------------------------- data
 
 
-def make_world(units: int, questions: int) -> dict:
-    """Units (root → districts → communes), procedures and a survey of rated questions."""
+NATIONAL_DATA = ROOT.parent / "shared" / "data" / "vn-admin-units-2025" / "merges.json"
+
+
+def national_units(path: Path) -> list:
+    """The 34 provinces and 3,321 communes in force since 1 July 2025 (codes and names), created
+    as 34 trees: the province, its communes below. Returns the provinces."""
+    from agencies.models import Unit
+
+    data = json.loads(path.read_text())["data"]
+    # Provinces first, then every commune: the communes' ids form one range (add_responses).
+    provinces = [
+        Unit.objects.create(
+            code=p["level1_id"], kind="city" if p["name"].startswith("Thành phố") else "province", name_vi=p["name"]
+        )
+        for p in data
+    ]
+    for province, p in zip(provinces, data, strict=True):
+        for c in p["level2s"]:
+            name = c["name"]
+            kind = "ward" if name.startswith("Phường") else "special_zone" if name.startswith("Đặc khu") else "commune"
+            Unit.objects.create(code=c["level2_id"], kind=kind, parent=province, name_vi=name)
+    return provinces
+
+
+def make_world(units: int, questions: int, *, national: Path | None = None) -> dict:
+    """Units (root → districts → communes, or the country's provinces → communes with
+    `national`), procedures and a survey of rated questions."""
     from agencies.models import Procedure, Unit
     from surveys.models import Question, Survey, SurveyVersion
     from surveys.standard import ensure_dimensions
 
-    root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
-    districts = [
-        Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
-        for i in range(max(1, units // 33))
-    ]
-    leaves = units - 1 - len(districts)
-    for i in range(leaves):
-        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}")
+    if national is not None:
+        provinces = national_units(national)
+        root = provinces[0]
+    else:
+        root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
+        districts = [
+            Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
+            for i in range(max(1, units // 33))
+        ]
+        leaves = units - 1 - len(districts)
+        for i in range(leaves):
+            Unit.objects.create(
+                code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}"
+            )
     Procedure.objects.bulk_create(Procedure(code=f"B.{i:04d}", name_vi=f"Thủ tục {i}") for i in range(20))
     dims = list(ensure_dimensions().values())
     survey = Survey.objects.create(owner=root, slug="bench", is_standard=True)
@@ -75,7 +106,10 @@ def make_world(units: int, questions: int) -> dict:
         Question(version=version, order=i, kind="rating", text_vi=f"Câu {i}", dimension=dims[i % len(dims)])
         for i in range(questions)
     )
-    unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
+    if national is not None:
+        unit_ids = sorted(Unit.objects.filter(parent__isnull=False).values_list("id", flat=True))
+    else:
+        unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
     return {
         "version": version.pk,
         "units": unit_ids,
@@ -211,6 +245,19 @@ def floor(source: str = "sums") -> int:
     return rows
 
 
+def table_sizes() -> dict:
+    """Table and index sizes (MB) of what a year costs: answers, per-response sums, day sums, scores."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in ("surveys_response", "surveys_answer", "surveys_responsesum", "reports_daysum", "reports_score"):
+            cursor.execute("SELECT pg_table_size(%s) / 1048576.0, pg_indexes_size(%s) / 1048576.0", [table, table])
+            data, indexes = cursor.fetchone()
+            sizes[table] = {"table": round(float(data), 1), "indexes": round(float(indexes), 1)}
+    return sizes
+
+
 NAIVE = r"""
 import sys, time, resource, os
 import pandas as pd
@@ -300,9 +347,19 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
     parser.add_argument("--skip-naive", action="store_true", help="do not run the pandas comparison")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--national",
+        nargs="?",
+        const=str(NATIONAL_DATA),
+        metavar="MERGES_JSON",
+        help="34 provinces and 3,321 communes (codes from vn-admin-units-2025) and, unless --responses "
+        "is given, 3M responses x 10 answers; reports table and index sizes too",
+    )
     args = parser.parse_args()
     if args.small:
         args.responses, args.units, args.day = 20_000, 100, 1000
+    if args.national and "--responses" not in sys.argv:
+        args.responses = 3_000_000
 
     server = None
     workdir = tempfile.mkdtemp(prefix="thuocdo-bench-rollup-")
@@ -334,7 +391,7 @@ def main() -> int:
         from reports import rollup
 
         call_command("migrate", verbosity=0)
-        world = make_world(args.units, args.questions)
+        world = make_world(args.units, args.questions, national=Path(args.national) if args.national else None)
         figures: dict = {
             "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"{platform.system()} {platform.release()}",
@@ -399,6 +456,9 @@ def main() -> int:
             figures["history_2"].update(
                 naive_pandas_s=round(t_naive, 2), naive_pandas_rss_mb=round(naive_rss, 1), naive_rows=naive_rows
             )
+        if connection.vendor == "postgresql":
+            figures["sizes_mb"] = table_sizes()
+        figures["units_total"] = len(world["units"])
         figures["peak_rss_mb"] = round(rss_mb(), 1)
         h2 = figures["history_2"]
         figures["targets"] = {
