@@ -15,7 +15,8 @@ and excluded responses. Then, in the same run:
   history 1: 10% of the responses (≈ 1M answers at full size)
     (d1) incremental after adding one day of ~3,000 responses
   history 2: all the responses (≈ 10M answers)
-    (b)  floor: one SQL statement computing the same base-level sums from the answers
+    (b)  floor: one SQL statement computing the same base-level sums from what the rollup reads,
+         the per-response sums (issue 15); and, for comparison, from the raw answers as before
     (a)  full recompute (the production service: base sums + every Score row), and once more
          after the incremental run below, as the nightly run repeats it
     (c)  naive pandas: read all answers into pandas, group by (in a child process)
@@ -53,6 +54,9 @@ def rss_mb() -> float:
 # age_changes), which generates them inside the database.
 
 
+NATIONAL_DATA = ROOT.parent / "shared" / "data" / "vn-admin-units-2025" / "merges.json"
+
+
 def counts() -> tuple[int, int]:
     from django.db import connection
 
@@ -73,11 +77,15 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def floor() -> int:
-    """The same base-level sums as DaySum, straight from the answers, in one SQL statement."""
+def floor(source: str = "sums") -> int:
+    """The same base-level sums as DaySum in one SQL statement: from what the rollup reads, the
+    per-response sums (`sums`: base_select_sql, two GROUP BYs over one table), or from the raw
+    answers as before issue 15 (`answers`: base.answers_select_sql, for comparison)."""
     from django.db import connection
 
-    from reports.rollup import base_select_sql
+    from reports.rollup import base
+
+    base_select_sql = base.base_select_sql if source == "sums" else base.answers_select_sql
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -103,6 +111,19 @@ def floor() -> int:
         if connection.vendor == "postgresql":
             cursor.execute("RESET work_mem")
     return rows
+
+
+def table_sizes() -> dict:
+    """Table and index sizes (MB) of what a year costs: answers, per-response sums, day sums, scores."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in ("surveys_response", "surveys_answer", "surveys_responsesum", "reports_daysum", "reports_score"):
+            cursor.execute("SELECT pg_table_size(%s) / 1048576.0, pg_indexes_size(%s) / 1048576.0", [table, table])
+            data, indexes = cursor.fetchone()
+            sizes[table] = {"table": round(float(data), 1), "indexes": round(float(indexes), 1)}
+    return sizes
 
 
 NAIVE = r"""
@@ -194,9 +215,19 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
     parser.add_argument("--skip-naive", action="store_true", help="do not run the pandas comparison")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--national",
+        nargs="?",
+        const=str(NATIONAL_DATA),
+        metavar="MERGES_JSON",
+        help="34 provinces and 3,321 communes (codes from vn-admin-units-2025) and, unless --responses "
+        "is given, 3M responses x 10 answers; reports table and index sizes too",
+    )
     args = parser.parse_args()
     if args.small:
         args.responses, args.units, args.day = 20_000, 100, 1000
+    if args.national and "--responses" not in sys.argv:
+        args.responses = 3_000_000
 
     server = None
     workdir = tempfile.mkdtemp(prefix="thuocdo-bench-rollup-")
@@ -229,7 +260,7 @@ def main() -> int:
         from reports import rollup
 
         call_command("migrate", verbosity=0)
-        world = make_world(args.units, args.questions)
+        world = make_world(args.units, args.questions, national=Path(args.national) if args.national else None)
         figures: dict = {
             "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"{platform.system()} {platform.release()}",
@@ -259,6 +290,8 @@ def main() -> int:
         print(f"loaded {counts()} in {t:.1f}s", flush=True)
         t_floor, base_rows = timed(floor)
         print(f"floor {t_floor:.2f}s ({base_rows} base rows)", flush=True)
+        t_answers, answer_rows = timed(floor, "answers")
+        print(f"same base sums from the raw answers {t_answers:.2f}s ({answer_rows} rows)", flush=True)
         t_full, run = timed(rollup.rollup_run, mode="full")
         print(f"full {t_full:.2f}s ({run.scores_written} scores)", flush=True)
         full_rss = rss_mb()
@@ -274,7 +307,10 @@ def main() -> int:
         figures["history_2"] = {
             "responses_answers": counts(),
             "floor_s": round(t_floor, 2),
+            "floor_statement": "reports.rollup.base.base_select_sql() over surveys_responsesum",
+            "base_from_answers_s": round(t_answers, 2),
             "base_rows": base_rows,
+            "base_rows_equal_from_answers": base_rows == answer_rows,
             "full_s": round(t_full, 2),
             "full_again_s": round(t_again, 2),
             "scores": run.scores_written,
@@ -289,6 +325,9 @@ def main() -> int:
             figures["history_2"].update(
                 naive_pandas_s=round(t_naive, 2), naive_pandas_rss_mb=round(naive_rss, 1), naive_rows=naive_rows
             )
+        if connection.vendor == "postgresql":
+            figures["sizes_mb"] = table_sizes()
+        figures["units_total"] = len(world["units"])
         figures["peak_rss_mb"] = round(rss_mb(), 1)
         h2 = figures["history_2"]
         figures["targets"] = {

@@ -1,6 +1,6 @@
 """Submit benchmark: the real survey submission against a bare insert, on PostgreSQL and gunicorn.
 
-    .venv/bin/python bench/submit.py [--clients 32] [--duration 30] [--workers 2]
+    .venv/bin/python bench/submit.py [--clients 32] [--duration 30] [--workers 2] [--modes fast,durable]
 
 It starts a throw-away PostgreSQL (like the test suite's), a redis-server as the Celery broker
 when one is installed, and gunicorn with 2 sync workers on 127.0.0.1 in production settings
@@ -13,6 +13,13 @@ length with the same number of closed-loop clients:
 
 It reports responses/s, p50/p90/p99 latency, the ratio view/ceiling, and checks that every
 acknowledged submission is in the database exactly once. Exit status 1 if that check fails.
+
+Both phases store the per-response sums too (issue 15: the database's triggers write them with
+the answers, so every insert path pays for them). `--modes` runs the two phases under each
+PostgreSQL setting, one table: `fast` as the test suite runs it (fsync, synchronous_commit and
+full_page_writes off), `durable` as production runs (all three on: every commit waits for its WAL
+to reach the disk). Between modes gunicorn stops, PostgreSQL restarts with the other setting, and
+gunicorn starts again.
 """
 
 from __future__ import annotations
@@ -147,6 +154,81 @@ def pct(values, p):
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
+PG_MODES = {
+    "fast": "fsync, synchronous_commit and full_page_writes off (as the test suite)",
+    "durable": "fsync, synchronous_commit and full_page_writes on (as production)",
+}
+
+
+def pg_restart(stack: BenchStack, mode: str) -> None:
+    """Restart the benchmark's PostgreSQL under `mode` (its -c options replace the fast ones)."""
+    from django.db import connections
+
+    connections.close_all()
+    pg = stack.pg
+    flag = "on" if mode == "durable" else "off"
+    options = (
+        f"-p {pg.port} -k {pg.datadir.parent} -c listen_addresses=127.0.0.1 -c fsync={flag} "
+        f"-c synchronous_commit={flag} -c full_page_writes={flag} -c max_connections=200"
+    )
+    pg._run(
+        str(pg.bindir / "pg_ctl"),
+        "-D",
+        str(pg.datadir),
+        "-o",
+        options,
+        "-l",
+        str(pg.datadir.parent / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "restart",
+    )
+
+
+def stop_gunicorn(stack: BenchStack) -> None:
+    if stack.gunicorn is not None:
+        stack.gunicorn.terminate()
+        stack.gunicorn.wait(20)
+        stack.gunicorn = None
+
+
+def measure(port, token, args, version, questions, codes_ceiling, codes_view) -> dict:
+    """The two phases, alternating in short slices, so that a change of load on a shared machine
+    falls on both alike; each phase is measured for --duration seconds in all."""
+    results = {
+        t: {"latencies": [], "acked": [], "errors": {}, "elapsed": 0.0, "exhausted": 0} for t in ("ceiling", "view")
+    }
+    pools = {"ceiling": iter(codes_ceiling), "view": iter(codes_view)}
+    per_slice = max(1, (len(codes_ceiling)) // args.rounds)
+    slice_seconds = args.duration / args.rounds
+    print(f"{args.rounds} rounds of {slice_seconds:.1f} s per phase, {args.clients} clients …", flush=True)
+    for _round in range(args.rounds):
+        for target in ("ceiling", "view"):
+            codes = [c for _, c in zip(range(per_slice), pools[target])]
+            r = run_phase(
+                port=port,
+                target=target,
+                codes=codes,
+                clients=args.clients,
+                duration=slice_seconds,
+                version=version,
+                questions=questions,
+                token=token,
+                warmup=1.0,
+            )
+            total = results[target]
+            total["latencies"].extend(r["latencies"])
+            total["acked"].extend(r["acked"])
+            total["elapsed"] += r["elapsed"]
+            total["exhausted"] += r["exhausted"]
+            for k, v in r["errors"].items():
+                total["errors"][k] = total["errors"].get(k, 0) + v
+    for total in results.values():
+        total["latencies"].sort()
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
@@ -154,7 +236,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--receipts", type=int, default=60000, help="receipts issued per phase")
     parser.add_argument("--rounds", type=int, default=3, help="alternating slices per phase (default 3)")
+    parser.add_argument(
+        "--modes", default="fast,durable", help="PostgreSQL settings to run under, in order: fast, durable"
+    )
     args = parser.parse_args()
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - set(PG_MODES):
+        parser.error(f"--modes takes a comma-separated list of {', '.join(PG_MODES)}")
 
     stack = BenchStack()
     try:
@@ -165,86 +253,65 @@ def main() -> int:
             f"{args.receipts} receipts per phase",
             flush=True,
         )
-        version, questions, codes_ceiling, codes_view = prepare(args.receipts)
-        port = stack.serve(workers=args.workers, log_level="warning")
-        token = csrf_cookie(port)
-        # The phases alternate in short slices, so that a change of load on a shared machine
-        # falls on both alike; each phase is measured for --duration seconds in all.
-        results = {
-            t: {"latencies": [], "acked": [], "errors": {}, "elapsed": 0.0, "exhausted": 0} for t in ("ceiling", "view")
-        }
-        pools = {"ceiling": iter(codes_ceiling), "view": iter(codes_view)}
-        per_slice = max(1, (len(codes_ceiling)) // args.rounds)
-        slice_seconds = args.duration / args.rounds
-        print(f"{args.rounds} rounds of {slice_seconds:.1f} s per phase, {args.clients} clients …", flush=True)
-        for _round in range(args.rounds):
-            for target in ("ceiling", "view"):
-                codes = [c for _, c in zip(range(per_slice), pools[target])]
-                r = run_phase(
-                    port=port,
-                    target=target,
-                    codes=codes,
-                    clients=args.clients,
-                    duration=slice_seconds,
-                    version=version,
-                    questions=questions,
-                    token=token,
-                    warmup=1.0,
-                )
-                total = results[target]
-                total["latencies"].extend(r["latencies"])
-                total["acked"].extend(r["acked"])
-                total["elapsed"] += r["elapsed"]
-                total["exhausted"] += r["exhausted"]
-                for k, v in r["errors"].items():
-                    total["errors"][k] = total["errors"].get(k, 0) + v
-        for total in results.values():
-            total["latencies"].sort()
-
+        version, questions, codes_ceiling, codes_view = prepare(args.receipts * len(modes))
+        results = {}
+        for index, mode in enumerate(modes):
+            if index or mode != "fast":
+                pg_restart(stack, mode)
+            port = stack.serve(workers=args.workers, log_level="warning")
+            token = csrf_cookie(port)
+            share = slice(index * args.receipts, (index + 1) * args.receipts)
+            print(f"mode {mode}: {PG_MODES[mode]}", flush=True)
+            results[mode] = measure(port, token, args, version, questions, codes_ceiling[share], codes_view[share])
+            stop_gunicorn(stack)
         from django.db.models import Count
 
-        from surveys.models import Response
+        from surveys.models import Response, ResponseSum
 
         ok = True
         print()
         print(
             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
             f"gunicorn {args.workers} sync workers; {args.clients} clients; "
-            f"{len(questions)} questions per submission"
+            f"{len(questions)} questions per submission; per-response sums written by both phases"
         )
         print(
-            f"{'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-            f"{'max ms':>7}"
+            f"{'mode':8} {'phase':8} {'acked':>7} {'errors':>7} {'resp/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
+            f"{'p99 ms':>7} {'max ms':>7} {'ratio':>6}"
         )
-        for target, r in results.items():
-            lat = r["latencies"]
-            rps = len(lat) / r["elapsed"] if r["elapsed"] > 0 else 0.0
-            r["rps"] = rps
-            print(
-                f"{target:8} {len(r['acked']):7d} {sum(r['errors'].values()):7d} {rps:8.1f} {pct(lat, 50):7.1f} "
-                f"{pct(lat, 90):7.1f} {pct(lat, 99):7.1f} {pct(lat, 100):7.1f}"
-            )
-            if r["errors"]:
-                print(f"         errors: {r['errors']}")
-            if r["exhausted"]:
-                print(f"         {r['exhausted']} clients ran out of receipts: raise --receipts")
-            stored = Response.objects.filter(receipt__code__in=r["acked"]).count()
-            missing = len(r["acked"]) - stored
-            print(
-                f"         acknowledged and stored: {stored}/{len(r['acked'])}"
-                + ("" if not missing else f"  MISSING {missing}")
-            )
-            ok &= missing == 0
+        for mode, by_phase in results.items():
+            for target, r in by_phase.items():
+                lat = r["latencies"]
+                r["rps"] = len(lat) / r["elapsed"] if r["elapsed"] > 0 else 0.0
+            ceiling = by_phase["ceiling"]["rps"]
+            for target, r in by_phase.items():
+                lat = r["latencies"]
+                ratio = f"{r['rps'] / ceiling:6.2f}" if target == "view" and ceiling else ""
+                print(
+                    f"{mode:8} {target:8} {len(r['acked']):7d} {sum(r['errors'].values()):7d} {r['rps']:8.1f} "
+                    f"{pct(lat, 50):7.1f} {pct(lat, 90):7.1f} {pct(lat, 99):7.1f} {pct(lat, 100):7.1f} {ratio}"
+                )
+                if r["errors"]:
+                    print(f"         errors: {r['errors']}")
+                if r["exhausted"]:
+                    print(f"         {r['exhausted']} clients ran out of receipts: raise --receipts")
+                stored = Response.objects.filter(receipt__code__in=r["acked"]).count()
+                missing = len(r["acked"]) - stored
+                if missing:
+                    print(f"         acknowledged but not stored: {missing}")
+                ok &= missing == 0
+        for mode, by_phase in results.items():
+            ratio = by_phase["view"]["rps"] / by_phase["ceiling"]["rps"] if by_phase["ceiling"]["rps"] else float("nan")
+            p99 = pct(by_phase["view"]["latencies"], 99)
+            print(f"{mode}: ratio view/ceiling {ratio:.2f} (target ≥ 0.60); view p99 {p99:.1f} ms")
         duplicates = (
             Response.objects.exclude(receipt=None).values("receipt").annotate(n=Count("id")).filter(n__gt=1).count()
         )
-        ratio = results["view"]["rps"] / results["ceiling"]["rps"] if results["ceiling"]["rps"] else float("nan")
-        p99 = pct(results["view"]["latencies"], 99)
-        print(
-            f"ratio view/ceiling: {ratio:.2f} (target ≥ 0.60); view p99 {p99:.1f} ms (target ≤ 100 ms); "
-            f"receipts with more than one response: {duplicates}"
-        )
-        ok &= duplicates == 0
+        without_sums = Response.objects.exclude(
+            pk__in=ResponseSum.objects.filter(dimension_key=0).values("response_id")
+        ).count()
+        print(f"receipts with more than one response: {duplicates}; responses without their sums: {without_sums}")
+        ok &= duplicates == 0 and without_sums == 0
         print("every acknowledged submission is in the database exactly once" if ok else "CHECK FAILED")
         return 0 if ok else 1
     finally:

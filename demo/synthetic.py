@@ -21,9 +21,11 @@ as a citizen's answer); nothing here is imported by the apps below.
 from __future__ import annotations
 
 import io
+import json
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -41,16 +43,42 @@ YEAR_START = "2025-01-01 00:00:00+07"
 # --------------------------------------------------------------------------- a city of any size, a million responses
 
 
-def make_world(units: int, questions: int) -> dict:
-    """Units (root → districts → communes), procedures and a survey of rated questions."""
-    root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
-    districts = [
-        Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
-        for i in range(max(1, units // 33))
+def national_units(path: Path) -> list[Unit]:
+    """The 34 provinces and 3,321 communes in force since 1 July 2025 (codes and names from
+    vn-admin-units-2025's merges.json), created as 34 trees: the province, its communes below.
+    Returns the provinces. Provinces first, then every commune: the communes' ids form one range
+    (add_responses picks a unit as the first id plus a random offset)."""
+    data = json.loads(path.read_text())["data"]
+    provinces = [
+        Unit.objects.create(
+            code=p["level1_id"], kind="city" if p["name"].startswith("Thành phố") else "province", name_vi=p["name"]
+        )
+        for p in data
     ]
-    leaves = units - 1 - len(districts)
-    for i in range(leaves):
-        Unit.objects.create(code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}")
+    for province, p in zip(provinces, data, strict=True):
+        for c in p["level2s"]:
+            name = c["name"]
+            kind = "ward" if name.startswith("Phường") else "special_zone" if name.startswith("Đặc khu") else "commune"
+            Unit.objects.create(code=c["level2_id"], kind=kind, parent=province, name_vi=name)
+    return provinces
+
+
+def make_world(units: int, questions: int, *, national: Path | None = None) -> dict:
+    """Units (root → districts → communes, or the country's provinces → communes with
+    `national`), procedures and a survey of rated questions."""
+    if national is not None:
+        root = national_units(national)[0]
+    else:
+        root = Unit.objects.create(code="BENCH", kind="city", name_vi="Thành phố thử")
+        districts = [
+            Unit.objects.create(code=f"D{i:03d}", kind="district", parent=root, name_vi=f"Quận {i}")
+            for i in range(max(1, units // 33))
+        ]
+        leaves = units - 1 - len(districts)
+        for i in range(leaves):
+            Unit.objects.create(
+                code=f"C{i:05d}", kind="commune", parent=districts[i % len(districts)], name_vi=f"Xã {i}"
+            )
     Procedure.objects.bulk_create(Procedure(code=f"B.{i:04d}", name_vi=f"Thủ tục {i}") for i in range(20))
     dims = list(ensure_dimensions().values())
     survey = Survey.objects.create(owner=root, slug="bench", is_standard=True)
@@ -59,10 +87,13 @@ def make_world(units: int, questions: int) -> dict:
         Question(version=version, order=i, kind="rating", text_vi=f"Câu {i}", dimension=dims[i % len(dims)])
         for i in range(questions)
     )
-    unit_ids = sorted(Unit.objects.filter(code__startswith="C", parent__parent=root).values_list("id", flat=True))
+    if national is not None:
+        leaves_qs = Unit.objects.filter(parent__isnull=False)
+    else:
+        leaves_qs = Unit.objects.filter(code__startswith="C", parent__parent=root)
     return {
         "version": version.pk,
-        "units": unit_ids,
+        "units": sorted(leaves_qs.values_list("id", flat=True)),
         "procedures": sorted(Procedure.objects.filter(code__startswith="B.").values_list("id", flat=True)),
     }
 
@@ -116,6 +147,8 @@ def add_responses(world: dict, count: int, *, days: float = 365.0, first_day: in
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE surveys_response")
             cursor.execute("ANALYZE surveys_answer")
+            # The answers' trigger replaced the responses' empty sums rows: clear the dead ones.
+            cursor.execute("VACUUM ANALYZE surveys_responsesum")
 
 
 def age_changes() -> None:

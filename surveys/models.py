@@ -487,3 +487,6 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}={self.value}"
+
+
+from .sum_models import AnswerArchive, ResponseSum  # noqa: F401  (the per-response sums, issue 15)

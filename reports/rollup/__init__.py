@@ -2,7 +2,7 @@
 
 Rules this package protects (DESIGN.md, Scoring method; issue 5):
 - Heavy lifting is SQL. Answers are never loaded into Python: the database builds the additive
-  per-day sums (DaySum) straight from the answers, every Score row is written by an
+  per-day sums (DaySum) from the per-response sums (written with the answers), every Score row is written by an
   INSERT … SELECT over DaySum or over finer Score rows (months → quarters → years, own →
   subtree through the UnitClosure table), and its figures (index, interval, change and its
   test) are finished by SQL expressions that mirror `scoring` operation for operation.
@@ -18,7 +18,7 @@ The modules, in the order a run meets them:
   closure.py  the unit closure (tree + full successions) and the calendar
   keys.py     the (unit, day) keys an incremental run recomputes; dirty keys
   modes.py    full, incremental and window runs
-  base.py     the base sums from the answers (DaySum, ChannelDay): their only source
+  base.py     the base sums from the per-response sums (DaySum, ChannelDay): their only source
   levels.py   the levels of Score rows and the source of each one's sums
   scores.py   finished Score rows (figures in SQL, intervals in numpy)
   swap.py     PostgreSQL: full runs build *_next tables and swap them in

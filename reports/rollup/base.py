@@ -1,7 +1,11 @@
-"""The base sums: what the rollup reads from the citizens' answers, and nothing else does.
+"""The base sums: what the rollup reads of the citizens' responses, and nothing else does.
 
-This module is the single place where the source of the base sums is defined. Every other step
-of the rollup reads DaySum (or ChannelDay, or finer Score rows), never the answers:
+This module is the single place where the source of the base sums is defined. Since issue 15 that
+source is the per-response sums (surveys.ResponseSum, written by the database with the answers:
+one row per response and dimension key, with its unit, local day, procedure, channel and
+exclusion), so a run reads one row per response and dimension, never the answers, and groups
+nothing per response. Every other step of the rollup reads DaySum (or ChannelDay, or finer Score
+rows):
 - DaySum: one row per (unit, local day, procedure key, dimension key) with the additive sums
   (scoring.SUM_COLUMNS) — `base_select_sql`, written by `daysum_insert_sql`;
 - ChannelDay: the overall sums per (unit, local day, channel) — `channelday_rebuild_all/_span`;
@@ -10,7 +14,12 @@ of the rollup reads DaySum (or ChannelDay, or finer Score rows), never the answe
 Rules (DESIGN.md, Scoring method): excluded responses count nowhere; open-link answers count
 only with settings.INCLUDE_OPEN_LINK_IN_SCORES (ChannelDay keeps them, reported apart);
 "not applicable" (NULL) ratings count nowhere; a rated answer to a question without a dimension
-counts in the overall figure only (dimension key -1, logged by the run).
+counts in the overall figure only (dimension key -1, logged by the run). A response counts in a
+(unit, day, dimension) when it has rated answers there (its sums row has answers > 0).
+
+`answers_select_sql` keeps the former statement over the raw answers: the tests compare both, and
+the benchmark times it. A run refuses to read the sums while responses lack theirs
+(`sums_missing_sql`: a database migrated but not yet backfilled).
 """
 
 from __future__ import annotations
@@ -24,9 +33,9 @@ from django.db import connection
 from surveys.models import Dimension, QuestionKind, Response
 
 from . import dialect as dialects
-from .tables import SUMS, answer, channelday, daysum, question, response
+from .tables import SUMS, answer, channelday, daysum, question, response, response_sum
 
-R, A, Q = response, answer, question
+R, A, Q, S = response, answer, question, response_sum
 RATING = QuestionKind.RATING.value
 LINK = Response.Channel.LINK.value
 # The per-response and per-day columns of one dimension: x (rated answers), ys (4–5), yn (3–5),
@@ -34,10 +43,11 @@ LINK = Response.Channel.LINK.value
 DAY_COLUMNS = ("n", "x", "ys", "yn", "dis", "sv", "xx", "yys", "xys", "yyn", "xyn")
 
 
-def counted_filter() -> str:
-    """SQL (alias r) narrowing responses to those the scores count (excluded and open-link off)."""
-    channel = "" if settings.INCLUDE_OPEN_LINK_IN_SCORES else f"AND r.{R.channel} <> '{LINK}'"
-    return f"r.{R.excluded} = FALSE {channel}"
+def counted_filter(alias: str = "r") -> str:
+    """SQL narrowing responses (alias r) or their sums rows (alias s, same column names) to those
+    the scores count (excluded and open-link off)."""
+    channel = "" if settings.INCLUDE_OPEN_LINK_IN_SCORES else f"AND {alias}.{R.channel} <> '{LINK}'"
+    return f"{alias}.{R.excluded} = FALSE {channel}"
 
 
 def counted_responses_sql() -> str:
@@ -45,11 +55,40 @@ def counted_responses_sql() -> str:
     return f"SELECT COUNT(*) FROM {R.table} r WHERE {counted_filter()}"
 
 
-def span_filter(units_sql: str = "") -> str:
-    """SQL (alias r) for the responses submitted in [%s, %s) (UTC bounds of local days), of the
-    units in `units_sql` (an SQL list; all when empty)."""
-    units = f" AND r.{R.unit} IN ({units_sql})" if units_sql else ""
-    return f"AND r.{R.submitted_at} >= %s AND r.{R.submitted_at} < %s{units}"
+def span_filter(units_sql: str = "", *, alias: str = "s") -> str:
+    """SQL for the responses submitted in [%s, %s) (UTC bounds of local days), of the units in
+    `units_sql` (an SQL list; all when empty). Alias s (sums rows, the default): their local day
+    lies between the local days of the bounds (exact: the bounds are local midnights); alias r
+    (responses): their submitted_at lies between the bounds."""
+    if alias == "r":
+        units = f" AND r.{R.unit} IN ({units_sql})" if units_sql else ""
+        return f"AND r.{R.submitted_at} >= %s AND r.{R.submitted_at} < %s{units}"
+    day = dialects.current().day
+    units = f" AND s.{S.unit_id} IN ({units_sql})" if units_sql else ""
+    return f"AND s.{S.day} >= {day('%s')} AND s.{S.day} < {day('%s')}{units}"
+
+
+def sums_missing_sql(response_filter: str = "") -> str:
+    """SELECT of the number of responses (alias r, narrowed by `response_filter`) still without
+    their per-response sums (overall row): not yet backfilled."""
+    return (
+        f"SELECT COUNT(*) FROM {R.table} r WHERE NOT EXISTS (SELECT 1 FROM {S.table} s "
+        f"WHERE s.{S.response} = r.{R.id} AND s.{S.dimension_key} = 0) {response_filter}"
+    )
+
+
+class SumsMissing(RuntimeError):
+    """Responses without their per-response sums: the rollup would undercount them."""
+
+
+def sums_complete_check(cursor, response_filter: str = "", params: Sequence = ()) -> None:
+    """Raise SumsMissing when responses (narrowed as in `sums_missing_sql`) lack their sums."""
+    cursor.execute(sums_missing_sql(response_filter), list(params))
+    missing = cursor.fetchone()[0]
+    if missing:
+        raise SumsMissing(
+            f"{missing} responses have no per-response sums yet: run `manage.py backfill_response_sums` first"
+        )
 
 
 def dimension_keys() -> list[int]:
@@ -90,10 +129,48 @@ def _per_day(i: int) -> str:
     )
 
 
-def base_select_sql(
+def base_select_sql(response_filter: str = "") -> str:
+    """SELECT of the DaySum rows (unit, day, procedure_key, dimension_key, sums) from the
+    per-response sums: two plain GROUP BYs over one table, no join, no unpivot.
+
+    1. per (unit, day, dimension key), procedure 0: the responses with rated answers there (n),
+       Σx, Σ satisfied, Σ not dissatisfied, Σ dissatisfied, Σ values and the cluster
+       cross-products Σx², Σy², Σxy (the response is the cluster; x = its rated answers);
+    2. per (unit, day, procedure > 0), dimension 0: the same from the overall rows.
+    The benchmark's "floor" too. `response_filter` narrows the rows (SQL on alias s, e.g.
+    `span_filter()`); it appears twice, so its parameters must be given twice.
+    """
+    x, ys, yn = (f"CAST(s.{c} AS INTEGER)" for c in ("answers", "satisfied", "not_dissatisfied"))
+    expressions = (
+        "COUNT(*)",
+        "SUM(s.answers)",
+        "SUM(s.satisfied)",
+        "SUM(s.not_dissatisfied)",
+        "SUM(s.dissatisfied)",
+        "SUM(s.sum_values)",
+        f"SUM({x} * {x})",
+        f"SUM({ys} * {ys})",
+        f"SUM({x} * {ys})",
+        f"SUM({yn} * {yn})",
+        f"SUM({x} * {yn})",
+    )
+    sums = ", ".join(f"{e} AS {name}" for e, name in zip(expressions, SUMS, strict=True))
+    counted = f"s.{S.answers} > 0 AND {counted_filter('s')} {response_filter}"
+    unit, day, proc_key, dim_key = daysum.unit, daysum.day, daysum.procedure_key, daysum.dimension_key
+    return (
+        f"SELECT s.{S.unit_id} AS {unit}, s.{S.day} AS {day}, 0 AS {proc_key}, s.{S.dimension_key} AS {dim_key}, "
+        f"{sums} FROM {S.table} s WHERE {counted} GROUP BY s.{S.unit_id}, s.{S.day}, s.{S.dimension_key} "
+        f"UNION ALL SELECT s.{S.unit_id}, s.{S.day}, s.{S.procedure_key}, 0, {sums} FROM {S.table} s "
+        f"WHERE s.{S.dimension_key} = 0 AND s.{S.procedure_key} > 0 AND {counted} "
+        f"GROUP BY s.{S.unit_id}, s.{S.day}, s.{S.procedure_key}"
+    )
+
+
+def answers_select_sql(
     response_filter: str = "", *, dims: Sequence[int] | None = None, dialect: dialects.Dialect | None = None
 ) -> str:
-    """SELECT of the DaySum rows (unit, day, procedure_key, dimension_key, sums) from raw answers.
+    """SELECT of the DaySum rows (unit, day, procedure_key, dimension_key, sums) from raw answers
+    (the rollup's source before issue 15: kept for the tests and the benchmark).
 
     Three steps in one statement, each a plain GROUP BY:
     1. per response: its rated answers counted per dimension and overall (one row a response,
@@ -101,8 +178,7 @@ def base_select_sql(
     2. per (unit, day): the additive sums of every dimension, the cross-products included
        (Σx², Σy², Σxy with the response as the cluster); per (unit, day, procedure): the overall ones;
     3. unpivoted into rows: (procedure 0, dimension d) and (procedure p, dimension 0).
-    Also the benchmark's "floor". `response_filter` narrows the responses (SQL on alias r, e.g.
-    `span_filter()`); it appears twice in the statement, so its parameters must be given twice.
+    `response_filter` narrows the responses (SQL on alias r, e.g. `span_filter(alias="r")`); it appears twice in the statement, so its parameters must be given twice.
     `dims` (default: `dimension_keys()`) and `dialect` (default: the connection's) let the
     statement be built without a database.
     """
@@ -151,27 +227,23 @@ def daysum_insert_sql(response_filter: str = "") -> str:
 CHANNEL_SUMS = tuple(c for c in SUMS if c != "dissatisfied")
 
 
-def channelday_insert_sql(response_filter: str = "", *, dialect: dialects.Dialect | None = None) -> str:
-    """INSERT of the ChannelDay rows (every channel, open links and excluded-free) of the
-    responses `response_filter` narrows (SQL on alias r)."""
-    sql = dialect or dialects.current()
+def channelday_insert_sql(response_filter: str = "") -> str:
+    """INSERT of the ChannelDay rows (every channel, open links included, excluded responses left
+    out) from the overall per-response sums rows `response_filter` narrows (SQL on alias s)."""
     C = channelday
     keys = f"{C.unit}, {C.day}, {C.channel}"
+    x, ys, yn = (f"CAST(s.{c} AS INTEGER)" for c in ("answers", "satisfied", "not_dissatisfied"))
     return (
         f"INSERT INTO {C.table} ({keys}, {', '.join(CHANNEL_SUMS)}) "
-        f"WITH p AS (SELECT r.{R.unit} AS unit_id, {sql.day('r.' + R.submitted_at)} AS day, r.{R.channel} AS channel, "
-        f"COUNT(*) AS x, COUNT(*) FILTER (WHERE a.{A.value} >= 4) AS ys, "
-        f"COUNT(*) FILTER (WHERE a.{A.value} >= 3) AS yn, SUM(a.{A.value}) AS sv "
-        f"FROM {A.table} a JOIN {R.table} r ON r.{R.id} = a.{A.response} "
-        f"WHERE a.{A.kind} = '{RATING}' AND a.{A.value} IS NOT NULL AND r.{R.excluded} = FALSE {response_filter} "
-        f"GROUP BY r.{R.id}, r.{R.unit}, r.{R.submitted_at}, r.{R.channel}) "
-        "SELECT p.unit_id, p.day, p.channel, COUNT(*), SUM(p.x), SUM(p.ys), SUM(p.yn), SUM(p.sv), SUM(p.x * p.x), "
-        "SUM(p.ys * p.ys), SUM(p.x * p.ys), SUM(p.yn * p.yn), SUM(p.x * p.yn) FROM p GROUP BY p.unit_id, p.day, p.channel"
+        f"SELECT s.{S.unit_id}, s.{S.day}, s.{S.channel}, COUNT(*), SUM(s.answers), SUM(s.satisfied), "
+        f"SUM(s.not_dissatisfied), SUM(s.sum_values), SUM({x} * {x}), SUM({ys} * {ys}), SUM({x} * {ys}), "
+        f"SUM({yn} * {yn}), SUM({x} * {yn}) FROM {S.table} s WHERE s.{S.dimension_key} = 0 AND s.{S.answers} > 0 "
+        f"AND s.{S.excluded} = FALSE {response_filter} GROUP BY s.{S.unit_id}, s.{S.day}, s.{S.channel}"
     )
 
 
 def channelday_rebuild_all(cursor) -> int:
-    """Every ChannelDay row from the answers (inside the full run's transaction)."""
+    """Every ChannelDay row from the per-response sums (inside the full run's transaction)."""
     cursor.execute(f"DELETE FROM {channelday.table}")
     cursor.execute(channelday_insert_sql())
     return cursor.rowcount
@@ -179,7 +251,7 @@ def channelday_rebuild_all(cursor) -> int:
 
 def channelday_rebuild_span(cursor, first: date, last: date, units_sql: str, bounds: list) -> None:
     """The ChannelDay rows of days first..last (and the units in `units_sql`, an SQL list, or all
-    when empty) from the answers; `bounds` are the UTC start and end of those local days."""
+    when empty) from the per-response sums; `bounds` are the UTC start and end of those local days."""
     days = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
     C = channelday
     unit_filter = f" AND {C.unit} IN ({units_sql})" if units_sql else ""

@@ -1,6 +1,6 @@
 """The three kinds of run: full, incremental (changed keys) and window (every unit's days).
 
-A full run rebuilds DaySum and ChannelDay from the answers and every Score row from DaySum,
+A full run rebuilds DaySum and ChannelDay from the per-response sums (base.py) and every Score row from DaySum,
 level by level. Incremental and window runs recompute the DaySum rows of some (unit, day) keys
 (`days_apply`) and carry the difference new − old up to every Score row those days feed: sums
 are additive, so a month (quarter, year, subtree) changes by exactly the difference of its
@@ -30,11 +30,12 @@ D = daysum
 
 @transaction.atomic
 def full(stats: dict) -> None:
-    """Everything from the raw answers, in one transaction: all or nothing."""
+    """Everything from the per-response sums, in one transaction: all or nothing."""
     sql = dialects.current()
     dirty = keys.dirty_keys_all()
     with connection.cursor() as cursor:
         sql.tune(cursor, work_mem="256MB", jit=False)
+        base.sums_complete_check(cursor)
         stats["keys"] = swap.daysum_rebuild(cursor)
         base.channelday_rebuild_all(cursor)
         cursor.execute(base.counted_responses_sql())
@@ -82,7 +83,7 @@ def window(since: date | None, until: date | None, stats: dict) -> None:
 @transaction.atomic
 def days_apply(spans: list[tuple[date, date, set[int] | None]], stats: dict) -> None:
     """Recompute the DaySum rows of `spans` (first day, last day, units or None = all units) from
-    the answers, and carry the difference up to every Score row those days feed.
+    the per-response sums, and carry the difference up to every Score row those days feed.
 
     DaySum and Score change in one transaction, so the differences can never be applied twice or lost.
     """
@@ -107,6 +108,7 @@ def days_apply(spans: list[tuple[date, date, set[int] | None]], stats: dict) -> 
             start = datetime.combine(first, datetime.min.time(), tz)
             end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
             bounds = [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
+            base.sums_complete_check(cursor, base.span_filter(units_sql, alias="r"), bounds)
             cursor.execute(base.daysum_insert_sql(base.span_filter(units_sql)), bounds * 2)
             base.channelday_rebuild_span(cursor, first, last, units_sql, bounds)
             cursor.execute(

@@ -16,7 +16,7 @@ from .tables import DAYSUM_NEXT, SCORE_NEXT, SUMS, daysum, score
 
 
 def daysum_rebuild(cursor) -> int:
-    """Every DaySum row from the answers (base.base_select_sql); rows written."""
+    """Every DaySum row from the per-response sums (base.base_select_sql); rows written."""
     if not dialects.current().swaps_tables:
         cursor.execute(f"DELETE FROM {daysum.table}")
         cursor.execute(base.daysum_insert_sql())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Question, Response, ResponseSum
 
 from .. import scoring
 from ..models import CalendarDay, ChannelDay, DaySum, RollupDirtyKey, Score, UnitClosure
@@ -26,6 +26,10 @@ def columns(model, *fields: str) -> SimpleNamespace:
 response = columns(Response, "id", "unit", "procedure", "submitted_at", "changed_at", "excluded", "channel")
 answer = columns(Answer, "response", "question", "kind", "value")
 question = columns(Question, "id", "dimension")
+# The per-response sums (issue 15): what the base sums are built from.
+response_sum = columns(
+    ResponseSum, "response", "dimension_key", "unit_id", "day", "procedure_key", "channel", "excluded", "answers"
+)
 daysum = columns(DaySum, "id", "unit", "day", "procedure_key", "dimension_key")
 channelday = columns(ChannelDay, "unit", "day", "channel")
 score = columns(Score, "id", "unit", "scope", "dimension", "procedure", "period_type", "period_start", "computed_at")
