@@ -18,7 +18,7 @@ from reports import scoring
 from reports.models import CalendarDay, ChannelDay, DaySum, Score, UnitClosure
 from reports.rollup import base, levels, scores, tables
 from reports.rollup.dialect import for_vendor
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Question, Response, ResponseSum
 
 VENDORS = ("sqlite", "postgresql")
 DIMS = [0, 3, 5, 8, -1]
@@ -34,24 +34,75 @@ def group_bys(sql: str) -> list[str]:
     return [g.strip() for g in re.findall(r"GROUP BY ([^)]*?)(?=\)|$| UNION| ORDER| HAVING)", sql)]
 
 
+# --------------------------------------------------------------------------- the base sums (issue 15)
+# What the rollup reads: the per-response sums (surveys.ResponseSum), two plain GROUP BYs.
+
+
+def test_base_select_reads_only_the_per_response_sums():
+    sql = base.base_select_sql()
+    assert statement_tables(sql) == {ResponseSum._meta.db_table}
+    assert Answer._meta.db_table not in sql and Question._meta.db_table not in sql
+
+
+def test_base_select_groups_per_unit_day_and_dimension_then_per_procedure():
+    sql = base.base_select_sql()
+    unit, day = (ResponseSum._meta.get_field(f).column for f in ("unit_id", "day"))
+    assert group_bys(sql) == [f"s.{unit}, s.{day}, s.dimension_key", f"s.{unit}, s.{day}, s.procedure_key"]
+    assert sql.count("UNION ALL") == 1
+    assert "s.dimension_key = 0 AND s.procedure_key > 0" in sql  # procedures from the overall rows only
+
+
+def test_base_select_names_the_sums_in_daysum_order():
+    sql = base.base_select_sql()
+    named = re.findall(r"\) AS (\w+)", sql.split(" FROM ")[0])
+    assert named == list(scoring.SUM_COLUMNS)
+
+
+def test_base_select_filter_appears_twice_with_its_parameters():
+    sql = base.base_select_sql(base.span_filter("1,2"))
+    assert sql.count("%s") == 4
+    assert sql.count("s.unit_id IN (1,2)") == 2
+
+
+@pytest.mark.parametrize("included", [False, True])
+def test_open_link_sums_are_filtered_by_the_setting(included, settings):
+    settings.INCLUDE_OPEN_LINK_IN_SCORES = included
+    sql = base.base_select_sql()
+    assert ("s.channel <> 'link'" in sql) is not included
+    assert "s.excluded = FALSE" in sql and "s.answers > 0" in sql
+    assert ("<> 'link'" in base.counted_responses_sql()) is not included
+
+
+def test_channelday_insert_keeps_every_channel_and_names_its_columns_by_the_model():
+    sql = base.channelday_insert_sql()
+    assert sql.startswith(f"INSERT INTO {ChannelDay._meta.db_table} (unit_id, day, channel, responses, ")
+    assert "<> 'link'" not in sql and "s.excluded = FALSE" in sql
+    assert statement_tables(sql) == {ChannelDay._meta.db_table, ResponseSum._meta.db_table}
+    assert group_bys(sql)[-1] == "s.unit_id, s.day, s.channel"
+
+
+# --------------------------------------------------------------------------- the former source
+# The statement over the raw answers, kept for the tests that compare both and for the benchmark.
+
+
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_base_select_groups_per_response_then_per_unit_and_day_then_per_procedure(vendor):
-    sql = base.base_select_sql(dims=DIMS, dialect=for_vendor(vendor))
+def test_answers_select_groups_per_response_then_per_unit_and_day_then_per_procedure(vendor):
+    sql = base.answers_select_sql(dims=DIMS, dialect=for_vendor(vendor))
     unit, day = DaySum._meta.get_field("unit").column, DaySum._meta.get_field("day").column
     response_fk = Answer._meta.get_field("response").column
     assert group_bys(sql) == [f"a.{response_fk}", f"p.{unit}, p.{day}", f"p.{unit}, p.{day}, p.proc"]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_base_select_reads_only_the_answer_tables_named_by_the_models(vendor):
-    sql = base.base_select_sql(dims=DIMS, dialect=for_vendor(vendor))
+def test_answers_select_reads_only_the_answer_tables_named_by_the_models(vendor):
+    sql = base.answers_select_sql(dims=DIMS, dialect=for_vendor(vendor))
     answer_tables = {Response._meta.db_table, Answer._meta.db_table, Question._meta.db_table}
     assert statement_tables(sql) - {"p", "d"} == answer_tables
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_base_select_has_one_row_set_per_dimension_key(vendor):
-    sql = base.base_select_sql(dims=DIMS, dialect=for_vendor(vendor))
+def test_answers_select_has_one_row_set_per_dimension_key(vendor):
+    sql = base.answers_select_sql(dims=DIMS, dialect=for_vendor(vendor))
     if vendor == "postgresql":
         values = re.search(r"CROSS JOIN LATERAL \(VALUES (.*)\) v\(dimension_key, ", sql).group(1)
         assert [int(v) for v in re.findall(r"\((-?\d+), d\.n\d+", values)] == DIMS
@@ -67,8 +118,8 @@ def test_base_select_has_one_row_set_per_dimension_key(vendor):
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_the_local_day_is_computed_the_dialects_way(vendor, settings):
-    sql = base.base_select_sql(dims=DIMS, dialect=for_vendor(vendor))
+def test_answers_select_computes_the_local_day_the_dialects_way(vendor, settings):
+    sql = base.answers_select_sql(dims=DIMS, dialect=for_vendor(vendor))
     submitted = Response._meta.get_field("submitted_at").column
     if vendor == "postgresql":
         assert f"((r.{submitted}) AT TIME ZONE '{settings.TIME_ZONE}')::date AS day" in sql
@@ -79,8 +130,8 @@ def test_the_local_day_is_computed_the_dialects_way(vendor, settings):
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_materialized_steps_and_filter_parameters(vendor):
-    sql = base.base_select_sql(base.span_filter("1,2"), dims=DIMS, dialect=for_vendor(vendor))
+def test_answers_select_materialized_steps_and_filter_parameters(vendor):
+    sql = base.answers_select_sql(base.span_filter("1,2", alias="r"), dims=DIMS, dialect=for_vendor(vendor))
     assert "p AS MATERIALIZED (" in sql and "d AS MATERIALIZED (" in sql
     # The response filter appears twice (inner and outer side): its parameters are given twice.
     assert sql.count("%s") == 4
@@ -88,20 +139,12 @@ def test_materialized_steps_and_filter_parameters(vendor):
 
 
 @pytest.mark.parametrize("included", [False, True])
-def test_open_link_answers_are_filtered_by_the_setting(included, settings):
+def test_answers_select_filters_open_links_by_the_setting(included, settings):
     settings.INCLUDE_OPEN_LINK_IN_SCORES = included
-    sql = base.base_select_sql(dims=DIMS, dialect=for_vendor("sqlite"))
+    sql = base.answers_select_sql(dims=DIMS, dialect=for_vendor("sqlite"))
     assert ("r.channel <> 'link'" in sql) is not included
     assert "r.excluded = FALSE" in sql
     assert ("<> 'link'" in base.counted_responses_sql()) is not included
-
-
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_channelday_insert_keeps_every_channel_and_names_its_columns_by_the_model(vendor):
-    sql = base.channelday_insert_sql(dialect=for_vendor(vendor))
-    assert sql.startswith(f"INSERT INTO {ChannelDay._meta.db_table} (unit_id, day, channel, responses, ")
-    assert "<> 'link'" not in sql and "r.excluded = FALSE" in sql
-    assert group_bys(sql)[-1] == "p.unit_id, p.day, p.channel"
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -34,6 +34,7 @@ SYSTEM_WRITTEN = {
     "surveys.Response": {"language", "client_hash"},  # the active language code; a hash
     "reports.RollupRun": {"error", "interval_method", "method_version"},
     "reports.ChannelDay": {"channel"},
+    "surveys.ResponseSum": {"channel"},  # copied from its response by the database triggers
     "reports.ReviewFlag": {"key"},  # a digest
     "feedback.ReplyKey": {"key_hash"},
     "feedback.AlertDelivery": {"period_key", "last_error"},

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from reports import moderation
+from surveys.citizen.services import response_submit
 from surveys.models import Answer, Response, ResponseSum
 from surveys.response_sums import response_sums_disagreeing, response_sums_missing, response_sums_write
-from surveys.services import response_submit
 from surveys.tests.factories import make_response, make_standard_survey
 
 pytestmark = [pytest.mark.anydb, pytest.mark.django_db]
